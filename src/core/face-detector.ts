@@ -1,0 +1,167 @@
+/**
+ * Face detection with MediaPipe's BlazeFace models, read from the installed @mediapipe/face_detection
+ * package and converted to ONNX in memory at load time.
+ */
+import { readFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import { decodeDetections, Detection, weightedNms } from './blazeface-decode';
+import { DecodedImage, letterboxTensor, Letterbox } from './image';
+import { acquireSession, BackendName, SharedSession } from './onnx-backend';
+import { Anchor, generateAnchors, SsdAnchorOptions } from './ssd-anchors';
+import { readTflite } from './tflite-reader';
+import { ConvertedModel, tfliteToOnnx } from './tflite-to-onnx';
+
+export type DetectorModel = 'short' | 'full';
+
+interface BlazeFaceSpec {
+  file: string;
+  inputSize: number;
+  anchors: SsdAnchorOptions;
+}
+
+const SHARED_ANCHOR = { minScale: 0.1484375, maxScale: 0.75, anchorOffset: 0.5, aspectRatios: [1.0] };
+
+export const BLAZEFACE: Record<DetectorModel, BlazeFaceSpec> = {
+  short: {
+    file: 'face_detection_short_range.tflite',
+    inputSize: 128,
+    anchors: { ...SHARED_ANCHOR, inputSize: 128, numLayers: 4, strides: [8, 16, 16, 16], interpolatedScaleAspectRatio: 1.0 },
+  },
+  full: {
+    file: 'face_detection_full_range.tflite',
+    inputSize: 192,
+    anchors: { ...SHARED_ANCHOR, inputSize: 192, numLayers: 1, strides: [4], interpolatedScaleAspectRatio: 0.0 },
+  },
+};
+
+/** A detected face, in original-image pixels. */
+export interface Face {
+  box: { x: number; y: number; width: number; height: number };
+  score: number;
+  keypoints: { name: string; x: number; y: number }[];
+}
+
+export interface DetectorOptions {
+  model?: DetectorModel;
+  /** Minimum detection score, 0..1 (default 0.5, MediaPipe's). */
+  minScore?: number;
+  /** Drop faces narrower than this many pixels in the original image (default 0). */
+  minFaceSize?: number;
+  /** IoU above which overlapping detections merge (default 0.3, MediaPipe's). */
+  iouThreshold?: number;
+  /** At most this many faces, best first (default 20). */
+  maxFaces?: number;
+  threads?: number;
+  /** Where @mediapipe/face_detection's files are (default: resolved from node_modules). */
+  modelDir?: string;
+}
+
+export function mediapipeModelDir(): string {
+  try {
+    return path.dirname(require.resolve('@mediapipe/face_detection/package.json'));
+  } catch {
+    throw new Error('the @mediapipe/face_detection package is not installed: it provides the BlazeFace weights');
+  }
+}
+
+const converted = new Map<string, Promise<ConvertedModel>>();
+
+/** Reads and converts a BlazeFace .tflite file once per process. */
+export function loadBlazeFace(model: DetectorModel, modelDir = mediapipeModelDir()): Promise<ConvertedModel> {
+  const file = path.join(modelDir, BLAZEFACE[model].file);
+  let p = converted.get(file);
+  if (!p) {
+    p = (async () => {
+      let bytes: Buffer;
+      try {
+        bytes = await readFile(file);
+      } catch (err) {
+        throw new Error(`cannot read the BlazeFace model ${file}: ${(err as Error).message}`);
+      }
+      return tfliteToOnnx(readTflite(bytes), `blazeface_${model}`);
+    })();
+    converted.set(file, p);
+    p.catch(() => converted.delete(file));
+  }
+  return p;
+}
+
+export class FaceDetector {
+  private constructor(
+    private readonly shared: SharedSession,
+    private readonly graph: ConvertedModel,
+    private readonly anchors: Anchor[],
+    readonly model: DetectorModel,
+    private readonly opts: Required<Omit<DetectorOptions, 'modelDir' | 'threads' | 'model'>>,
+  ) {}
+
+  static async create(opts: DetectorOptions = {}): Promise<FaceDetector> {
+    const model = opts.model ?? 'short';
+    if (!(model in BLAZEFACE)) throw new Error(`unknown detector model "${model}" (short or full)`);
+    const spec = BLAZEFACE[model];
+    const modelDir = opts.modelDir ?? mediapipeModelDir();
+    const graph = await loadBlazeFace(model, modelDir);
+    const shared = await acquireSession(`blazeface:${path.join(modelDir, spec.file)}`, async () => graph.bytes, {
+      threads: opts.threads,
+    });
+    const anchors = generateAnchors(spec.anchors);
+    if (anchors.length !== graph.outputShapes[0][1]) {
+      await shared.release();
+      throw new Error(`BlazeFace ${model}: ${anchors.length} anchors but the model has ${graph.outputShapes[0][1]} boxes`);
+    }
+    return new FaceDetector(shared, graph, anchors, model, {
+      minScore: opts.minScore ?? 0.5,
+      minFaceSize: opts.minFaceSize ?? 0,
+      iouThreshold: opts.iouThreshold ?? 0.3,
+      maxFaces: opts.maxFaces ?? 20,
+    });
+  }
+
+  get backend(): BackendName {
+    return this.shared.backend.name;
+  }
+
+  get inputSize(): number {
+    return BLAZEFACE[this.model].inputSize;
+  }
+
+  /** Finds faces in a decoded frame; boxes and keypoints come back in the frame's pixels. */
+  async detect(img: DecodedImage): Promise<Face[]> {
+    const size = this.inputSize;
+    const { tensor, box } = await letterboxTensor(img, size);
+    const { ort } = this.shared.backend;
+    const feeds = { [this.graph.inputName]: new ort.Tensor('float32', tensor, this.graph.inputShape) };
+    const out = await this.shared.session.run(feeds);
+    // Outputs: [1, N, 16] box regressors and [1, N, 1] score logits; tell them apart by shape.
+    const [a, b] = this.graph.outputNames;
+    const [reg, cls] = this.graph.outputShapes[0][2] === 16 ? [a, b] : [b, a];
+    const dets = decodeDetections(out[reg].data as Float32Array, out[cls].data as Float32Array, this.anchors, size, this.opts.minScore);
+    const faces = weightedNms(dets, this.opts.iouThreshold)
+      .map((d) => toImagePixels(d, box, img))
+      .filter((f) => f.box.width >= this.opts.minFaceSize && f.box.width > 0 && f.box.height > 0);
+    return faces.slice(0, this.opts.maxFaces);
+  }
+
+  release(): Promise<void> {
+    return this.shared.release();
+  }
+}
+
+const round2 = (v: number) => Math.round(v * 100) / 100;
+
+/** Maps a detection from the letterboxed square back to the original image, clipped to it. */
+function toImagePixels(d: Detection, lb: Letterbox, img: DecodedImage): Face {
+  const sx = img.width / lb.innerWidth;
+  const sy = img.height / lb.innerHeight;
+  const px = (x: number) => (x * lb.size - lb.padX) * sx;
+  const py = (y: number) => (y * lb.size - lb.padY) * sy;
+  const x0 = Math.max(0, px(d.box.x));
+  const y0 = Math.max(0, py(d.box.y));
+  const x1 = Math.min(img.width, px(d.box.x + d.box.width));
+  const y1 = Math.min(img.height, py(d.box.y + d.box.height));
+  return {
+    box: { x: round2(x0), y: round2(y0), width: round2(x1 - x0), height: round2(y1 - y0) },
+    score: Math.round(d.score * 10000) / 10000,
+    keypoints: d.keypoints.map((k) => ({ name: k.name, x: round2(px(k.x)), y: round2(py(k.y)) })),
+  };
+}

@@ -1,0 +1,202 @@
+/**
+ * Frame decoding and the pixel operations the models need, on sharp. A frame is decoded once into
+ * packed RGB (EXIF orientation applied); the detector's letterbox and the classifier's face crops are
+ * cut from that one buffer.
+ */
+import sharp, { type Metadata } from 'sharp';
+
+/** Raw pixels as a camera or another node may hand them over. */
+export interface RawImage {
+  data: Uint8Array;
+  width: number;
+  height: number;
+  /** 1 (grey), 3 (RGB) or 4 (RGBA). */
+  channels: number;
+}
+
+/** What the nodes and the CLI accept as a frame. */
+export type ImageInput = Buffer | Uint8Array | string | RawImage;
+
+/** A decoded frame: packed RGB, 3 bytes a pixel, orientation applied. */
+export interface DecodedImage {
+  data: Buffer;
+  width: number;
+  height: number;
+}
+
+export interface DecodeOptions {
+  /** Refuse images with more pixels than this (default 50 MP) before decoding them. */
+  maxPixels?: number;
+}
+
+export const DEFAULT_MAX_PIXELS = 50_000_000;
+
+export class ImageInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ImageInputError';
+  }
+}
+
+export function isRawImage(v: unknown): v is RawImage {
+  if (typeof v !== 'object' || v === null) return false;
+  const r = v as Partial<RawImage>;
+  return r.data instanceof Uint8Array && typeof r.width === 'number' && typeof r.height === 'number' &&
+    typeof r.channels === 'number';
+}
+
+/** Decodes a frame into packed RGB. Throws ImageInputError with a clear message on bad input. */
+export async function decodeImage(input: unknown, opts: DecodeOptions = {}): Promise<DecodedImage> {
+  const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
+  if (isRawImage(input)) return fromRaw(input, maxPixels);
+  const bytes = toEncodedBytes(input);
+  if (bytes.length === 0) throw new ImageInputError('the image is empty (0 bytes)');
+  let meta: Metadata;
+  try {
+    meta = await sharp(bytes, { limitInputPixels: false }).metadata();
+  } catch (err) {
+    throw new ImageInputError(`not a decodable image (${bytes.length} bytes): ${(err as Error).message}`);
+  }
+  const pixels = (meta.width ?? 0) * (meta.height ?? 0);
+  if (pixels > maxPixels) {
+    throw new ImageInputError(
+      `image is ${meta.width}x${meta.height} (${pixels} pixels), over the limit of ${maxPixels} pixels`);
+  }
+  try {
+    const { data, info } = await sharp(bytes, { limitInputPixels: maxPixels, failOn: 'truncated' })
+      .rotate() // honour EXIF orientation
+      .toColourspace('srgb')
+      .removeAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    return toRgb(data, info.width, info.height, info.channels);
+  } catch (err) {
+    throw new ImageInputError(`could not decode the ${meta.format ?? 'image'}: ${(err as Error).message}`);
+  }
+}
+
+function toEncodedBytes(input: unknown): Buffer {
+  if (Buffer.isBuffer(input)) return input;
+  if (input instanceof Uint8Array) return Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+  if (typeof input === 'string') {
+    const m = /^data:image\/[a-z0-9.+-]+;base64,/i.exec(input);
+    if (!m) {
+      throw new ImageInputError('a string payload must be a data URL (data:image/...;base64,...)');
+    }
+    return Buffer.from(input.slice(m[0].length), 'base64');
+  }
+  const kind = input === null ? 'null' : Array.isArray(input) ? 'array' : typeof input;
+  throw new ImageInputError(
+    `expected an image Buffer, a data URL or raw pixels {data, width, height, channels}, got ${kind}`);
+}
+
+function fromRaw(raw: RawImage, maxPixels: number): DecodedImage {
+  const { width, height, channels, data } = raw;
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
+    throw new ImageInputError(`raw image has invalid size ${width}x${height}`);
+  }
+  if (![1, 3, 4].includes(channels)) throw new ImageInputError(`raw image has ${channels} channels; 1, 3 or 4 expected`);
+  if (width * height > maxPixels) {
+    throw new ImageInputError(`image is ${width}x${height} (${width * height} pixels), over the limit of ${maxPixels} pixels`);
+  }
+  if (data.length !== width * height * channels) {
+    throw new ImageInputError(
+      `raw image data has ${data.length} bytes; ${width}x${height}x${channels} needs ${width * height * channels}`);
+  }
+  return toRgb(Buffer.from(data.buffer, data.byteOffset, data.byteLength), width, height, channels);
+}
+
+function toRgb(data: Buffer, width: number, height: number, channels: number): DecodedImage {
+  if (channels === 3) return { data, width, height };
+  const out = Buffer.allocUnsafe(width * height * 3);
+  for (let i = 0, o = 0; o < out.length; i += channels, o += 3) {
+    out[o] = data[i];
+    out[o + 1] = data[channels >= 3 ? i + 1 : i];
+    out[o + 2] = data[channels >= 3 ? i + 2 : i];
+  }
+  return { data: out, width, height };
+}
+
+const rawInput = (img: DecodedImage) => sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } });
+
+/** How a letterboxed square maps back to the original image. */
+export interface Letterbox {
+  size: number;
+  /** Scaled image size inside the square, and its offset. */
+  innerWidth: number;
+  innerHeight: number;
+  padX: number;
+  padY: number;
+}
+
+/**
+ * Letterboxes the frame into a size x size square (aspect kept, centred, black bars) and returns it as a
+ * planar float32 NCHW tensor with values scaled to [-1, 1], as BlazeFace expects.
+ */
+export async function letterboxTensor(img: DecodedImage, size: number): Promise<{ tensor: Float32Array; box: Letterbox }> {
+  const scale = size / Math.max(img.width, img.height);
+  const innerWidth = Math.max(1, Math.min(size, Math.round(img.width * scale)));
+  const innerHeight = Math.max(1, Math.min(size, Math.round(img.height * scale)));
+  const padX = Math.floor((size - innerWidth) / 2);
+  const padY = Math.floor((size - innerHeight) / 2);
+  const px = await rawInput(img).resize(innerWidth, innerHeight, { fit: 'fill', kernel: 'linear' }).raw().toBuffer();
+  const plane = size * size;
+  const tensor = new Float32Array(3 * plane).fill(-1);
+  for (let y = 0; y < innerHeight; y++) {
+    for (let x = 0; x < innerWidth; x++) {
+      const s = (y * innerWidth + x) * 3;
+      const d = (y + padY) * size + x + padX;
+      tensor[d] = px[s] / 127.5 - 1;
+      tensor[plane + d] = px[s + 1] / 127.5 - 1;
+      tensor[2 * plane + d] = px[s + 2] / 127.5 - 1;
+    }
+  }
+  return { tensor, box: { size, innerWidth, innerHeight, padX, padY } };
+}
+
+export interface Rect {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/**
+ * Cuts `rect` (may extend past the frame: the outside is filled by edge replication, like the FER2013
+ * crops that reach the image border) and resizes it to size x size single-channel grey.
+ */
+export async function cropGrey(img: DecodedImage, rect: Rect, size: number): Promise<Buffer> {
+  const left = Math.round(rect.x);
+  const top = Math.round(rect.y);
+  const w = Math.max(1, Math.round(rect.width));
+  const h = Math.max(1, Math.round(rect.height));
+  const ix0 = Math.max(0, left);
+  const iy0 = Math.max(0, top);
+  const ix1 = Math.min(img.width, left + w);
+  const iy1 = Math.min(img.height, top + h);
+  if (ix1 <= ix0 || iy1 <= iy0) throw new ImageInputError('face box lies outside the image');
+  let pipeline = rawInput(img).extract({ left: ix0, top: iy0, width: ix1 - ix0, height: iy1 - iy0 });
+  const ext = { left: ix0 - left, top: iy0 - top, right: left + w - ix1, bottom: top + h - iy1 };
+  if (ext.left || ext.top || ext.right || ext.bottom) {
+    // extend() must run after extract(): materialise the crop first.
+    const part = await pipeline.raw().toBuffer({ resolveWithObject: true });
+    pipeline = sharp(part.data, { raw: { width: part.info.width, height: part.info.height, channels: 3 } })
+      .extend({ ...ext, extendWith: 'copy' });
+  }
+  const buf = await pipeline.greyscale().resize(size, size, { fit: 'fill', kernel: 'linear' }).raw().toBuffer();
+  return buf.length === size * size ? buf : firstChannel(buf, size * size);
+}
+
+function firstChannel(buf: Buffer, n: number): Buffer {
+  const c = buf.length / n;
+  const out = Buffer.allocUnsafe(n);
+  for (let i = 0; i < n; i++) out[i] = buf[i * c];
+  return out;
+}
+
+/** Encodes a decoded frame as JPEG (for annotated output). */
+export function encodeJpeg(img: DecodedImage, svgOverlay?: string, quality = 80): Promise<Buffer> {
+  let p = rawInput(img);
+  if (svgOverlay) p = p.composite([{ input: Buffer.from(svgOverlay), top: 0, left: 0 }]);
+  return p.jpeg({ quality }).toBuffer();
+}

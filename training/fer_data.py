@@ -1,0 +1,33 @@
+"""Readers for the packed datasets in ../shared/data (raw uint8 arrays; see its README)."""
+from __future__ import annotations
+
+import os
+from typing import Tuple
+
+import numpy as np
+
+FER_LABELS = ["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"]
+CKPLUS_LABELS = ["anger", "contempt", "disgust", "fear", "happy", "sadness", "surprise"]
+DEFAULT_DATA = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data")
+
+
+def load_fer_split(root: str, split: str) -> Tuple[np.ndarray, np.ndarray]:
+    """split: train | publictest | privatetest. Returns (N x 48 x 48 uint8, N int64 labels)."""
+    base = os.path.join(root, "fer2013", split + "_")
+    x = np.fromfile(base + "x.u8", np.uint8).reshape(-1, 48, 48)
+    y = np.fromfile(base + "y.u8", np.uint8).astype(np.int64)
+    assert len(x) == len(y), f"{split}: {len(x)} images but {len(y)} labels"
+    return x, y
+
+
+def load_fer_dupflag(root: str, split: str) -> np.ndarray:
+    return np.fromfile(os.path.join(root, "fer2013", split + "_dupflag.u8"), np.uint8)
+
+
+def load_ckplus(root: str) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Returns (981 x 48 x 48 uint8, labels, subject-independent fold 0..9)."""
+    base = os.path.join(root, "ckplus", "all_")
+    x = np.fromfile(base + "x.u8", np.uint8).reshape(-1, 48, 48)
+    y = np.fromfile(base + "y.u8", np.uint8).astype(np.int64)
+    fold = np.fromfile(base + "fold10_subject.u8", np.uint8).astype(np.int64)
+    return x, y, fold

@@ -1,0 +1,226 @@
+"""Train LightExNet on FER2013 (select on PublicTest only), on 2 CPU cores or a GPU.
+
+    MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=1073741824 OMP_WAIT_POLICY=PASSIVE \
+      /usr/bin/python3 training/train.py --out training/runs/r64 --size 64 --epochs 40
+
+Checkpoints every epoch (last.pt, best.pt) and resumes from last.pt when it exists. Logs one JSON line per
+epoch to log.jsonl. Deterministic from --seed on the CPU (same threads, same torch).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from fer_data import DEFAULT_DATA, load_fer_dupflag, load_fer_split
+from lightexnet import ImprovedCenterLoss, LightExNet, LightExNetConfig, count_macs, count_params
+
+MEAN, STD = 0.5, 0.5  # pixels in [0,1] -> [-1,1]; the manifest records this for the Node side
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser()
+    p.add_argument("--data", default=DEFAULT_DATA)
+    p.add_argument("--out", required=True)
+    p.add_argument("--size", type=int, default=64, help="network input size (FER images are 48x48)")
+    p.add_argument("--stem-stride", type=int, default=2)
+    p.add_argument("--channels", type=int, default=1)
+    p.add_argument("--epochs", type=int, default=40)
+    p.add_argument("--batch", type=int, default=128)
+    p.add_argument("--lr", type=float, default=0.05)
+    p.add_argument("--warmup", type=float, default=2.0, help="epochs of linear warm-up")
+    p.add_argument("--wd", type=float, default=5e-4)
+    p.add_argument("--label-smoothing", type=float, default=0.1)
+    p.add_argument("--center-weight", type=float, default=0.003)
+    p.add_argument("--center-warmup", type=int, default=3)
+    p.add_argument("--erase", type=float, default=0.5, help="probability of random erasing")
+    p.add_argument("--subset", type=int, default=0, help="train on the first N images only (quick trials)")
+    p.add_argument("--max-epochs-this-run", type=int, default=0, help="stop after this many (then resume)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    return p.parse_args(argv)
+
+
+def augment(x: torch.Tensor, size: int, gen: torch.Generator, erase_p: float) -> torch.Tensor:
+    """Whole-batch augmentation: random affine (rotate, scale, shift, flip) resampled straight to
+    `size`, brightness/contrast jitter and random erasing. x: B x 1 x 48 x 48 float in [0,1]."""
+    b, dev = x.shape[0], x.device
+    r = lambda *s: torch.rand(*s, generator=gen).to(dev)  # noqa: E731
+    angle = (r(b) * 2 - 1) * math.radians(12)
+    scale = 1 + (r(b) * 2 - 1) * 0.12
+    flip = torch.where(r(b) < 0.5, -1.0, 1.0).to(dev)
+    tx, ty = (r(b) * 2 - 1) * 0.12, (r(b) * 2 - 1) * 0.12
+    cos, sin = torch.cos(angle) / scale, torch.sin(angle) / scale
+    theta = torch.stack([torch.stack([cos * flip, -sin, tx], 1), torch.stack([sin * flip, cos, ty], 1)], 1)
+    grid = F.affine_grid(theta, [b, x.shape[1], size, size], align_corners=False)
+    x = F.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=False)
+    contrast = 1 + (r(b, 1, 1, 1) * 2 - 1) * 0.3
+    bright = (r(b, 1, 1, 1) * 2 - 1) * 0.15
+    m = x.mean((1, 2, 3), keepdim=True)
+    x = ((x - m) * contrast + m + bright).clamp(0, 1)
+    if erase_p > 0:
+        eh = (r(b) * 0.3 + 0.1) * size
+        ew = (r(b) * 0.3 + 0.1) * size
+        cy, cx = r(b) * size, r(b) * size
+        yy = torch.arange(size, device=dev).view(1, size, 1).float()
+        xx = torch.arange(size, device=dev).view(1, 1, size).float()
+        box = ((yy - cy.view(-1, 1, 1)).abs() < eh.view(-1, 1, 1) / 2) & \
+              ((xx - cx.view(-1, 1, 1)).abs() < ew.view(-1, 1, 1) / 2)
+        box = box & (r(b) < erase_p).view(-1, 1, 1)
+        x = torch.where(box.unsqueeze(1), r(b, 1, size, size), x)
+    return x
+
+
+def to_input(x_u8: np.ndarray, size: int, channels: int, device: str) -> torch.Tensor:
+    """Evaluation preprocessing: the exported ONNX graph does the same resize inside itself."""
+    x = torch.from_numpy(x_u8).to(device).float().div_(255).unsqueeze(1)
+    if size != x.shape[-1]:
+        x = F.interpolate(x, size=(size, size), mode="bilinear", align_corners=False)
+    return normalise(x, channels)
+
+
+def normalise(x: torch.Tensor, channels: int) -> torch.Tensor:
+    x = (x - MEAN) / STD
+    return x.expand(-1, channels, -1, -1) if channels != 1 else x
+
+
+@torch.no_grad()
+def predict(model, x_u8: np.ndarray, size: int, channels: int, device: str, flip: bool = False,
+            batch: int = 512) -> np.ndarray:
+    """Returns softmax probabilities (N x classes)."""
+    model.eval()
+    out = []
+    for i in range(0, len(x_u8), batch):
+        x = to_input(x_u8[i:i + batch], size, channels, device)
+        if device == "cpu":
+            x = x.contiguous(memory_format=torch.channels_last)
+        p = F.softmax(model(x), 1)
+        if flip:
+            p = (p + F.softmax(model(x.flip(3)), 1)) / 2
+        out.append(p.float().cpu())
+    return torch.cat(out).numpy()
+
+
+def lr_at(step: int, total: int, warmup: int, peak: float) -> float:
+    if step < warmup:
+        return peak * (step + 1) / warmup
+    t = (step - warmup) / max(1, total - warmup)
+    return peak * 0.5 * (1 + math.cos(math.pi * t))
+
+
+def main(argv=None):
+    a = parse_args(argv)
+    os.makedirs(a.out, exist_ok=True)
+    torch.manual_seed(a.seed)
+    np.random.seed(a.seed)
+    if a.device == "cpu":
+        torch.set_num_threads(a.threads)
+    else:
+        torch.backends.cudnn.benchmark = True
+
+    xtr, ytr = load_fer_split(a.data, "train")
+    keep = (load_fer_dupflag(a.data, "train") & 2) == 0  # drop identical images with conflicting labels
+    xtr, ytr = xtr[keep], ytr[keep]
+    if a.subset:
+        xtr, ytr = xtr[:a.subset], ytr[:a.subset]
+    xval, yval = load_fer_split(a.data, "publictest")
+
+    cfg = LightExNetConfig(in_channels=a.channels, stem_stride=a.stem_stride)
+    model = LightExNet(cfg).to(a.device)
+    center = ImprovedCenterLoss(cfg.num_classes, cfg.head_width).to(a.device)
+    if a.device == "cpu":
+        model = model.to(memory_format=torch.channels_last)
+    decay, no_decay = [], []
+    for n, p in model.named_parameters():
+        (no_decay if p.ndim <= 1 else decay).append(p)
+    opt = torch.optim.SGD([{"params": decay, "weight_decay": a.wd}, {"params": no_decay, "weight_decay": 0}],
+                          lr=a.lr, momentum=0.9, nesterov=True)
+    steps_per_epoch = len(xtr) // a.batch
+    total = steps_per_epoch * a.epochs
+    warmup = int(a.warmup * steps_per_epoch)
+    gen = torch.Generator().manual_seed(a.seed)
+    start_epoch, best = 0, -1.0
+    last_path, best_path = os.path.join(a.out, "last.pt"), os.path.join(a.out, "best.pt")
+    if os.path.exists(last_path):
+        ck = torch.load(last_path, map_location=a.device)
+        model.load_state_dict(ck["model"])
+        center.load_state_dict(ck["center"])
+        opt.load_state_dict(ck["opt"])
+        gen.set_state(ck["gen"])
+        start_epoch, best = ck["epoch"] + 1, ck["best"]
+        print(f"resumed at epoch {start_epoch} (best PublicTest {best:.4f})", flush=True)
+    else:
+        info = {"args": vars(a), "config": cfg.to_dict(), "params": count_params(model),
+                "macs": count_macs(LightExNet(cfg), (a.channels, a.size, a.size)), "n_train": len(xtr)}
+        print(json.dumps(info), flush=True)
+        with open(os.path.join(a.out, "info.json"), "w") as f:
+            json.dump(info, f, indent=1)
+
+    ytr_t = torch.from_numpy(ytr)
+    xtr_t = torch.from_numpy(xtr)
+    runs = 0
+    for epoch in range(start_epoch, a.epochs):
+        model.train()
+        center.train()
+        t0 = time.time()
+        perm = torch.randperm(len(xtr), generator=gen)
+        sums = {"loss": 0.0, "center": 0.0, "correct": 0, "n": 0}
+        use_center = a.center_weight > 0 and epoch >= a.center_warmup
+        for it in range(steps_per_epoch):
+            step = epoch * steps_per_epoch + it
+            for g in opt.param_groups:
+                g["lr"] = lr_at(step, total, warmup, a.lr)
+            idx = perm[it * a.batch:(it + 1) * a.batch]
+            x = xtr_t[idx].to(a.device).float().div_(255).unsqueeze(1)
+            y = ytr_t[idx].to(a.device)
+            x = normalise(augment(x, a.size, gen, a.erase), a.channels)
+            if a.device == "cpu":
+                x = x.contiguous(memory_format=torch.channels_last)
+            feats = model.features(x)
+            logits = model.classifier(model.dropout(feats))
+            loss = F.cross_entropy(logits, y, label_smoothing=a.label_smoothing)
+            if use_center:
+                closs = center(feats, y)
+                loss = loss + a.center_weight * closs
+                sums["center"] += closs.item() * len(y)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            sums["loss"] += loss.item() * len(y)
+            sums["correct"] += (logits.argmax(1) == y).sum().item()
+            sums["n"] += len(y)
+        train_s = time.time() - t0
+        pv = predict(model, xval, a.size, a.channels, a.device)
+        val_loss = float(-np.log(pv[np.arange(len(yval)), yval] + 1e-8).mean())
+        val_acc = float((pv.argmax(1) == yval).mean())
+        rec = {"epoch": epoch, "lr": opt.param_groups[0]["lr"], "train_loss": sums["loss"] / sums["n"],
+               "train_center": sums["center"] / sums["n"], "train_acc": sums["correct"] / sums["n"],
+               "val_loss": val_loss, "val_acc": val_acc, "img_per_s": sums["n"] / train_s,
+               "epoch_s": time.time() - t0}
+        improved = val_acc > best
+        best = max(best, val_acc)
+        state = {"model": model.state_dict(), "center": center.state_dict(), "opt": opt.state_dict(),
+                 "gen": gen.get_state(), "epoch": epoch, "best": best, "config": cfg.to_dict(),
+                 "size": a.size, "args": vars(a)}
+        torch.save(state, last_path + ".tmp")
+        os.replace(last_path + ".tmp", last_path)
+        if improved:
+            torch.save({"model": model.state_dict(), "config": cfg.to_dict(), "size": a.size,
+                        "epoch": epoch, "val_acc": val_acc, "args": vars(a)}, best_path)
+        with open(os.path.join(a.out, "log.jsonl"), "a") as f:
+            f.write(json.dumps(rec) + "\n")
+        print(json.dumps(rec), flush=True)
+        runs += 1
+        if a.max_epochs_this_run and runs >= a.max_epochs_this_run:
+            break
+
+
+if __name__ == "__main__":
+    main()
