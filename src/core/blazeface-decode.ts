@@ -78,6 +78,10 @@ export function weightedNms(dets: Detection[], iouThreshold = 0.3): Detection[] 
     const rest: Detection[] = [];
     for (const d of remaining) (iou(top.box, d.box) > iouThreshold || d === top ? group : rest).push(d);
     remaining = rest;
+    if (group.length === 1) {
+      out.push(top);
+      continue;
+    }
     const total = group.reduce((s, d) => s + d.score, 0);
     const avg = (f: (d: Detection) => number) => group.reduce((s, d) => s + f(d) * d.score, 0) / total;
     out.push({

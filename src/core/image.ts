@@ -178,10 +178,9 @@ export async function cropGrey(img: DecodedImage, rect: Rect, size: number): Pro
   let pipeline = rawInput(img).extract({ left: ix0, top: iy0, width: ix1 - ix0, height: iy1 - iy0 });
   const ext = { left: ix0 - left, top: iy0 - top, right: left + w - ix1, bottom: top + h - iy1 };
   if (ext.left || ext.top || ext.right || ext.bottom) {
-    // extend() must run after extract(): materialise the crop first.
-    const part = await pipeline.raw().toBuffer({ resolveWithObject: true });
-    pipeline = sharp(part.data, { raw: { width: part.info.width, height: part.info.height, channels: 3 } })
-      .extend({ ...ext, extendWith: 'copy' });
+    // sharp resizes before it extends, whatever the call order: pad in a pass of its own.
+    const part = await pipeline.extend({ ...ext, extendWith: 'copy' }).raw().toBuffer({ resolveWithObject: true });
+    pipeline = sharp(part.data, { raw: { width: part.info.width, height: part.info.height, channels: 3 } });
   }
   const buf = await pipeline.greyscale().resize(size, size, { fit: 'fill', kernel: 'linear' }).raw().toBuffer();
   return buf.length === size * size ? buf : firstChannel(buf, size * size);

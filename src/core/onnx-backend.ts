@@ -49,8 +49,8 @@ async function loadBackend(want: string): Promise<Backend> {
   }
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const ort = require('onnxruntime-web') as Ort;
-  const wasmDir = path.dirname(require.resolve('onnxruntime-web/package.json'));
-  ort.env.wasm.wasmPaths = path.join(wasmDir, 'dist') + path.sep;
+  // The Node build finds its .wasm beside itself only when told where that is.
+  ort.env.wasm.wasmPaths = path.dirname(require.resolve('onnxruntime-web')) + path.sep;
   ort.env.wasm.numThreads = 1; // worker threads in Node would need a worker script of their own
   return { name: 'wasm', ort, fallbackReason: reason };
 }

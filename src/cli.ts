@@ -1,0 +1,243 @@
+/**
+ * lightexnet: the command line over src/core.
+ *
+ *   lightexnet detect IMAGE [--model short|full] [--json]
+ *   lightexnet classify IMAGE [--model short|full] [--classifier NAME|PATH] [--json]
+ *   lightexnet eval --fer2013 DIR --split privatetest|publictest|test [--classifier ...]
+ *   lightexnet eval --folder DIR [--detect] [--classifier ...]
+ *   lightexnet bench IMAGE [--runs N]
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { ExpressionClassifier } from './core/expression-classifier';
+import { DetectorModel, Face, FaceDetector } from './core/face-detector';
+import { decodeImage } from './core/image';
+import { evaluate, EvalReport } from './core/metrics';
+import { getBackend } from './core/onnx-backend';
+import { classifyFrame, detectFrame } from './core/pipeline';
+
+const USAGE = `usage:
+  lightexnet detect IMAGE [--model short|full] [--min-score S] [--json]
+  lightexnet classify IMAGE [--model short|full] [--classifier NAME|PATH] [--json]
+  lightexnet eval --fer2013 DIR --split privatetest|publictest|test [--classifier NAME|PATH]
+  lightexnet eval --folder DIR [--detect] [--model short|full] [--classifier NAME|PATH]
+  lightexnet bench IMAGE [--runs N] [--threads N]
+options: --threads N (intra-op threads, default 1); LIGHTEXNET_BACKEND=wasm forces the WASM runtime`;
+
+const OPTIONS = {
+  model: { type: 'string', default: 'short' },
+  classifier: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  'min-score': { type: 'string' },
+  threads: { type: 'string', default: '1' },
+  fer2013: { type: 'string' },
+  split: { type: 'string', default: 'privatetest' },
+  folder: { type: 'string' },
+  detect: { type: 'boolean', default: false },
+  runs: { type: 'string', default: '50' },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
+
+export async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });
+  const [command, ...rest] = positionals;
+  if (values.help || !command) {
+    console.log(USAGE);
+    return command || values.help ? 0 : 2;
+  }
+  const model = values.model as DetectorModel;
+  if (model !== 'short' && model !== 'full') throw new Error(`--model must be short or full, not "${model}"`);
+  const threads = Number(values.threads);
+  switch (command) {
+    case 'detect':
+      return detectCommand(needImage(rest), model, threads, values);
+    case 'classify':
+      return classifyCommand(needImage(rest), model, threads, values);
+    case 'eval':
+      return evalCommand(model, threads, values);
+    case 'bench':
+      return benchCommand(needImage(rest), threads, values);
+    default:
+      console.error(`unknown command "${command}"\n${USAGE}`);
+      return 2;
+  }
+}
+
+function needImage(rest: string[]): string {
+  if (rest.length !== 1) throw new Error(`expected one IMAGE argument\n${USAGE}`);
+  return rest[0];
+}
+
+async function backendLine(): Promise<string> {
+  const b = await getBackend();
+  return b.fallbackReason ? `${b.name} (${b.fallbackReason})` : b.name;
+}
+
+async function detectCommand(file: string, model: DetectorModel, threads: number, v: Values): Promise<number> {
+  const minScore = v['min-score'] === undefined ? undefined : Number(v['min-score']);
+  const detector = await FaceDetector.create({ model, threads, minScore });
+  try {
+    const r = await detectFrame(detector, await readFile(file));
+    if (v.json) {
+      console.log(JSON.stringify({ faces: r.faces, width: r.width, height: r.height, model, backend: detector.backend }));
+    } else {
+      console.log(`${file}: ${r.width}x${r.height}, ${r.faces.length} face(s) [BlazeFace ${model}, ${await backendLine()}]`);
+      for (const f of r.faces) console.log(`  ${fmtBox(f)} score ${f.score.toFixed(3)}`);
+    }
+  } finally {
+    await detector.release();
+  }
+  return 0;
+}
+
+async function classifyCommand(file: string, model: DetectorModel, threads: number, v: Values): Promise<number> {
+  const detector = await FaceDetector.create({ model, threads });
+  const classifier = await ExpressionClassifier.create({ model: v.classifier, threads }).catch(async (e) => {
+    await detector.release();
+    throw e;
+  });
+  try {
+    const r = await classifyFrame(detector, classifier, await readFile(file));
+    if (v.json) {
+      console.log(JSON.stringify({ faces: r.faces, width: r.width, height: r.height, model, classifier: classifier.manifest.name, backend: classifier.backend }));
+    } else {
+      console.log(`${file}: ${r.width}x${r.height}, ${r.faces.length} face(s) [${classifier.manifest.name}, ${await backendLine()}]`);
+      for (const f of r.faces) console.log(`  ${fmtBox(f)} ${f.expression} ${(f.confidence * 100).toFixed(1)}%`);
+    }
+  } finally {
+    await Promise.all([detector.release(), classifier.release()]);
+  }
+  return 0;
+}
+
+const fmtBox = (f: Face) => `box x=${Math.round(f.box.x)} y=${Math.round(f.box.y)} w=${Math.round(f.box.width)} h=${Math.round(f.box.height)}`;
+
+/** Folder names people use for the seven FER classes, mapped to our labels. */
+const LABEL_ALIASES: Record<string, string> = {
+  anger: 'angry', angry: 'angry', disgust: 'disgust', disgusted: 'disgust', fear: 'fear', fearful: 'fear',
+  happy: 'happy', happiness: 'happy', sad: 'sad', sadness: 'sad', surprise: 'surprise', surprised: 'surprise',
+  neutral: 'neutral',
+};
+
+async function evalCommand(model: DetectorModel, threads: number, v: Values): Promise<number> {
+  const classifier = await ExpressionClassifier.create({ model: v.classifier, threads });
+  try {
+    let report: EvalReport & Record<string, unknown>;
+    if (v.fer2013) report = await evalFer2013(classifier, v.fer2013, v.split);
+    else if (v.folder) report = await evalFolder(classifier, v.folder, v.detect, model, threads);
+    else throw new Error(`eval needs --fer2013 DIR or --folder DIR\n${USAGE}`);
+    console.log(JSON.stringify({ model: classifier.manifest.name, backend: classifier.backend, ...report }));
+  } finally {
+    await classifier.release();
+  }
+  return 0;
+}
+
+async function readFerSplit(dir: string, split: string): Promise<{ x: Buffer; y: Buffer }> {
+  const x = await readFile(path.join(dir, `${split}_x.u8`));
+  const y = await readFile(path.join(dir, `${split}_y.u8`));
+  if (x.length !== y.length * 48 * 48) throw new Error(`${split}: ${y.length} labels but ${x.length / 2304} images`);
+  return { x, y };
+}
+
+/** FER2013 in the packed layout of shared/data (48x48 grey, raw): crops go to the model unchanged. */
+export async function evalFer2013(classifier: ExpressionClassifier, dir: string, split: string) {
+  const splits = split === 'test' ? ['publictest', 'privatetest'] : [split];
+  if (!splits.every((s) => ['publictest', 'privatetest', 'train'].includes(s))) {
+    throw new Error(`--split must be privatetest, publictest or test, not "${split}"`);
+  }
+  const { input } = classifier.manifest;
+  if (input.width !== 48 || input.height !== 48) throw new Error('this model does not take 48x48 crops');
+  const truth: number[] = [];
+  const predicted: number[] = [];
+  const labels = classifier.labels;
+  for (const s of splits) {
+    const { x, y } = await readFerSplit(dir, s);
+    for (let i = 0; i < y.length; i += 256) {
+      const crops = Array.from({ length: Math.min(256, y.length - i) }, (_, j) => x.subarray((i + j) * 2304, (i + j + 1) * 2304));
+      const res = await classifier.classifyCrops(crops);
+      res.forEach((r, j) => {
+        truth.push(y[i + j]);
+        predicted.push(labels.indexOf(r.expression));
+      });
+    }
+  }
+  return { dataset: 'fer2013', split, ...evaluate(labels, truth, predicted) };
+}
+
+const IMAGE_EXT = /\.(jpe?g|png|webp|gif|tiff?|avif|bmp)$/i;
+
+async function evalFolder(classifier: ExpressionClassifier, dir: string, detect: boolean, model: DetectorModel, threads: number) {
+  const labels = classifier.labels;
+  const detector = detect ? await FaceDetector.create({ model, threads }) : undefined;
+  const truth: number[] = [];
+  const predicted: number[] = [];
+  let noFace = 0;
+  try {
+    for (const sub of (await readdir(dir, { withFileTypes: true })).filter((d) => d.isDirectory())) {
+      const label = LABEL_ALIASES[sub.name.toLowerCase()] ?? sub.name.toLowerCase();
+      const t = labels.indexOf(label);
+      if (t < 0) {
+        console.error(`skipping folder "${sub.name}": not one of ${labels.join(', ')}`);
+        continue;
+      }
+      for (const f of (await readdir(path.join(dir, sub.name))).filter((n) => IMAGE_EXT.test(n)).sort()) {
+        const img = await decodeImage(await readFile(path.join(dir, sub.name, f)));
+        let expression: string | undefined;
+        if (detector) {
+          const faces = await detector.detect(img);
+          const largest = faces.sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height)[0];
+          if (largest) expression = (await classifier.classifyFaces(img, [largest]))[0].expression;
+        } else {
+          expression = (await classifier.classifyWhole(img)).expression;
+        }
+        truth.push(t);
+        // A missed face counts as a wrong answer (predicted -1 is no class).
+        if (expression === undefined) noFace++;
+        predicted.push(expression === undefined ? (t + 1) % labels.length : labels.indexOf(expression));
+      }
+    }
+  } finally {
+    await detector?.release();
+  }
+  return { dataset: dir, detect, facesMissed: noFace, ...evaluate(labels, truth, predicted) };
+}
+
+async function benchCommand(file: string, threads: number, v: Values): Promise<number> {
+  const runs = Math.max(1, Number(v.runs));
+  const img = await decodeImage(await readFile(file));
+  const median = (a: number[]) => [...a].sort((p, q) => p - q)[Math.floor(a.length / 2)];
+  const out: Record<string, unknown> = { image: path.basename(file), width: img.width, height: img.height, threads, runs };
+  const classifier = await ExpressionClassifier.create({ model: v.classifier, threads });
+  for (const model of ['short', 'full'] as const) {
+    const detector = await FaceDetector.create({ model, threads });
+    const times: number[] = [];
+    let faces: Face[] = [];
+    for (let i = 0; i < runs + 3; i++) {
+      const t = performance.now();
+      faces = await detector.detect(img);
+      if (i >= 3) times.push(performance.now() - t);
+    }
+    out[`detect_${model}_ms`] = round2(median(times));
+    out[`faces_${model}`] = faces.length;
+    if (model === 'short' && faces.length) {
+      const ct: number[] = [];
+      for (let i = 0; i < runs + 3; i++) {
+        const t = performance.now();
+        await classifier.classifyFaces(img, faces.slice(0, 1));
+        if (i >= 3) ct.push(performance.now() - t);
+      }
+      out.classify_one_face_ms = round2(median(ct));
+    }
+    await detector.release();
+  }
+  out.backend = classifier.backend;
+  await classifier.release();
+  console.log(JSON.stringify(out));
+  return 0;
+}
+
+const round2 = (v: number) => Math.round(v * 100) / 100;

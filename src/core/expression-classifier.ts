@@ -1,0 +1,107 @@
+/**
+ * The LightExNet expression classifier: crops faces as training framed them, batches every face of a
+ * frame into one run, and returns per-face labels with probabilities.
+ */
+import type { Face } from './face-detector';
+import { cropGrey, DecodedImage, Rect } from './image';
+import { CropPolicy, ModelManifest, readManifest, readModelBytes } from './model-manifest';
+import { acquireSession, BackendName, SharedSession } from './onnx-backend';
+
+export interface Expression {
+  expression: string;
+  confidence: number;
+  /** Every label's probability, in the manifest's label order. */
+  probabilities: Record<string, number>;
+}
+
+export interface ClassifierOptions {
+  /** A model name in models/ or a path to a manifest .json (default: the shipped LightExNet). */
+  model?: string;
+  threads?: number;
+}
+
+/** The square crop around a detected face that frames it like the training images. */
+export function faceCrop(box: Face['box'], policy: CropPolicy): Rect {
+  const side = Math.max(box.width, box.height);
+  const cx = box.x + box.width / 2 + policy.offsetX * side;
+  const cy = box.y + box.height / 2 + policy.offsetY * side;
+  const s = side * policy.scale;
+  return { x: cx - s / 2, y: cy - s / 2, width: s, height: s };
+}
+
+export function softmax(logits: ArrayLike<number>): number[] {
+  let max = -Infinity;
+  for (let i = 0; i < logits.length; i++) max = Math.max(max, logits[i]);
+  const e = Array.from(logits, (v) => Math.exp(v - max));
+  const sum = e.reduce((a, b) => a + b, 0);
+  return e.map((v) => v / sum);
+}
+
+export class ExpressionClassifier {
+  private constructor(
+    private readonly shared: SharedSession,
+    readonly manifest: ModelManifest,
+  ) {}
+
+  static async create(opts: ClassifierOptions = {}): Promise<ExpressionClassifier> {
+    const { manifest, path: file } = await readManifest(opts.model);
+    const shared = await acquireSession(`classifier:${file}`, () => readModelBytes(manifest, file), { threads: opts.threads });
+    return new ExpressionClassifier(shared, manifest);
+  }
+
+  get backend(): BackendName {
+    return this.shared.backend.name;
+  }
+
+  get labels(): string[] {
+    return this.manifest.labels;
+  }
+
+  /** Classifies grey crops already at the model's input size (row-major bytes, one per pixel). */
+  async classifyCrops(crops: Uint8Array[]): Promise<Expression[]> {
+    if (crops.length === 0) return [];
+    const { width, height, channels, name } = this.manifest.input;
+    const plane = width * height;
+    const { mean, std } = this.manifest.normalization;
+    const data = new Float32Array(crops.length * channels * plane);
+    crops.forEach((crop, i) => {
+      if (crop.length !== plane) throw new Error(`crop ${i} has ${crop.length} pixels, expected ${width}x${height}`);
+      for (let c = 0; c < channels; c++) {
+        const base = (i * channels + c) * plane;
+        for (let p = 0; p < plane; p++) data[base + p] = (crop[p] / 255 - mean) / std;
+      }
+    });
+    const { ort } = this.shared.backend;
+    const out = await this.shared.session.run({ [name]: new ort.Tensor('float32', data, [crops.length, channels, height, width]) });
+    const scores = out[this.manifest.output.name].data as Float32Array;
+    const k = this.labels.length;
+    return crops.map((_, i) => {
+      const row = scores.subarray(i * k, (i + 1) * k);
+      const probs = this.manifest.output.kind === 'logits' ? softmax(row) : Array.from(row);
+      let best = 0;
+      for (let j = 1; j < k; j++) if (probs[j] > probs[best]) best = j;
+      const probabilities: Record<string, number> = {};
+      this.labels.forEach((l, j) => (probabilities[l] = Math.round(probs[j] * 10000) / 10000));
+      return { expression: this.labels[best], confidence: probabilities[this.labels[best]], probabilities };
+    });
+  }
+
+  /** Crops each face from the frame (as training framed faces) and classifies all of them in one run. */
+  async classifyFaces<F extends { box: Face['box'] }>(img: DecodedImage, faces: F[]): Promise<(F & Expression)[]> {
+    const size = this.manifest.input.width;
+    const crops = await Promise.all(faces.map((f) => cropGrey(img, faceCrop(f.box, this.manifest.crop), size)));
+    const results = await this.classifyCrops(crops);
+    return faces.map((f, i) => ({ ...f, ...results[i] }));
+  }
+
+  /** Treats the whole frame as one face crop (for pre-cropped input). */
+  async classifyWhole(img: DecodedImage): Promise<Expression> {
+    const size = this.manifest.input.width;
+    const crop = await cropGrey(img, { x: 0, y: 0, width: img.width, height: img.height }, size);
+    return (await this.classifyCrops([crop]))[0];
+  }
+
+  release(): Promise<void> {
+    return this.shared.release();
+  }
+}

@@ -1,0 +1,14 @@
+export { decodeImage, ImageInputError, DEFAULT_MAX_PIXELS } from './image';
+export type { DecodedImage, ImageInput, RawImage, DecodeOptions } from './image';
+export { FaceDetector, BLAZEFACE, loadBlazeFace } from './face-detector';
+export type { Face, DetectorModel, DetectorOptions } from './face-detector';
+export { ExpressionClassifier, faceCrop, softmax } from './expression-classifier';
+export type { Expression, ClassifierOptions } from './expression-classifier';
+export { readManifest, ModelLoadError, DEFAULT_CLASSIFIER, MODELS_DIR } from './model-manifest';
+export type { ModelManifest, CropPolicy } from './model-manifest';
+export { getBackend, acquireSession, liveSessionCount } from './onnx-backend';
+export type { BackendName } from './onnx-backend';
+export { detectFrame, classifyFrame } from './pipeline';
+export type { ClassifiedFace, FrameResult } from './pipeline';
+export { evaluate } from './metrics';
+export type { EvalReport } from './metrics';
