@@ -9,7 +9,8 @@ Written in the style of torchvision's MobileNetV2 and kept runnable on PyTorch 1
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, asdict
+import math
+from dataclasses import dataclass, asdict
 from typing import List, Optional, Sequence, Tuple
 
 import torch
@@ -132,6 +133,9 @@ class LightExNet(nn.Module):
             stages.append(nn.Sequential(*blocks))
         self.stages = nn.ModuleList(stages)
         fused = cin + sum(MOBILENETV2_STAGES[i - 1][1] for i in cfg.fusion_taps)
+        # How much smaller the deep map is than each tap: the product of the later stages' strides. A
+        # constant, so the fusion pooling exports to ONNX for any input size (adaptive pooling would not).
+        self.tap_factors = {i: math.prod(s for _, _, _, s in MOBILENETV2_STAGES[i:]) for i in cfg.fusion_taps}
         self.head = ConvBNReLU6(fused, cfg.head_width, 1)
         self.spatial = SpatialAttention(cfg.spatial_kernel) if cfg.attention == "cbam" else nn.Identity()
         self.dropout = nn.Dropout(cfg.dropout)
@@ -157,9 +161,8 @@ class LightExNet(nn.Module):
             x = stage(x)
             if i in self.cfg.fusion_taps:
                 taps.append(x)
-        # Shallow maps are average-pooled down to the deep map's size (integer factors at the sizes we use).
-        size = x.shape[-2:]
-        pooled = [F.adaptive_avg_pool2d(t, size) if t.shape[-2:] != size else t for t in taps]
+        # Shallow maps are average-pooled down to the deep map's size.
+        pooled = [F.avg_pool2d(t, k, k) if k > 1 else t for t, k in zip(taps, self.tap_factors.values())]
         x = self.head(torch.cat(pooled + [x], 1))
         x = self.spatial(x)
         return x.mean((2, 3))

@@ -1,6 +1,7 @@
 /** Classification metrics as the eval commands print them. */
 export interface EvalReport {
   n: number;
+  correct: number;
   accuracy: number;
   labels: string[];
   perClassRecall: Record<string, number>;
@@ -22,7 +23,7 @@ export function evaluate(labels: string[], truth: number[], predicted: number[])
     const total = confusion[i].reduce((a, b) => a + b, 0);
     perClassRecall[l] = total ? round4(confusion[i][i] / total) : 0;
   });
-  return { n: truth.length, accuracy: truth.length ? round4(correct / truth.length) : 0, labels, perClassRecall, confusion };
+  return { n: truth.length, correct, accuracy: truth.length ? round4(correct / truth.length) : 0, labels, perClassRecall, confusion };
 }
 
 const round4 = (v: number) => Math.round(v * 10000) / 10000;

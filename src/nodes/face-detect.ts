@@ -1,0 +1,43 @@
+/** Node-RED node `face-detect`: BlazeFace on the frame in msg.payload. */
+import { annotateJpeg, toAnnotations } from '../core/annotate';
+import { DetectorModel, FaceDetector } from '../core/face-detector';
+import { decodeFrame } from '../core/frame-cache';
+import { DEFAULT_MAX_PIXELS } from '../core/image';
+import { numberIn, positiveInt, readInferenceConfig, setupInferenceNode } from './inference-node';
+import { Node, NodeAPI, NodeDef } from './node-red-types';
+
+export = function register(RED: NodeAPI): void {
+  RED.nodes.registerType('face-detect', function (this: Node, def: NodeDef) {
+    RED.nodes.createNode(this, def);
+    const model: DetectorModel = def.model === 'full' ? 'full' : 'short';
+    const minScore = numberIn(def.minScore, 0.5, 0, 1);
+    const minFaceSize = numberIn(def.minFaceSize, 0, 0, 100000);
+    const maxFaces = positiveInt(def.maxFaces, 10);
+    const maxPixels = numberIn(def.maxMegapixels, DEFAULT_MAX_PIXELS / 1e6, 0.01, 1000) * 1e6;
+    const annotate = def.annotate === true || def.annotate === 'true';
+    const cfg = readInferenceConfig(def);
+    setupInferenceNode(
+      this,
+      cfg,
+      async () => [await FaceDetector.create({ model, minScore, minFaceSize, maxFaces, threads: cfg.threads })],
+      async ([detector], msg, send) => {
+        const t0 = performance.now();
+        const frame = msg.payload;
+        const img = await decodeFrame(frame, { maxPixels });
+        const faces = await detector.detect(img);
+        const ms = performance.now() - t0;
+        msg.image = frame;
+        msg.payload = faces;
+        msg.imageSize = { width: img.width, height: img.height };
+        msg.faceCount = faces.length;
+        msg.inferenceMs = Math.round(ms * 10) / 10;
+        if (annotate) {
+          msg.annotations = toAnnotations(faces);
+          msg.annotated = await annotateJpeg(img, faces);
+        }
+        send(msg);
+        return { faces: faces.length, ms };
+      },
+    );
+  });
+};

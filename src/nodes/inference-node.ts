@@ -1,0 +1,122 @@
+/**
+ * What the inference nodes share: load a model once (async), run each message through a busy gate,
+ * report through status, and send every error to done(err) so Catch nodes see it.
+ */
+import { BusyGate, BusyPolicy } from '../core/busy-gate';
+import { DoneFn, Node, NodeDef, NodeMessage, SendFn } from './node-red-types';
+
+export interface InferenceConfig {
+  busy: BusyPolicy;
+  queueSize: number;
+  threads: number;
+}
+
+export function readInferenceConfig(def: NodeDef): InferenceConfig {
+  const busy = String(def.busy ?? 'drop');
+  return {
+    busy: (['drop', 'latest', 'queue'].includes(busy) ? busy : 'drop') as BusyPolicy,
+    queueSize: positiveInt(def.queueSize, 5),
+    threads: positiveInt(def.threads, 1),
+  };
+}
+
+export function positiveInt(v: unknown, dflt: number): number {
+  const n = Number(v);
+  return Number.isFinite(n) && n >= 1 ? Math.floor(n) : dflt;
+}
+
+export function numberIn(v: unknown, dflt: number, min: number, max: number): number {
+  const n = Number(v);
+  return v === '' || v === undefined || v === null || !Number.isFinite(n) ? dflt : Math.min(max, Math.max(min, n));
+}
+
+interface Job {
+  msg: NodeMessage;
+  send: SendFn;
+  done: DoneFn;
+}
+
+export interface Releasable {
+  release(): Promise<void>;
+  backend: string;
+}
+
+/** The result of one message: what the status line should say. */
+export interface Outcome {
+  faces: number;
+  ms: number;
+}
+
+/**
+ * Wires `node` up: `load` makes the models (once), `handle` processes one message and sends it.
+ */
+export function setupInferenceNode<M extends Releasable[]>(
+  node: Node,
+  config: InferenceConfig,
+  load: () => Promise<M>,
+  handle: (models: M, msg: NodeMessage, send: SendFn) => Promise<Outcome>,
+): void {
+  let models: M | undefined;
+  let closed = false;
+  let lastText = '';
+  node.status({ fill: 'yellow', shape: 'ring', text: 'loading model…' });
+  const loading = load().then(
+    (m) => {
+      models = m;
+      if (closed) void Promise.all(m.map((x) => x.release()));
+      else node.status({ fill: 'green', shape: 'dot', text: `ready (${m[0]?.backend ?? 'cpu'})` });
+      return m;
+    },
+    (err: Error) => {
+      node.status({ fill: 'red', shape: 'ring', text: `model not loaded: ${short(err.message)}` });
+      node.error(`model not loaded: ${err.message}`);
+      throw err;
+    },
+  );
+  loading.catch(() => undefined); // reported above and to each message below
+
+  const gate = new BusyGate<Job>({ policy: config.busy, queueSize: config.queueSize });
+  const showDropped = () => {
+    if (gate.dropped > 0) node.status({ fill: 'blue', shape: 'ring', text: `${lastText || 'busy'} · ${gate.dropped} dropped` });
+  };
+
+  node.on('input', (msg, send, done) => {
+    gate.push({
+      value: { msg, send, done },
+      onDrop: (job) => {
+        job.done(); // a dropped frame is complete, not an error
+        showDropped();
+      },
+      run: async (job) => {
+        try {
+          const m = await loading.catch((err: Error) => {
+            throw new Error(`model not loaded: ${err.message}`);
+          });
+          const out = await handle(m, job.msg, job.send);
+          lastText = `${out.faces} face${out.faces === 1 ? '' : 's'} · ${Math.round(out.ms)} ms`;
+          node.status({
+            fill: 'blue', shape: 'dot',
+            text: gate.dropped ? `${lastText} · ${gate.dropped} dropped` : lastText,
+          });
+          job.done();
+        } catch (err) {
+          const e = err instanceof Error ? err : new Error(String(err));
+          node.status({ fill: 'red', shape: 'ring', text: short(e.message) });
+          job.done(e);
+        }
+      },
+    });
+  });
+
+  node.on('close', (_removed, done) => {
+    closed = true;
+    gate.close();
+    const release = models ? Promise.all(models.map((x) => x.release())) : Promise.resolve();
+    release.then(() => {
+      node.status({});
+      done();
+    }, () => done());
+  });
+}
+
+const short = (s: string) => (s.length > 60 ? `${s.slice(0, 57)}…` : s);

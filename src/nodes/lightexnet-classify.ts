@@ -1,0 +1,85 @@
+/** Node-RED node `lightexnet-classify`: the expression of every face on the message. */
+import { annotateJpeg, toAnnotations } from '../core/annotate';
+import { ExpressionClassifier } from '../core/expression-classifier';
+import { DetectorModel, Face, FaceDetector } from '../core/face-detector';
+import { decodeFrame } from '../core/frame-cache';
+import { DEFAULT_MAX_PIXELS, ImageInputError } from '../core/image';
+import { DEFAULT_CLASSIFIER } from '../core/model-manifest';
+import { numberIn, readInferenceConfig, Releasable, setupInferenceNode } from './inference-node';
+import { Node, NodeAPI, NodeDef } from './node-red-types';
+
+type Mode = 'detect' | 'whole';
+
+const isFaceList = (v: unknown): v is Face[] =>
+  Array.isArray(v) && v.every((f) => typeof f === 'object' && f !== null && typeof (f as Face).box === 'object' && (f as Face).box !== null);
+
+export = function register(RED: NodeAPI): void {
+  RED.nodes.registerType('lightexnet-classify', function (this: Node, def: NodeDef) {
+    RED.nodes.createNode(this, def);
+    const modelName = typeof def.classifier === 'string' && def.classifier.trim() ? def.classifier.trim() : DEFAULT_CLASSIFIER;
+    // Without faces on the message: detect them here, or take the whole image as one face crop.
+    const mode: Mode = def.mode === 'whole' ? 'whole' : 'detect';
+    const detectorModel: DetectorModel = def.detector === 'full' ? 'full' : 'short';
+    const maxPixels = numberIn(def.maxMegapixels, DEFAULT_MAX_PIXELS / 1e6, 0.01, 1000) * 1e6;
+    const annotate = def.annotate === true || def.annotate === 'true';
+    const cfg = readInferenceConfig(def);
+    let detector: FaceDetector | undefined;
+
+    setupInferenceNode(
+      this,
+      cfg,
+      async () => {
+        const classifier = await ExpressionClassifier.create({ model: modelName, threads: cfg.threads });
+        const models: Releasable[] = [classifier];
+        if (mode === 'detect') {
+          try {
+            detector = await FaceDetector.create({ model: detectorModel, threads: cfg.threads });
+          } catch (err) {
+            await classifier.release();
+            throw err;
+          }
+          models.push(detector);
+        }
+        return models as [ExpressionClassifier, ...Releasable[]];
+      },
+      async ([classifier], msg, send) => {
+        const t0 = performance.now();
+        let frame: unknown;
+        let faces: Face[];
+        if (isFaceList(msg.payload)) {
+          frame = msg.image;
+          if (frame === undefined) throw new ImageInputError('msg.payload holds faces but msg.image has no frame to crop them from');
+          faces = msg.payload;
+        } else {
+          frame = msg.payload;
+          faces = [];
+        }
+        const img = await decodeFrame(frame, { maxPixels });
+        let results;
+        if (isFaceList(msg.payload)) {
+          results = await classifier.classifyFaces(img, faces);
+        } else if (mode === 'detect' && detector) {
+          results = await classifier.classifyFaces(img, await detector.detect(img));
+        } else {
+          const whole = { box: { x: 0, y: 0, width: img.width, height: img.height }, score: 1, keypoints: [] };
+          results = [{ ...whole, ...(await classifier.classifyWhole(img)) }];
+        }
+        const ms = performance.now() - t0;
+        const primary = [...results].sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height)[0];
+        msg.image = frame;
+        msg.payload = results;
+        msg.imageSize = { width: img.width, height: img.height };
+        msg.faceCount = results.length;
+        msg.expression = primary?.expression;
+        msg.confidence = primary?.confidence;
+        msg.inferenceMs = Math.round(ms * 10) / 10;
+        if (annotate) {
+          msg.annotations = toAnnotations(results);
+          msg.annotated = await annotateJpeg(img, results);
+        }
+        send(msg);
+        return { faces: results.length, ms };
+      },
+    );
+  });
+};
