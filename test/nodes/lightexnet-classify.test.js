@@ -1,0 +1,125 @@
+'use strict';
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const sharp = require('sharp');
+const { helper, ALL_NODES, collect, recordStatus, until } = require('../support/flow');
+const { liveSessionCount } = require('../../dist/core/onnx-backend');
+const { FIXTURES } = require('../support/paths');
+
+const frame = fs.readFileSync(path.join(FIXTURES, 'astronaut-640x480.jpg'));
+const LABELS = ['angry', 'disgust', 'fear', 'happy', 'sad', 'surprise', 'neutral'];
+
+function flow(classifyProps = {}, withDetect = false) {
+  return [
+    { id: 'tab', type: 'tab' },
+    { id: 'd', z: 'tab', type: 'face-detect', model: 'short', busy: 'queue', queueSize: 10, wires: [['k']] },
+    { id: 'k', z: 'tab', type: 'lightexnet-classify', mode: 'detect', detector: 'short', busy: 'queue', queueSize: 10, ...classifyProps, wires: [['out']] },
+    { id: 'out', z: 'tab', type: 'helper' },
+    { id: 'c', z: 'tab', type: 'catch', scope: null, wires: [['caught']] },
+    { id: 'caught', z: 'tab', type: 'helper' },
+  ].filter((n) => withDetect || n.id !== 'd');
+}
+
+function assertExpressionFace(f) {
+  assert.ok(LABELS.includes(f.expression), f.expression);
+  assert.deepEqual(Object.keys(f.probabilities), LABELS);
+  const sum = Object.values(f.probabilities).reduce((a, b) => a + b, 0);
+  assert.ok(Math.abs(sum - 1) < 1e-3, `probabilities sum to ${sum}`);
+  assert.equal(f.confidence, Math.max(...Object.values(f.probabilities)));
+}
+
+describe('lightexnet-classify node', function () {
+  afterEach(async () => {
+    await helper.unload();
+  });
+
+  it('classifies the faces found by face-detect, reusing its boxes and keeping the message', async () => {
+    await helper.load(ALL_NODES, flow({}, true));
+    const got = collect(helper.getNode('out'), 1);
+    helper.getNode('d').receive({ payload: frame, topic: 'cam1' });
+    const [msg] = await got;
+    assert.equal(msg.topic, 'cam1');
+    assert.equal(msg.payload.length, 1);
+    assertExpressionFace(msg.payload[0]);
+    assert.ok(msg.payload[0].box.width > 100, 'the detector box is kept');
+    assert.equal(msg.expression, msg.payload[0].expression);
+    assert.equal(msg.confidence, msg.payload[0].confidence);
+    assert.ok(msg.image.equals(frame));
+  });
+
+  it('detects faces itself when given a plain image', async () => {
+    await helper.load(ALL_NODES, flow({ mode: 'detect' }));
+    const got = collect(helper.getNode('out'), 1);
+    helper.getNode('k').receive({ payload: frame });
+    const [msg] = await got;
+    assert.equal(msg.payload.length, 1);
+    assertExpressionFace(msg.payload[0]);
+  });
+
+  it('treats the whole image as one face crop in "whole" mode', async () => {
+    await helper.load(ALL_NODES, flow({ mode: 'whole' }));
+    const crop = await sharp(frame).extract({ left: 200, top: 110, width: 240, height: 240 }).png().toBuffer();
+    const got = collect(helper.getNode('out'), 1);
+    helper.getNode('k').receive({ payload: crop });
+    const [msg] = await got;
+    assert.equal(msg.payload.length, 1);
+    assert.deepEqual(msg.payload[0].box, { x: 0, y: 0, width: 240, height: 240 });
+    assertExpressionFace(msg.payload[0]);
+  });
+
+  it('sends no face and no expression for a frame without faces', async () => {
+    await helper.load(ALL_NODES, flow());
+    const got = collect(helper.getNode('out'), 1);
+    helper.getNode('k').receive({ payload: { data: new Uint8Array(80 * 60 * 3).fill(30), width: 80, height: 60, channels: 3 } });
+    const [msg] = await got;
+    assert.deepEqual(msg.payload, []);
+    assert.equal(msg.expression, undefined);
+  });
+
+  it('draws expression labels when asked', async () => {
+    await helper.load(ALL_NODES, flow({ annotate: true }));
+    const got = collect(helper.getNode('out'), 1);
+    helper.getNode('k').receive({ payload: frame });
+    const [msg] = await got;
+    assert.match(msg.annotations[0].label, /^(angry|disgust|fear|happy|sad|surprise|neutral) \d+%$/);
+    assert.equal((await sharp(msg.annotated).metadata()).format, 'jpeg');
+  });
+
+  it('reports faces without a frame to crop them from', async () => {
+    await helper.load(ALL_NODES, flow());
+    const caught = collect(helper.getNode('caught'), 1);
+    helper.getNode('k').receive({ payload: [{ box: { x: 0, y: 0, width: 10, height: 10 } }] });
+    assert.match((await caught)[0].error.message, /msg.image has no frame/);
+  });
+
+  it('reports a corrupt frame to a Catch node', async () => {
+    await helper.load(ALL_NODES, flow());
+    const caught = collect(helper.getNode('caught'), 1);
+    helper.getNode('k').receive({ payload: Buffer.from([0xff, 0xd8, 0xff, 0x00, 0x12]) });
+    assert.match((await caught)[0].error.message, /not a decodable image|decode/);
+  });
+
+  it('a missing model shows in the status and every message gets the error', async () => {
+    await helper.load(ALL_NODES, flow({ classifier: '/nonexistent/model.json' }));
+    const k = helper.getNode('k');
+    const status = recordStatus(k);
+    const caught = collect(helper.getNode('caught'), 2);
+    k.receive({ payload: frame });
+    k.receive({ payload: frame });
+    const errs = await caught;
+    for (const e of errs) assert.match(e.error.message, /model not loaded: model manifest not found: \/nonexistent\/model.json/);
+    await until(() => status.some((s) => s.fill === 'red'));
+  });
+
+  it('releases the classifier and detector sessions on close', async () => {
+    const base = liveSessionCount();
+    await helper.load(ALL_NODES, flow());
+    const got = collect(helper.getNode('out'), 1);
+    helper.getNode('k').receive({ payload: frame });
+    await got;
+    assert.equal(liveSessionCount(), base + 2);
+    await helper.unload();
+    assert.equal(liveSessionCount(), base);
+  });
+});

@@ -1,0 +1,48 @@
+'use strict';
+/** Helpers for node tests on the real Node-RED runtime (node-red-node-test-helper). */
+const helper = require('node-red-node-test-helper');
+const faceDetect = require('../../nodes/face-detect.js');
+const classify = require('../../nodes/lightexnet-classify.js');
+const filter = require('../../nodes/expression-filter.js');
+const catchNode = require('@node-red/nodes/core/common/25-catch.js');
+
+helper.init(require.resolve('node-red'));
+
+const ALL_NODES = [faceDetect, classify, filter, catchNode];
+
+/** Records every status a node sets, so tests can read the status line. */
+function recordStatus(node) {
+  const seen = [];
+  const orig = node.status.bind(node);
+  node.status = (s) => {
+    seen.push(s);
+    return orig(s);
+  };
+  return seen;
+}
+
+/** Resolves with the next `count` messages arriving at a helper node. */
+function collect(node, count, timeoutMs = 60000) {
+  return new Promise((resolve, reject) => {
+    const got = [];
+    const timer = setTimeout(() => reject(new Error(`expected ${count} message(s), got ${got.length}`)), timeoutMs);
+    node.on('input', (msg) => {
+      got.push(msg);
+      if (got.length === count) {
+        clearTimeout(timer);
+        resolve(got);
+      }
+    });
+  });
+}
+
+/** Waits until `pred()` is true (polling), for things that happen without a message. */
+async function until(pred, timeoutMs = 60000) {
+  const t0 = Date.now();
+  while (!pred()) {
+    if (Date.now() - t0 > timeoutMs) throw new Error('condition not reached');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+module.exports = { helper, ALL_NODES, recordStatus, collect, until };
