@@ -1,0 +1,56 @@
+"""Evaluate a LightExNet checkpoint on FER2013 with both protocols.
+
+    /usr/bin/python3 training/evaluate.py --ckpt training/runs/r64/best.pt [--flip]
+
+Prints JSON: accuracy, n, per-class recall and the confusion matrix on PrivateTest (3,589) and on
+PublicTest+PrivateTest (7,178), with and without a horizontal-flip average.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+
+import numpy as np
+import torch
+
+from export_onnx import load_checkpoint
+from fer_data import DEFAULT_DATA, FER_LABELS, load_fer_split
+from train import predict
+
+
+def report(labels, y, pred) -> dict:
+    k = len(labels)
+    cm = np.zeros((k, k), dtype=int)
+    np.add.at(cm, (y, pred), 1)
+    recall = {l: round(float(cm[i, i] / max(1, cm[i].sum())), 4) for i, l in enumerate(labels)}
+    return {"n": int(len(y)), "correct": int((y == pred).sum()), "accuracy": round(float((y == pred).mean()), 4),
+            "per_class_recall": recall, "confusion": cm.tolist()}
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--ckpt", required=True)
+    p.add_argument("--data", default=DEFAULT_DATA)
+    p.add_argument("--threads", type=int, default=2)
+    a = p.parse_args()
+    torch.set_num_threads(a.threads)
+    net, cfg, ck = load_checkpoint(a.ckpt)
+    size = int(ck["size"])
+    out = {"checkpoint": a.ckpt, "epoch": ck.get("epoch"), "input": size}
+    probs = {}
+    for split in ("publictest", "privatetest"):
+        x, y = load_fer_split(a.data, split)
+        probs[split] = (y, predict(net, x, size, cfg.in_channels, "cpu"), predict(net, x, size, cfg.in_channels, "cpu", flip=True))
+    for tta, idx in (("plain", 1), ("flip", 2)):
+        y_pr, p_pr = probs["privatetest"][0], probs["privatetest"][idx]
+        y_pu, p_pu = probs["publictest"][0], probs["publictest"][idx]
+        out[tta] = {
+            "publictest": report(FER_LABELS, y_pu, p_pu.argmax(1)),
+            "privatetest": report(FER_LABELS, y_pr, p_pr.argmax(1)),
+            "test_7178": report(FER_LABELS, np.concatenate([y_pu, y_pr]), np.concatenate([p_pu, p_pr]).argmax(1)),
+        }
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()
