@@ -1,0 +1,139 @@
+/**
+ * The demo's flow: a frame source (sample frames, an IP camera snapshot URL, or the browser's webcam)
+ * -> face-detect -> lightexnet-classify -> the dashboard (frame with labels, expression chart, ms per
+ * frame, recent alerts) and expression-filter -> MQTT alerts.
+ */
+
+type FlowNode = Record<string, unknown> & { id: string; type: string };
+
+const WEBCAM_TEMPLATE = `<template>
+  <div class="lx-webcam">
+    <video ref="video" autoplay playsinline muted style="width:100%; max-width:640px; background:#222"></video>
+    <div style="margin:8px 0">
+      <v-btn class="lx-webcam-toggle" color="primary" @click="toggle">{{ running ? 'Stop webcam' : 'Start webcam' }}</v-btn>
+      <span class="lx-webcam-error" style="color:#c00; margin-left:8px">{{ error }}</span>
+    </div>
+    <img v-if="msg && msg.payload && msg.payload.image" class="lx-webcam-frame" :src="msg.payload.image" style="width:100%; max-width:640px"/>
+    <div class="lx-webcam-result">{{ msg && msg.payload ? msg.payload.text : '' }}</div>
+  </div>
+</template>
+<script>
+export default {
+  data () { return { running: false, timer: null, stream: null, error: '' } },
+  methods: {
+    async toggle () {
+      if (this.running) return this.stop()
+      try {
+        this.stream = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 } })
+      } catch (e) {
+        this.error = 'camera not available: ' + e.message
+        return
+      }
+      this.error = ''
+      this.$refs.video.srcObject = this.stream
+      this.running = true
+      const canvas = document.createElement('canvas')
+      this.timer = setInterval(() => {
+        const v = this.$refs.video
+        if (!v || !v.videoWidth) return
+        canvas.width = v.videoWidth
+        canvas.height = v.videoHeight
+        canvas.getContext('2d').drawImage(v, 0, 0)
+        this.send({ topic: 'camera/webcam', payload: canvas.toDataURL('image/jpeg', 0.8) })
+      }, 500)
+    },
+    stop () {
+      clearInterval(this.timer)
+      if (this.stream) this.stream.getTracks().forEach((t) => t.stop())
+      this.running = false
+    }
+  },
+  unmounted () { this.stop() }
+}
+</script>`;
+
+const FRAME_TEMPLATE = `<template>
+  <div class="lx-frame">
+    <img v-if="msg && msg.payload && msg.payload.image" class="lx-frame-img" :src="msg.payload.image" style="width:100%"/>
+    <div class="lx-frame-labels" style="font-size:1.1em; margin-top:4px">{{ msg && msg.payload ? msg.payload.text : 'waiting for frames…' }}</div>
+  </div>
+</template>`;
+
+/** Turns a classified frame into the dashboard's messages: [frame, chart points, stats, webcam result]. */
+const TO_DASHBOARD = `const faces = msg.payload || [];
+const labels = faces.map((f) => f.expression + ' ' + Math.round(f.confidence * 100) + '%');
+const text = faces.length ? labels.join(', ') : 'no face';
+const image = msg.annotated ? 'data:image/jpeg;base64,' + msg.annotated.toString('base64') : null;
+const view = { payload: { image, text, faces: faces.length, topic: msg.topic } };
+if (msg.topic === 'camera/webcam') return [null, null, null, view];
+const now = Date.now();
+const last = context.get('last') || now;
+context.set('last', now);
+const fps = context.get('fps') || 0;
+const rate = now > last ? 1000 / (now - last) : 0;
+context.set('fps', fps ? fps * 0.8 + rate * 0.2 : rate);
+const main = faces.slice().sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height)[0];
+const points = main ? Object.entries(main.probabilities).map(([k, v]) => ({ topic: k, payload: Math.round(v * 1000) / 10 })) : [];
+const ms = Math.round((msg.detectMs || 0) + (msg.inferenceMs || 0));
+const stats = { payload: ms + ' ms per frame · ' + context.get('fps').toFixed(1) + ' frames/s · ' + faces.length + ' face(s)' };
+return [view, points, stats, null];`;
+
+/** Cycles through the sample frames, or fetches the IP camera snapshot when CAMERA_URL is set; pauses
+ *  while webcam frames arrive so the dashboard shows one source. */
+const NEXT_FRAME = `if (Date.now() - (flow.get('webcamAt') || 0) < 3000) return null;
+const camera = env.get('CAMERA_URL');
+if (camera) return [null, { url: camera, topic: 'camera/ip' }];
+const frames = global.get('demoFrames') || [];
+if (!frames.length) return null;
+const i = (context.get('i') || 0) % frames.length;
+context.set('i', i + 1);
+return [{ filename: frames[i], topic: 'camera/demo' }, null];`;
+
+const MARK_WEBCAM = `flow.set('webcamAt', Date.now());
+return msg;`;
+
+/** Keeps face-detect's time before lightexnet-classify overwrites msg.inferenceMs. */
+const KEEP_DETECT_MS = `msg.detectMs = msg.inferenceMs;
+return msg;`;
+
+const ALERT_ROW = `const e = msg.payload;
+return { payload: [{ time: new Date(e.timestamp).toLocaleTimeString(), event: e.event, expression: e.expression, confidence: Math.round(e.confidence * 100) + '%', held: (e.heldMs / 1000).toFixed(1) + ' s', camera: e.topic }] };`;
+
+export function demoFlow(): FlowNode[] {
+  const z = 'lx-demo';
+  const n = (node: FlowNode): FlowNode => ({ z, ...node });
+  return [
+    { id: z, type: 'tab', label: 'LightExNet demo', info: 'Frames -> face-detect -> lightexnet-classify -> dashboard and MQTT alerts. Dashboard: /dashboard' },
+    n({ id: 'lx-note', type: 'comment', name: 'Sample frames loop; set CAMERA_URL for an IP camera snapshot URL; the dashboard\'s Webcam page sends browser frames', info: '', x: 380, y: 40, wires: [] }),
+    n({ id: 'lx-clock', type: 'inject', name: 'frame clock (2/s)', props: [], repeat: '0.5', crontab: '', once: true, onceDelay: '1', topic: '', x: 140, y: 100, wires: [['lx-next']] }),
+    n({ id: 'lx-next', type: 'function', name: 'next frame', func: NEXT_FRAME, outputs: 2, timeout: 0, noerr: 0, initialize: '', finalize: '', libs: [], x: 320, y: 100, wires: [['lx-file'], ['lx-ipcam']] }),
+    n({ id: 'lx-file', type: 'file in', name: 'sample frame', filename: 'filename', filenameType: 'msg', format: '', chunk: false, sendError: false, encoding: 'none', allProps: false, x: 500, y: 80, wires: [['lx-detect']] }),
+    n({ id: 'lx-ipcam', type: 'http request', name: 'IP camera snapshot', method: 'GET', ret: 'bin', paytoqs: 'ignore', url: '', tls: '', persist: false, proxy: '', insecureHTTPParser: false, authType: '', senderr: false, headers: [], x: 510, y: 130, wires: [['lx-detect']] }),
+    n({ id: 'lx-webcam', type: 'ui-template', group: 'lx-g-webcam', page: '', ui: '', name: 'webcam', order: 1, width: '0', height: '0', head: '', format: WEBCAM_TEMPLATE, storeOutMessages: false, passthru: false, resendOnRefresh: false, templateScope: 'local', className: '', x: 130, y: 180, wires: [['lx-mark']] }),
+    n({ id: 'lx-mark', type: 'function', name: 'webcam frame', func: MARK_WEBCAM, outputs: 1, timeout: 0, noerr: 0, initialize: '', finalize: '', libs: [], x: 310, y: 180, wires: [['lx-detect']] }),
+    n({ id: 'lx-detect', type: 'face-detect', name: '', model: 'short', minScore: 0.5, minFaceSize: 0, maxFaces: 10, maxMegapixels: 50, annotate: false, busy: 'drop', queueSize: 5, threads: 1, x: 700, y: 100, wires: [['lx-keepms']] }),
+    n({ id: 'lx-keepms', type: 'function', name: 'keep detect ms', func: KEEP_DETECT_MS, outputs: 1, timeout: 0, noerr: 0, initialize: '', finalize: '', libs: [], x: 870, y: 100, wires: [['lx-classify']] }),
+    n({ id: 'lx-classify', type: 'lightexnet-classify', name: '', classifier: 'lightexnet-fer2013', mode: 'detect', detector: 'short', maxMegapixels: 50, annotate: true, busy: 'drop', queueSize: 5, threads: 1, x: 1060, y: 100, wires: [['lx-todash', 'lx-filter']] }),
+    n({ id: 'lx-todash', type: 'function', name: 'to dashboard', func: TO_DASHBOARD, outputs: 4, timeout: 0, noerr: 0, initialize: '', finalize: '', libs: [], x: 1260, y: 60, wires: [['lx-frame'], ['lx-chart'], ['lx-stats'], ['lx-webcam']] }),
+    n({ id: 'lx-frame', type: 'ui-template', group: 'lx-g-frame', page: '', ui: '', name: 'frame', order: 1, width: '0', height: '0', head: '', format: FRAME_TEMPLATE, storeOutMessages: true, passthru: false, resendOnRefresh: true, templateScope: 'local', className: '', x: 1450, y: 20, wires: [[]] }),
+    n({ id: 'lx-chart', type: 'ui-chart', group: 'lx-g-mix', name: 'expression mix', label: 'Expression probabilities of the main face (%)', order: 1, chartType: 'line', category: 'topic', categoryType: 'msg', xAxisLabel: '', xAxisProperty: '', xAxisPropertyType: 'timestamp', xAxisType: 'time', xAxisFormat: '', xAxisFormatType: 'auto', yAxisLabel: '%', yAxisProperty: 'payload', yAxisPropertyType: 'msg', ymin: '0', ymax: '100', action: 'append', stackSeries: false, pointShape: 'false', pointRadius: 2, showLegend: true, removeOlder: 2, removeOlderUnit: '60', removeOlderPoints: '', colors: ['#ff4136', '#ff851b', '#b10dc9', '#2ecc40', '#0074d9', '#ffdc00', '#aaaaaa', '#111111', '#39cccc'], textColor: ['#666666'], textColorDefault: true, gridColor: ['#e5e5e5'], gridColorDefault: true, width: 0, height: 6, className: 'lx-chart', interpolation: 'linear', x: 1450, y: 60, wires: [[]] }),
+    n({ id: 'lx-stats', type: 'ui-text', group: 'lx-g-frame', order: 2, width: 0, height: 0, name: 'stats', label: 'Speed', format: '{{msg.payload}}', layout: 'row-spread', style: false, font: '', fontSize: 16, color: '#717171', wrapText: false, className: 'lx-stats', value: 'payload', valueType: 'msg', x: 1440, y: 100, wires: [] }),
+    n({ id: 'lx-filter', type: 'expression-filter', name: 'happy or surprise, 3 frames', expressions: 'happy,surprise', minConfidence: 0.5, holdFrames: 3, holdSeconds: 0, cooldownSeconds: 10, changeOnly: true, perTopic: true, alertTopic: 'lightexnet/alerts', x: 1280, y: 180, wires: [['lx-mqtt', 'lx-row'], ['lx-mqtt', 'lx-row']] }),
+    n({ id: 'lx-mqtt', type: 'mqtt out', name: 'alerts', topic: '', qos: '1', retain: 'false', respTopic: '', contentType: '', userProps: '', correl: '', expiry: '', broker: 'lx-broker', x: 1470, y: 160, wires: [] }),
+    n({ id: 'lx-row', type: 'function', name: 'alert row', func: ALERT_ROW, outputs: 1, timeout: 0, noerr: 0, initialize: '', finalize: '', libs: [], x: 1470, y: 200, wires: [['lx-alerts']] }),
+    n({ id: 'lx-alerts', type: 'ui-table', group: 'lx-g-alerts', name: 'recent alerts', label: 'Recent alerts', order: 1, width: 0, height: 0, maxrows: 10, passthru: false, autocols: true, showSearch: false, deselect: true, selectionType: 'none', columns: [], mobileBreakpoint: 'sm', mobileBreakpointType: 'defaults', action: 'append', className: 'lx-alerts', x: 1650, y: 200, wires: [] }),
+    n({ id: 'lx-catch', type: 'catch', name: 'errors', scope: ['lx-detect', 'lx-classify', 'lx-filter'], uncaught: false, x: 1060, y: 260, wires: [['lx-debug']] }),
+    n({ id: 'lx-debug', type: 'debug', name: 'errors', active: true, tosidebar: true, console: true, tostatus: false, complete: 'error.message', targetType: 'msg', x: 1230, y: 260, wires: [] }),
+    // MQTT: the embedded broker unless MQTT_URL points at another (e.g. Home Assistant's).
+    { id: 'lx-broker', type: 'mqtt-broker', name: 'demo broker', broker: '${LIGHTEXNET_MQTT_HOST}', port: '${LIGHTEXNET_MQTT_PORT}', clientid: '', autoConnect: true, usetls: false, protocolVersion: '4', keepalive: '60', cleansession: true, autoUnsubscribe: true, birthTopic: '', closeTopic: '', willTopic: '', userProps: '', sessionExpiry: '' },
+    // Dashboard 2 layout.
+    { id: 'lx-ui', type: 'ui-base', name: 'LightExNet', path: '/dashboard', appIcon: '', includeClientData: true, acceptsClientConfig: ['ui-notification', 'ui-control'], showPathInSidebar: false, headerContent: 'page', navigationStyle: 'default', titleBarStyle: 'default', showReconnectNotification: true, notificationDisplayTime: 1, showDisconnectNotification: true },
+    { id: 'lx-theme', type: 'ui-theme', name: 'LightExNet', colors: { surface: '#2f4f4f', primary: '#0d74ce', bgPage: '#f9f9fb', groupBg: '#ffffff', groupOutline: '#d9d9e0' }, sizes: { density: 'default', pagePadding: '12px', groupGap: '12px', groupBorderRadius: '4px', widgetGap: '12px' } },
+    { id: 'lx-p-live', type: 'ui-page', name: 'Live', ui: 'lx-ui', path: '/live', icon: 'emoticon-outline', layout: 'grid', theme: 'lx-theme', breakpoints: [{ name: 'Default', px: 0, cols: 3 }, { name: 'Tablet', px: 576, cols: 6 }, { name: 'Small Desktop', px: 768, cols: 9 }, { name: 'Desktop', px: 1024, cols: 12 }], order: 1, className: '', visible: 'true', disabled: 'false' },
+    { id: 'lx-p-webcam', type: 'ui-page', name: 'Webcam', ui: 'lx-ui', path: '/webcam', icon: 'webcam', layout: 'grid', theme: 'lx-theme', breakpoints: [{ name: 'Default', px: 0, cols: 3 }, { name: 'Tablet', px: 576, cols: 6 }, { name: 'Small Desktop', px: 768, cols: 9 }, { name: 'Desktop', px: 1024, cols: 12 }], order: 2, className: '', visible: 'true', disabled: 'false' },
+    { id: 'lx-g-frame', type: 'ui-group', name: 'Camera', page: 'lx-p-live', width: '6', height: '1', order: 1, showTitle: true, className: '', visible: 'true', disabled: 'false', groupType: 'default' },
+    { id: 'lx-g-mix', type: 'ui-group', name: 'Expression mix', page: 'lx-p-live', width: '6', height: '1', order: 2, showTitle: true, className: '', visible: 'true', disabled: 'false', groupType: 'default' },
+    { id: 'lx-g-alerts', type: 'ui-group', name: 'Alerts (also on MQTT lightexnet/alerts)', page: 'lx-p-live', width: '12', height: '1', order: 3, showTitle: true, className: '', visible: 'true', disabled: 'false', groupType: 'default' },
+    { id: 'lx-g-webcam', type: 'ui-group', name: 'Your webcam', page: 'lx-p-webcam', width: '6', height: '1', order: 1, showTitle: true, className: '', visible: 'true', disabled: 'false', groupType: 'default' },
+  ];
+}

@@ -1,0 +1,132 @@
+/**
+ * `npm start`: a demo Node-RED on 127.0.0.1 with this package's nodes from the working tree, Dashboard 2,
+ * a ready flow, sample frames and an MQTT broker in this process (aedes) unless MQTT_URL names one.
+ *
+ * Environment: PORT (Node-RED, default 1880), MQTT_URL (e.g. mqtt://homeassistant.local:1883),
+ * MQTT_PORT (embedded broker, default 1883), CAMERA_URL (an IP camera snapshot URL to use instead of the
+ * sample frames), LIGHTEXNET_DEMO_DIR (Node-RED user directory, default .node-red-demo).
+ */
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import sharp from 'sharp';
+import { demoFlow } from './demo-flow';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+  });
+}
+
+async function freePort(preferred: number): Promise<number> {
+  if (await portFree(preferred)) return preferred;
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Sample frames made from the public-domain fixtures: faces at several sizes and positions, one frame
+ *  without a frontal face. */
+async function makeFrames(dir: string): Promise<string[]> {
+  fs.mkdirSync(dir, { recursive: true });
+  const astronaut = path.join(ROOT, 'test', 'fixtures', 'astronaut.png');
+  const camera = path.join(ROOT, 'test', 'fixtures', 'camera.png');
+  const out = (name: string) => path.join(dir, name);
+  const jobs: [string, () => ReturnType<typeof sharp>][] = [
+    ['01-close.jpg', () => sharp(astronaut).extract({ left: 66, top: 10, width: 320, height: 240 }).resize(640, 480)],
+    ['02-mirrored.jpg', () => sharp(astronaut).extract({ left: 66, top: 10, width: 320, height: 240 }).resize(640, 480).flop()],
+    ['03-closer.jpg', () => sharp(astronaut).extract({ left: 126, top: 30, width: 200, height: 150 }).resize(640, 480)],
+    ['04-dim.jpg', () => sharp(astronaut).extract({ left: 40, top: 0, width: 400, height: 300 }).resize(640, 480).modulate({ brightness: 0.6 })],
+    ['05-no-frontal-face.jpg', () => sharp(camera).resize(640, 480, { fit: 'cover' })],
+  ];
+  const files: string[] = [];
+  for (const [name, make] of jobs) {
+    if (!fs.existsSync(out(name))) await make().jpeg({ quality: 85 }).toFile(out(name));
+    files.push(out(name));
+  }
+  return files;
+}
+
+/** Links this working tree into the user directory so Node-RED loads it as the installed module. */
+function linkPackage(userDir: string): void {
+  const scope = path.join(userDir, 'node_modules', '@lightexnet');
+  fs.mkdirSync(scope, { recursive: true });
+  const link = path.join(scope, 'node-red');
+  try {
+    fs.rmSync(link, { recursive: true, force: true });
+  } catch {
+    // nothing there
+  }
+  fs.symlinkSync(ROOT, link, 'dir');
+  fs.writeFileSync(path.join(userDir, 'package.json'), JSON.stringify({
+    name: 'lightexnet-demo', private: true, dependencies: { '@lightexnet/node-red': `file:${ROOT}` },
+  }, null, 2));
+}
+
+async function startBroker(): Promise<{ host: string; port: number; close: () => void; embedded: boolean }> {
+  if (process.env.MQTT_URL) {
+    const u = new URL(process.env.MQTT_URL);
+    return { host: u.hostname, port: Number(u.port || 1883), close: () => undefined, embedded: false };
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Aedes } = require('aedes') as { Aedes: { createBroker(): Promise<{ handle: (s: net.Socket) => void; close: (cb?: () => void) => void }> } };
+  const broker = await Aedes.createBroker();
+  const port = await freePort(Number(process.env.MQTT_PORT ?? 1883));
+  const server = net.createServer(broker.handle);
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return { host: '127.0.0.1', port, close: () => { server.close(); broker.close(); }, embedded: true };
+}
+
+async function main(): Promise<void> {
+  const userDir = path.resolve(process.env.LIGHTEXNET_DEMO_DIR ?? path.join(ROOT, '.node-red-demo'));
+  fs.mkdirSync(userDir, { recursive: true });
+  linkPackage(userDir);
+  const frames = await makeFrames(path.join(userDir, 'frames'));
+  const broker = await startBroker();
+  const port = Number(process.env.PORT ?? 1880);
+  fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(demoFlow(), null, 2));
+  const settings = path.join(userDir, 'settings.js');
+  fs.writeFileSync(settings, `module.exports = ${JSON.stringify({
+    uiHost: '127.0.0.1',
+    uiPort: port,
+    flowFile: 'flows.json',
+    credentialSecret: false,
+    functionGlobalContext: { demoFrames: frames },
+    editorTheme: { tours: false, projects: { enabled: false } },
+    telemetry: { enabled: false }, // no update checks: the demo needs no network
+    logging: { console: { level: 'info' } },
+  }, null, 2)};\n`);
+
+  const red = require.resolve('node-red/red.js');
+  const child = spawn(process.execPath, [red, '--userDir', userDir, '--settings', settings], {
+    stdio: 'inherit',
+    env: { ...process.env, LIGHTEXNET_MQTT_HOST: broker.host, LIGHTEXNET_MQTT_PORT: String(broker.port) },
+  });
+  console.log(`\nLightExNet demo
+  editor     http://127.0.0.1:${port}/
+  dashboard  http://127.0.0.1:${port}/dashboard   (Webcam page: http://127.0.0.1:${port}/dashboard/webcam)
+  MQTT       ${broker.embedded ? 'embedded broker' : 'broker'} at mqtt://${broker.host}:${broker.port}, alerts on lightexnet/alerts
+  frames     ${process.env.CAMERA_URL ? `IP camera ${process.env.CAMERA_URL}` : `${frames.length} sample frames in ${path.dirname(frames[0])}`}
+`);
+  const stop = () => child.kill('SIGTERM');
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  child.on('exit', (code) => {
+    broker.close();
+    process.exit(code ?? 0);
+  });
+}
+
+main().catch((err) => {
+  console.error(`demo: ${(err as Error).message}`);
+  process.exit(1);
+});

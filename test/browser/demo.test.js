@@ -1,0 +1,146 @@
+'use strict';
+/**
+ * The main job in a real browser: `npm start`'s demo (built dist/demo/start.js) on free loopback ports,
+ * Debian's Chromium driven by playwright-core. Checks the dashboard updates (frames, labels, chart), the
+ * editor opens each of our nodes' edit dialogs without errors, and the webcam page sends frames from
+ * Chromium's fake camera (a Y4M clip made here) and gets faces back. Screenshots go to
+ * test-artifacts/browser/.
+ */
+const assert = require('node:assert/strict');
+const { spawn } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { ROOT, FIXTURES } = require('../support/paths');
+const { freePort } = require('../support/mosquitto');
+const { writeY4m } = require('../support/y4m');
+
+const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => fs.existsSync(p));
+const SHOTS = path.join(ROOT, 'test-artifacts', 'browser');
+const EXPRESSION = /(angry|disgust|fear|happy|sad|surprise|neutral) \d+%/;
+
+describe('demo in a real browser (Chromium)', function () {
+  this.timeout(300000);
+  let demo;
+  let log = '';
+  let base;
+  let browser;
+  let workDir;
+
+  before(async function () {
+    if (!CHROMIUM) throw new Error('Chromium is not installed (apt-get install chromium); .ci/run installs it');
+    const { chromium } = require('playwright-core');
+    fs.mkdirSync(SHOTS, { recursive: true });
+    workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lx-demo-'));
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    demo = spawn(process.execPath, [path.join(ROOT, 'dist', 'demo', 'start.js')], {
+      env: { ...process.env, PORT: String(port), MQTT_PORT: String(await freePort()), LIGHTEXNET_DEMO_DIR: path.join(workDir, 'nr'), MQTT_URL: '', CAMERA_URL: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    demo.stdout.on('data', (d) => (log += d));
+    demo.stderr.on('data', (d) => (log += d));
+    const t0 = Date.now();
+    for (;;) {
+      if (demo.exitCode !== null) throw new Error(`demo exited:\n${log}`);
+      try {
+        if ((await fetch(`${base}/dashboard`)).status < 500) break;
+      } catch {
+        // starting
+      }
+      if (Date.now() - t0 > 120000) throw new Error(`demo did not start:\n${log}`);
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    const clip = path.join(workDir, 'face.y4m');
+    await writeY4m(path.join(FIXTURES, 'astronaut-640x480.jpg'), clip);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync',
+        '--no-first-run', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${clip}`],
+    });
+  });
+
+  after(async () => {
+    await browser?.close();
+    if (demo && demo.exitCode === null) {
+      demo.kill('SIGTERM');
+      await new Promise((r) => demo.once('exit', r));
+    }
+    if (workDir) fs.rmSync(workDir, { recursive: true, force: true });
+  });
+
+  async function newPage() {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, permissions: ['camera'] });
+    const page = await context.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    return { page, errors, context };
+  }
+
+  it('the dashboard shows frames with expression labels, a moving chart and ms per frame', async () => {
+    const { page, errors, context } = await newPage();
+    await page.goto(`${base}/dashboard/live`);
+    const img = page.locator('.lx-frame-img');
+    await img.waitFor({ timeout: 90000 });
+    // Count frame updates over 10 s with a MutationObserver on the image: the page's frame rate.
+    await page.evaluate(() => {
+      window.lxFrames = [];
+      const el = document.querySelector('.lx-frame-img');
+      new MutationObserver(() => window.lxFrames.push(el.getAttribute('src'))).observe(el, { attributes: true, attributeFilter: ['src'] });
+    });
+    await page.waitForTimeout(10000);
+    const frames = await page.evaluate(() => window.lxFrames);
+    console.log(`      dashboard frame rate: ${(frames.length / 10).toFixed(1)} frames/s (${frames.length} frame updates in 10 s)`);
+    assert.ok(frames.length >= 3, `frames update (${frames.length} in 10 s)`);
+    assert.ok(frames.every((s) => s.startsWith('data:image/jpeg;base64,')));
+    const labels = await page.locator('.lx-frame-labels').textContent();
+    assert.match(labels, new RegExp(`${EXPRESSION.source}|no face`));
+    await page.waitForFunction(() => /ms per frame/.test(document.querySelector('.lx-stats')?.textContent || ''), null, { timeout: 30000 });
+    const chart = page.locator('.lx-chart canvas').first();
+    await chart.waitFor({ timeout: 30000 });
+    const a = await chart.screenshot();
+    await page.waitForTimeout(3000);
+    const b = await chart.screenshot();
+    assert.ok(!a.equals(b), 'the chart changes as frames arrive');
+    await page.screenshot({ path: path.join(SHOTS, 'dashboard.png') });
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  it('the editor opens each of our nodes\' edit dialogs without errors', async () => {
+    const { page, errors, context } = await newPage();
+    await page.goto(`${base}/`);
+    await page.waitForFunction(() => window.RED && RED.nodes && RED.nodes.node('lx-detect'), null, { timeout: 90000 });
+    const dialogs = { 'lx-detect': ['#node-input-model', '#node-input-minScore', '#node-input-busy', '#node-input-threads'],
+      'lx-classify': ['#node-input-classifier', '#node-input-mode', '#node-input-annotate'],
+      'lx-filter': ['#node-input-minConfidence', '#node-input-holdFrames', '#node-input-cooldownSeconds', '#node-input-expressions-list input'] };
+    for (const [id, fields] of Object.entries(dialogs)) {
+      await page.evaluate((nid) => RED.editor.edit(RED.nodes.node(nid)), id);
+      const tray = page.locator('.red-ui-tray');
+      await tray.locator(fields[0]).waitFor({ timeout: 30000 });
+      for (const f of fields) assert.ok(await tray.locator(f).count() > 0, `${id}: ${f} is in the dialog`);
+      // Labels come from the locale files: none may be left empty.
+      const empty = await tray.locator('.form-row label span[data-i18n]').evaluateAll((els) => els.filter((e) => !e.textContent.trim()).length);
+      assert.equal(empty, 0, `${id}: every label has text`);
+      await page.screenshot({ path: path.join(SHOTS, `editor-${id}.png`) });
+      await page.locator('#node-dialog-cancel').click();
+      await tray.waitFor({ state: 'detached', timeout: 30000 });
+    }
+    const help = await page.evaluate(() => RED.nodes.getNodeHelp ? RED.nodes.getNodeHelp('face-detect') : document.querySelector('script[data-help-name="face-detect"]')?.textContent);
+    assert.match(String(help), /BlazeFace/);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  it('the webcam page sends the browser camera\'s frames and shows the faces that come back', async () => {
+    const { page, errors, context } = await newPage();
+    await page.goto(`${base}/dashboard/webcam`);
+    await page.locator('.lx-webcam-toggle').click();
+    await page.waitForFunction((re) => new RegExp(re).test(document.querySelector('.lx-webcam-result')?.textContent || ''), EXPRESSION.source, { timeout: 60000 });
+    await page.locator('.lx-webcam-frame').waitFor({ timeout: 30000 });
+    await page.screenshot({ path: path.join(SHOTS, 'webcam.png') });
+    assert.equal(await page.locator('.lx-webcam-error').textContent(), '');
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+});
