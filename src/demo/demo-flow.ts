@@ -79,8 +79,8 @@ const stats = { payload: ms + ' ms per frame · ' + context.get('fps').toFixed(1
 return [view, points, stats, null];`;
 
 /** Cycles through the sample frames, or fetches the IP camera snapshot when CAMERA_URL is set; pauses
- *  while webcam frames arrive so the dashboard shows one source. */
-const NEXT_FRAME = `if (Date.now() - (flow.get('webcamAt') || 0) < 3000) return null;
+ *  while webcam or posted (MJPEG) frames arrive so the dashboard shows one source. */
+const NEXT_FRAME = `if (Date.now() - (flow.get('externalAt') || 0) < 3000) return null;
 const camera = env.get('CAMERA_URL');
 if (camera) return [null, { url: camera, topic: 'camera/ip' }];
 const frames = global.get('demoFrames') || [];
@@ -89,7 +89,7 @@ const i = (context.get('i') || 0) % frames.length;
 context.set('i', i + 1);
 return [{ filename: frames[i], topic: 'camera/demo' }, null];`;
 
-const MARK_WEBCAM = `flow.set('webcamAt', Date.now());
+const MARK_EXTERNAL = `flow.set('externalAt', Date.now());
 return msg;`;
 
 /** Keeps face-detect's time before lightexnet-classify overwrites msg.inferenceMs. */
@@ -110,7 +110,12 @@ export function demoFlow(): FlowNode[] {
     n({ id: 'lx-file', type: 'file in', name: 'sample frame', filename: 'filename', filenameType: 'msg', format: '', chunk: false, sendError: false, encoding: 'none', allProps: false, x: 500, y: 80, wires: [['lx-detect']] }),
     n({ id: 'lx-ipcam', type: 'http request', name: 'IP camera snapshot', method: 'GET', ret: 'bin', paytoqs: 'ignore', url: '', tls: '', persist: false, proxy: '', insecureHTTPParser: false, authType: '', senderr: false, headers: [], x: 510, y: 130, wires: [['lx-detect']] }),
     n({ id: 'lx-webcam', type: 'ui-template', group: 'lx-g-webcam', page: '', ui: '', name: 'webcam', order: 1, width: '0', height: '0', head: '', format: WEBCAM_TEMPLATE, storeOutMessages: false, passthru: false, resendOnRefresh: false, templateScope: 'local', className: '', x: 130, y: 180, wires: [['lx-mark']] }),
-    n({ id: 'lx-mark', type: 'function', name: 'webcam frame', func: MARK_WEBCAM, outputs: 1, timeout: 0, noerr: 0, initialize: '', finalize: '', libs: [], x: 310, y: 180, wires: [['lx-detect']] }),
+    n({ id: 'lx-mark', type: 'function', name: 'external frame', func: MARK_EXTERNAL, outputs: 1, timeout: 0, noerr: 0, initialize: '', finalize: '', libs: [], x: 310, y: 200, wires: [['lx-detect']] }),
+    // Any program can post frames: curl -X POST -H 'Content-Type: image/jpeg' --data-binary @f.jpg .../lightexnet/frame
+    // (the demo launcher relays MJPEG_URL streams this way).
+    n({ id: 'lx-post', type: 'http in', name: 'POST /lightexnet/frame', url: '/lightexnet/frame', method: 'post', upload: false, swaggerDoc: '', x: 150, y: 240, wires: [['lx-accept', 'lx-posted']] }),
+    n({ id: 'lx-accept', type: 'http response', name: '202', statusCode: '202', headers: {}, x: 330, y: 280, wires: [] }),
+    n({ id: 'lx-posted', type: 'change', name: 'frame from body', rules: [{ t: 'set', p: 'topic', pt: 'msg', to: 'camera/posted', tot: 'str' }, { t: 'delete', p: 'req', pt: 'msg' }, { t: 'delete', p: 'res', pt: 'msg' }], x: 170, y: 200, wires: [['lx-mark']] }),
     n({ id: 'lx-detect', type: 'face-detect', name: '', model: 'short', minScore: 0.5, minFaceSize: 0, maxFaces: 10, maxMegapixels: 50, annotate: false, busy: 'drop', queueSize: 5, threads: 1, x: 700, y: 100, wires: [['lx-keepms']] }),
     n({ id: 'lx-keepms', type: 'function', name: 'keep detect ms', func: KEEP_DETECT_MS, outputs: 1, timeout: 0, noerr: 0, initialize: '', finalize: '', libs: [], x: 870, y: 100, wires: [['lx-classify']] }),
     n({ id: 'lx-classify', type: 'lightexnet-classify', name: '', classifier: 'lightexnet-fer2013', mode: 'detect', detector: 'short', maxMegapixels: 50, annotate: true, busy: 'drop', queueSize: 5, threads: 1, x: 1060, y: 100, wires: [['lx-todash', 'lx-filter']] }),

@@ -4,13 +4,15 @@
  *
  * Environment: PORT (Node-RED, default 1880), MQTT_URL (e.g. mqtt://homeassistant.local:1883),
  * MQTT_PORT (embedded broker, default 1883), CAMERA_URL (an IP camera snapshot URL to use instead of the
- * sample frames), LIGHTEXNET_DEMO_DIR (Node-RED user directory, default .node-red-demo).
+ * sample frames), MJPEG_URL (an MJPEG stream; its frames are posted to the flow at 2 per second),
+ * LIGHTEXNET_DEMO_DIR (Node-RED user directory, default .node-red-demo).
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import sharp from 'sharp';
+import { readMjpeg } from '../core/mjpeg';
 import { demoFlow } from './demo-flow';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -86,6 +88,23 @@ async function startBroker(): Promise<{ host: string; port: number; close: () =>
   return { host: '127.0.0.1', port, close: () => { server.close(); broker.close(); }, embedded: true };
 }
 
+/** Posts the newest frame of an MJPEG stream to the flow twice a second (older frames are skipped). */
+function relayMjpeg(url: string, endpoint: string): { stop(): void } {
+  let latest: Buffer | undefined;
+  let sending = false;
+  const reader = readMjpeg(url, (jpeg) => (latest = jpeg), (err) => console.error(`demo: ${err.message}`));
+  const timer = setInterval(() => {
+    if (!latest || sending) return;
+    const body = latest;
+    latest = undefined;
+    sending = true;
+    fetch(endpoint, { method: 'POST', headers: { 'Content-Type': 'image/jpeg' }, body })
+      .catch(() => undefined) // Node-RED still starting
+      .finally(() => (sending = false));
+  }, 500);
+  return { stop: () => { clearInterval(timer); reader.stop(); } };
+}
+
 async function main(): Promise<void> {
   const userDir = path.resolve(process.env.LIGHTEXNET_DEMO_DIR ?? path.join(ROOT, '.node-red-demo'));
   fs.mkdirSync(userDir, { recursive: true });
@@ -115,9 +134,13 @@ async function main(): Promise<void> {
   editor     http://127.0.0.1:${port}/
   dashboard  http://127.0.0.1:${port}/dashboard   (Webcam page: http://127.0.0.1:${port}/dashboard/webcam)
   MQTT       ${broker.embedded ? 'embedded broker' : 'broker'} at mqtt://${broker.host}:${broker.port}, alerts on lightexnet/alerts
-  frames     ${process.env.CAMERA_URL ? `IP camera ${process.env.CAMERA_URL}` : `${frames.length} sample frames in ${path.dirname(frames[0])}`}
+  frames     ${process.env.MJPEG_URL ? `MJPEG stream ${process.env.MJPEG_URL}` : process.env.CAMERA_URL ? `IP camera ${process.env.CAMERA_URL}` : `${frames.length} sample frames in ${path.dirname(frames[0])}`}
 `);
-  const stop = () => child.kill('SIGTERM');
+  const relay = process.env.MJPEG_URL ? relayMjpeg(process.env.MJPEG_URL, `http://127.0.0.1:${port}/lightexnet/frame`) : undefined;
+  const stop = () => {
+    relay?.stop();
+    child.kill('SIGTERM');
+  };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
   child.on('exit', (code) => {
