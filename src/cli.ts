@@ -5,6 +5,7 @@
  *   lightexnet classify IMAGE [--model short|full] [--classifier NAME|PATH] [--json]
  *   lightexnet eval --fer2013 DIR --split privatetest|publictest|test [--classifier ...]
  *   lightexnet eval --folder DIR [--detect] [--classifier ...]
+ *   lightexnet eval --rafdb DIR [--split test|train]
  *   lightexnet bench IMAGE [--runs N]
  */
 import { readdir, readFile } from 'node:fs/promises';
@@ -22,6 +23,7 @@ const USAGE = `usage:
   lightexnet classify IMAGE [--model short|full] [--classifier NAME|PATH] [--json]
   lightexnet eval --fer2013 DIR --split privatetest|publictest|test [--classifier NAME|PATH]
   lightexnet eval --folder DIR [--detect] [--model short|full] [--classifier NAME|PATH]
+  lightexnet eval --rafdb DIR [--split test|train]   (RAF-DB basic: EmoLabel/list_patition_label.txt, Image/aligned/)
   lightexnet bench IMAGE [--runs N] [--threads N]
 options: --threads N (intra-op threads, default 1); LIGHTEXNET_BACKEND=wasm forces the WASM runtime`;
 
@@ -34,6 +36,7 @@ const OPTIONS = {
   fer2013: { type: 'string' },
   split: { type: 'string', default: 'privatetest' },
   folder: { type: 'string' },
+  rafdb: { type: 'string' },
   detect: { type: 'boolean', default: false },
   runs: { type: 'string', default: '50' },
   help: { type: 'boolean', short: 'h', default: false },
@@ -128,7 +131,8 @@ async function evalCommand(model: DetectorModel, threads: number, v: Values): Pr
     let report: EvalReport & Record<string, unknown>;
     if (v.fer2013) report = await evalFer2013(classifier, v.fer2013, v.split);
     else if (v.folder) report = await evalFolder(classifier, v.folder, v.detect, model, threads);
-    else throw new Error(`eval needs --fer2013 DIR or --folder DIR\n${USAGE}`);
+    else if (v.rafdb) report = await evalRafdb(classifier, v.rafdb, v.split === 'privatetest' ? 'test' : v.split);
+    else throw new Error(`eval needs --fer2013 DIR, --folder DIR or --rafdb DIR\n${USAGE}`);
     console.log(JSON.stringify({ model: classifier.manifest.name, backend: classifier.backend, ...report }));
   } finally {
     await classifier.release();
@@ -204,6 +208,30 @@ async function evalFolder(classifier: ExpressionClassifier, dir: string, detect:
     await detector?.release();
   }
   return { dataset: dir, detect, facesMissed: noFace, ...evaluate(labels, truth, predicted) };
+}
+
+/** RAF-DB basic labels 1..7 in its own order. */
+const RAFDB_LABELS = ['surprise', 'fear', 'disgust', 'happy', 'sad', 'angry', 'neutral'];
+
+/** RAF-DB "basic" layout: EmoLabel/list_patition_label.txt ("test_0001.jpg 5") and Image/aligned/test_0001_aligned.jpg (100x100). */
+export async function evalRafdb(classifier: ExpressionClassifier, dir: string, split: string) {
+  if (split !== 'test' && split !== 'train') throw new Error(`--split for RAF-DB must be test or train, not "${split}"`);
+  const list = await readFile(path.join(dir, 'EmoLabel', 'list_patition_label.txt'), 'utf8');
+  const labels = classifier.labels;
+  const truth: number[] = [];
+  const predicted: number[] = [];
+  for (const line of list.split(/\r?\n/)) {
+    const [name, code] = line.trim().split(/\s+/);
+    if (!name || !name.startsWith(`${split}_`)) continue;
+    const t = labels.indexOf(RAFDB_LABELS[Number(code) - 1]);
+    if (t < 0) throw new Error(`RAF-DB label "${code}" of ${name} is not one of 1..7`);
+    const file = path.join(dir, 'Image', 'aligned', name.replace(/\.jpg$/i, '_aligned.jpg'));
+    const img = await decodeImage(await readFile(file));
+    truth.push(t);
+    predicted.push(labels.indexOf((await classifier.classifyWhole(img)).expression));
+  }
+  if (truth.length === 0) throw new Error(`no ${split} images listed in ${dir}/EmoLabel/list_patition_label.txt`);
+  return { dataset: 'rafdb-basic', split, ...evaluate(labels, truth, predicted) };
 }
 
 async function benchCommand(file: string, threads: number, v: Values): Promise<number> {

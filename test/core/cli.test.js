@@ -1,0 +1,88 @@
+'use strict';
+const assert = require('node:assert/strict');
+const { execFileSync, spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const sharp = require('sharp');
+const { ROOT, FIXTURES, SHARED_DATA } = require('../support/paths');
+
+const BIN = path.join(ROOT, 'bin', 'lightexnet.js');
+const run = (...args) => JSON.parse(execFileSync(process.execPath, [BIN, ...args], { encoding: 'utf8' }));
+const LABELS = ['angry', 'disgust', 'fear', 'happy', 'sad', 'surprise', 'neutral'];
+
+describe('lightexnet CLI', function () {
+  const img = path.join(FIXTURES, 'astronaut-640x480.jpg');
+  let dir;
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lx-cli-'));
+    const face = await sharp(img).extract({ left: 200, top: 110, width: 240, height: 240 }).resize(100, 100).jpeg().toBuffer();
+    // A folder of class-named subfolders, and a RAF-DB "basic" layout, both built from the fixture.
+    for (const c of ['happy', 'Sadness']) {
+      fs.mkdirSync(path.join(dir, 'folder', c), { recursive: true });
+      fs.writeFileSync(path.join(dir, 'folder', c, 'a.jpg'), face);
+      fs.copyFileSync(img, path.join(dir, 'folder', c, 'full.jpg'));
+    }
+    fs.mkdirSync(path.join(dir, 'raf', 'EmoLabel'), { recursive: true });
+    fs.mkdirSync(path.join(dir, 'raf', 'Image', 'aligned'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'raf', 'EmoLabel', 'list_patition_label.txt'), 'train_00001.jpg 4\ntest_0001.jpg 4\ntest_0002.jpg 7\n');
+    for (const n of ['train_00001', 'test_0001', 'test_0002']) fs.writeFileSync(path.join(dir, 'raf', 'Image', 'aligned', `${n}_aligned.jpg`), face);
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('detect --json prints faces in image pixels, the size and the backend', () => {
+    const r = run('detect', img, '--json');
+    assert.equal(r.width, 640);
+    assert.equal(r.height, 480);
+    assert.equal(r.faces.length, 1);
+    assert.deepEqual(Object.keys(r.faces[0].box), ['x', 'y', 'width', 'height']);
+    assert.equal(r.backend, 'native');
+    assert.equal(run('detect', img, '--model', 'full', '--json').faces.length, 1);
+  });
+
+  it('classify --json adds the expression of every face', () => {
+    const r = run('classify', img, '--json');
+    assert.equal(r.faces.length, 1);
+    assert.ok(LABELS.includes(r.faces[0].expression));
+    assert.deepEqual(Object.keys(r.faces[0].probabilities), LABELS);
+  });
+
+  it('eval --folder reads class-named subfolders, with and without --detect', () => {
+    const r = run('eval', '--folder', path.join(dir, 'folder'));
+    assert.equal(r.n, 4);
+    assert.deepEqual(r.labels, LABELS);
+    assert.equal(r.confusion.flat().reduce((a, b) => a + b, 0), 4);
+    const d = run('eval', '--folder', path.join(dir, 'folder'), '--detect');
+    assert.equal(d.n, 4);
+    assert.equal(d.facesMissed, 0);
+  });
+
+  it('eval --rafdb reads the RAF-DB basic layout', () => {
+    const r = run('eval', '--rafdb', path.join(dir, 'raf'), '--split', 'test');
+    assert.equal(r.n, 2);
+    assert.equal(r.dataset, 'rafdb-basic');
+    assert.equal(r.confusion[3].reduce((a, b) => a + b, 0), 1, 'label 4 (Happiness) counts as happy');
+    assert.equal(r.confusion[6].reduce((a, b) => a + b, 0), 1, 'label 7 is neutral');
+  });
+
+  it('eval --fer2013 on the packed split prints accuracy, recall and the confusion matrix', function () {
+    if (!fs.existsSync(path.join(SHARED_DATA, 'fer2013'))) {
+      console.log('      (skipped: ../shared/data/fer2013 is not present)');
+      return this.skip();
+    }
+    const r = run('eval', '--fer2013', path.join(SHARED_DATA, 'fer2013'), '--split', 'test');
+    assert.equal(r.n, 7178);
+    assert.deepEqual(Object.keys(r.perClassRecall), LABELS);
+  });
+
+  it('fails with a clear message and a non-zero exit on bad input', () => {
+    const bad = path.join(dir, 'bad.jpg');
+    fs.writeFileSync(bad, 'not an image');
+    const r = spawnSync(process.execPath, [BIN, 'detect', bad], { encoding: 'utf8' });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /lightexnet: not a decodable image/);
+    const u = spawnSync(process.execPath, [BIN, 'frobnicate'], { encoding: 'utf8' });
+    assert.equal(u.status, 2);
+    assert.match(u.stderr, /unknown command/);
+  });
+});
