@@ -1,9 +1,8 @@
 /** Node-RED node `face-detect`: BlazeFace on the frame in msg.payload. */
-import { annotateJpeg, toAnnotations } from '../core/annotate';
 import { DetectorModel, FaceDetector } from '../core/face-detector';
 import { decodeFrame } from '../core/frame-cache';
 import { DEFAULT_MAX_PIXELS } from '../core/image';
-import { numberIn, positiveInt, readInferenceConfig, setupInferenceNode } from './inference-node';
+import { numberIn, positiveInt, readInferenceConfig, setFrameResult, setupInferenceNode } from './inference-node';
 import { Node, NodeAPI, NodeDef } from './node-red-types';
 
 export = function register(RED: NodeAPI): void {
@@ -26,15 +25,7 @@ export = function register(RED: NodeAPI): void {
         const img = await decodeFrame(frame, { maxPixels });
         const faces = await detector.detect(img);
         const ms = performance.now() - t0;
-        msg.image = frame;
-        msg.payload = faces;
-        msg.imageSize = { width: img.width, height: img.height };
-        msg.faceCount = faces.length;
-        msg.inferenceMs = Math.round(ms * 10) / 10;
-        if (annotate) {
-          msg.annotations = toAnnotations(faces);
-          msg.annotated = await annotateJpeg(img, faces);
-        }
+        await setFrameResult(msg, frame, img, faces, ms, annotate);
         send(msg);
         return { faces: faces.length, ms };
       },

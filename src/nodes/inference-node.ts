@@ -2,7 +2,9 @@
  * What the inference nodes share: load a model once (async), run each message through a busy gate,
  * report through status, and send every error to done(err) so Catch nodes see it.
  */
+import { AnnotatedFace, annotateJpeg, toAnnotations } from '../core/annotate';
 import { BusyGate, BusyPolicy } from '../core/busy-gate';
+import type { DecodedImage } from '../core/image';
 import { DoneFn, Node, NodeDef, NodeMessage, SendFn } from './node-red-types';
 
 export interface InferenceConfig {
@@ -120,3 +122,26 @@ export function setupInferenceNode<M extends Releasable[]>(
 }
 
 const short = (s: string) => (s.length > 60 ? `${s.slice(0, 57)}…` : s);
+
+/**
+ * Puts a frame's results on the message the way both inference nodes do: faces in msg.payload, the frame
+ * in msg.image, sizes and timing, and (when asked) the annotated JPEG and annotate-image annotations.
+ */
+export async function setFrameResult(
+  msg: NodeMessage,
+  frame: unknown,
+  img: DecodedImage,
+  faces: AnnotatedFace[],
+  ms: number,
+  annotate: boolean,
+): Promise<void> {
+  msg.image = frame;
+  msg.payload = faces;
+  msg.imageSize = { width: img.width, height: img.height };
+  msg.faceCount = faces.length;
+  msg.inferenceMs = Math.round(ms * 10) / 10;
+  if (annotate) {
+    msg.annotations = toAnnotations(faces);
+    msg.annotated = await annotateJpeg(img, faces);
+  }
+}

@@ -1,11 +1,10 @@
 /** Node-RED node `lightexnet-classify`: the expression of every face on the message. */
-import { annotateJpeg, toAnnotations } from '../core/annotate';
 import { ExpressionClassifier } from '../core/expression-classifier';
 import { DetectorModel, Face, FaceDetector } from '../core/face-detector';
 import { decodeFrame } from '../core/frame-cache';
 import { DEFAULT_MAX_PIXELS, ImageInputError } from '../core/image';
 import { DEFAULT_CLASSIFIER } from '../core/model-manifest';
-import { numberIn, readInferenceConfig, Releasable, setupInferenceNode } from './inference-node';
+import { numberIn, readInferenceConfig, Releasable, setFrameResult, setupInferenceNode } from './inference-node';
 import { Node, NodeAPI, NodeDef } from './node-red-types';
 
 type Mode = 'detect' | 'whole';
@@ -66,17 +65,9 @@ export = function register(RED: NodeAPI): void {
         }
         const ms = performance.now() - t0;
         const primary = [...results].sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height)[0];
-        msg.image = frame;
-        msg.payload = results;
-        msg.imageSize = { width: img.width, height: img.height };
-        msg.faceCount = results.length;
+        await setFrameResult(msg, frame, img, results, ms, annotate);
         msg.expression = primary?.expression;
         msg.confidence = primary?.confidence;
-        msg.inferenceMs = Math.round(ms * 10) / 10;
-        if (annotate) {
-          msg.annotations = toAnnotations(results);
-          msg.annotated = await annotateJpeg(img, results);
-        }
         send(msg);
         return { faces: results.length, ms };
       },
