@@ -30,15 +30,22 @@ CROP_POLICY = {"scale": 1.13, "offsetX": 0.0, "offsetY": -0.066}
 
 
 class ExportWrapper(torch.nn.Module):
-    def __init__(self, net: LightExNet, scale: float):
+    def __init__(self, net: LightExNet, scale: float, flip_tta: bool = False):
         super().__init__()
         self.net = net
         self.scale = scale
+        self.flip_tta = flip_tta
 
     def forward(self, x):
         if self.scale != 1.0:
             x = F.interpolate(x, scale_factor=self.scale, mode="bilinear", align_corners=False)
-        return self.net(x)
+        if not self.flip_tta:
+            return self.net(x)
+        # Test-time flip: the mean probabilities of the crop and its mirror image, returned as log-probabilities
+        # so the output stays "logits" (softmax of it gives back the mean, as train.predict computes it).
+        n = x.shape[0]
+        p = F.softmax(self.net(torch.cat([x, x.flip(3)], 0)), 1)
+        return torch.log((p[:n] + p[n:]) / 2)
 
 
 def load_checkpoint(path: str):
@@ -66,11 +73,12 @@ def main():
     p.add_argument("--data", default=DEFAULT_DATA)
     p.add_argument("--opset", type=int, default=13)
     p.add_argument("--check-split", default="privatetest")
+    p.add_argument("--flip-tta", action="store_true", help="average the crop with its mirror image inside the graph")
     a = p.parse_args()
 
     net, cfg, ck = load_checkpoint(a.ckpt)
     size = int(ck["size"])
-    wrapper = ExportWrapper(net, size / 48).eval()
+    wrapper = ExportWrapper(net, size / 48, a.flip_tta).eval()
     dummy = torch.zeros(2, cfg.in_channels, 48, 48)
     torch.onnx.export(wrapper, dummy, a.out, opset_version=a.opset, input_names=["input"], output_names=["logits"],
                       dynamic_axes={"input": {0: "batch", 2: "height", 3: "width"}, "logits": {0: "batch"}},
@@ -82,7 +90,7 @@ def main():
 
     # Check the export on real images: PyTorch (training's own preprocessing) vs the ONNX graph.
     x, y = load_fer_split(a.data, a.check_split)
-    probs_pt = predict(net, x, size, cfg.in_channels, "cpu")
+    probs_pt = predict(net, x, size, cfg.in_channels, "cpu", flip=a.flip_tta)
     check = {"split": a.check_split, "n": int(len(y)), "pytorch_accuracy": float((probs_pt.argmax(1) == y).mean())}
     try:
         import onnxruntime as ort  # optional: only in the pip venv
@@ -120,6 +128,7 @@ def main():
             "checkpoint_publictest_accuracy": ck.get("val_acc"),
             "args": ck.get("args"),
         },
+        "test_time_flip": a.flip_tta,
         "export_check": check,
     }
     with open(os.path.splitext(a.out)[0] + ".json", "w") as f:
