@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# After training: evaluate, export (with the flip average when it helps), quantize, check on the Node side,
+# and run the CK+ cross-validation. Writes training/runs/<run>/report/*.json.
+#   bash training/finish.sh training/runs/r64 [ckplus epochs]
+set -euo pipefail
+run=${1:?run directory}
+ck_epochs=${2:-12}
+cd "$(dirname "$0")/.."
+export MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=1073741824 OMP_WAIT_POLICY=PASSIVE
+py=/usr/bin/python3
+out=$run/report
+mkdir -p "$out"
+$py training/evaluate.py --ckpt "$run/best.pt" > "$out/evaluate.json"
+flip=$($py -c "import json; r=json.load(open('$out/evaluate.json')); print('--flip-tta' if r['flip']['publictest']['accuracy'] > r['plain']['publictest']['accuracy'] + 0.003 else '')")
+echo "export options: ${flip:-none} (chosen on PublicTest)"
+$py training/export_onnx.py --ckpt "$run/best.pt" --out models/lightexnet-fer2013.onnx $flip 2>/dev/null | tail -2 > "$out/export.json"
+if [ -x "${QVENV:-/work/qvenv}/bin/python" ]; then
+  "${QVENV:-/work/qvenv}/bin/python" training/quantize_int8.py --fp32 models/lightexnet-fer2013.onnx 2>/dev/null | tail -1 > "$out/int8.json"
+fi
+npm run build --silent
+for split in privatetest test; do
+  node bin/lightexnet.js eval --fer2013 ../shared/data/fer2013 --split $split > "$out/node-$split.json"
+  [ -f models/lightexnet-fer2013-int8.json ] && node bin/lightexnet.js eval --fer2013 ../shared/data/fer2013 --split $split --classifier lightexnet-fer2013-int8 > "$out/node-int8-$split.json"
+done
+$py training/ckplus_cv.py --init "$run/best.pt" --out "$run/ckplus" --epochs "$ck_epochs" > "$out/ckplus.log"
+tail -1 "$out/ckplus.log" > "$out/ckplus.json"
+echo "done: $out"
