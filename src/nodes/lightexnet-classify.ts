@@ -43,20 +43,14 @@ export = function register(RED: NodeAPI): void {
       },
       async ([classifier], msg, send) => {
         const t0 = performance.now();
-        let frame: unknown;
-        let faces: Face[];
-        if (isFaceList(msg.payload)) {
-          frame = msg.image;
-          if (frame === undefined) throw new ImageInputError('msg.payload holds faces but msg.image has no frame to crop them from');
-          faces = msg.payload;
-        } else {
-          frame = msg.payload;
-          faces = [];
-        }
+        // Faces from face-detect (frame in msg.image), or a frame to find or take the face in.
+        const given = isFaceList(msg.payload) ? msg.payload : undefined;
+        const frame = given ? msg.image : msg.payload;
+        if (given && frame === undefined) throw new ImageInputError('msg.payload holds faces but msg.image has no frame to crop them from');
         const img = await decodeFrame(frame, { maxPixels });
         let results;
-        if (isFaceList(msg.payload)) {
-          results = await classifier.classifyFaces(img, faces);
+        if (given) {
+          results = await classifier.classifyFaces(img, given);
         } else if (mode === 'detect' && detector) {
           results = await classifier.classifyFaces(img, await detector.detect(img));
         } else {
