@@ -25,7 +25,8 @@ const USAGE = `usage:
   lightexnet eval --folder DIR [--detect] [--model short|full] [--classifier NAME|PATH]
   lightexnet eval --rafdb DIR [--split test|train]   (RAF-DB basic: EmoLabel/list_patition_label.txt, Image/aligned/)
   lightexnet bench IMAGE [--runs N] [--threads N]
-options: --threads N (intra-op threads, default 1); LIGHTEXNET_BACKEND=wasm forces the WASM runtime`;
+options: --threads N (intra-op threads, default 1); --views N (test-time views per face: 1, 2 or 6; default:
+  the model's); LIGHTEXNET_BACKEND=wasm forces the WASM runtime`;
 
 const OPTIONS = {
   model: { type: 'string', default: 'short' },
@@ -33,6 +34,7 @@ const OPTIONS = {
   json: { type: 'boolean', default: false },
   'min-score': { type: 'string' },
   threads: { type: 'string', default: '1' },
+  views: { type: 'string' },
   fer2013: { type: 'string' },
   split: { type: 'string', default: 'privatetest' },
   folder: { type: 'string' },
@@ -74,6 +76,13 @@ function needImage(rest: string[]): string {
   return rest[0];
 }
 
+function viewCount(v: Values): number | undefined {
+  if (v.views === undefined) return undefined;
+  const n = Number(v.views);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--views must be a whole number of views (1, 2 or 6), not "${v.views}"`);
+  return n;
+}
+
 async function backendLine(): Promise<string> {
   const b = await getBackend();
   return b.fallbackReason ? `${b.name} (${b.fallbackReason})` : b.name;
@@ -98,14 +107,14 @@ async function detectCommand(file: string, model: DetectorModel, threads: number
 
 async function classifyCommand(file: string, model: DetectorModel, threads: number, v: Values): Promise<number> {
   const detector = await FaceDetector.create({ model, threads });
-  const classifier = await ExpressionClassifier.create({ model: v.classifier, threads }).catch(async (e) => {
+  const classifier = await ExpressionClassifier.create({ model: v.classifier, threads, views: viewCount(v) }).catch(async (e) => {
     await detector.release();
     throw e;
   });
   try {
     const r = await classifyFrame(detector, classifier, await readFile(file));
     if (v.json) {
-      console.log(JSON.stringify({ faces: r.faces, width: r.width, height: r.height, model, classifier: classifier.manifest.name, backend: classifier.backend }));
+      console.log(JSON.stringify({ faces: r.faces, width: r.width, height: r.height, model, classifier: classifier.manifest.name, views: classifier.views, backend: classifier.backend }));
     } else {
       console.log(`${file}: ${r.width}x${r.height}, ${r.faces.length} face(s) [${classifier.manifest.name}, ${await backendLine()}]`);
       for (const f of r.faces) console.log(`  ${fmtBox(f)} ${f.expression} ${(f.confidence * 100).toFixed(1)}%`);
@@ -126,14 +135,14 @@ const LABEL_ALIASES: Record<string, string> = {
 };
 
 async function evalCommand(model: DetectorModel, threads: number, v: Values): Promise<number> {
-  const classifier = await ExpressionClassifier.create({ model: v.classifier, threads });
+  const classifier = await ExpressionClassifier.create({ model: v.classifier, threads, views: viewCount(v) });
   try {
     let report: EvalReport & Record<string, unknown>;
     if (v.fer2013) report = await evalFer2013(classifier, v.fer2013, v.split);
     else if (v.folder) report = await evalFolder(classifier, v.folder, v.detect, model, threads);
     else if (v.rafdb) report = await evalRafdb(classifier, v.rafdb, v.split === 'privatetest' ? 'test' : v.split);
     else throw new Error(`eval needs --fer2013 DIR, --folder DIR or --rafdb DIR\n${USAGE}`);
-    console.log(JSON.stringify({ model: classifier.manifest.name, backend: classifier.backend, ...report }));
+    console.log(JSON.stringify({ model: classifier.manifest.name, backend: classifier.backend, views: classifier.views, ...report }));
   } finally {
     await classifier.release();
   }
@@ -239,7 +248,7 @@ async function benchCommand(file: string, threads: number, v: Values): Promise<n
   const img = await decodeImage(await readFile(file));
   const median = (a: number[]) => [...a].sort((p, q) => p - q)[Math.floor(a.length / 2)];
   const out: Record<string, unknown> = { image: path.basename(file), width: img.width, height: img.height, threads, runs };
-  const classifier = await ExpressionClassifier.create({ model: v.classifier, threads });
+  const classifier = await ExpressionClassifier.create({ model: v.classifier, threads, views: viewCount(v) });
   for (const model of ['short', 'full'] as const) {
     const detector = await FaceDetector.create({ model, threads });
     const times: number[] = [];

@@ -1,9 +1,10 @@
 """Evaluate a LightExNet checkpoint on FER2013 with both protocols.
 
-    /usr/bin/python3 training/evaluate.py --ckpt training/runs/r64/best.pt [--flip]
+    /usr/bin/python3 training/evaluate.py --ckpt training/runs/r64/best.pt
 
-Prints JSON: accuracy, n, per-class recall and the confusion matrix on PrivateTest (3,589) and on
-PublicTest+PrivateTest (7,178), with and without a horizontal-flip average.
+Prints JSON: accuracy, n, per-class recall and the confusion matrix on PublicTest, PrivateTest (3,589) and
+PublicTest+PrivateTest (7,178), for each choice of test-time views (1 = plain, 2 = + mirror, 6 = + small
+rotations; tta_views.py), computed as the exported graph computes them.
 """
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ import torch
 
 from export_onnx import load_checkpoint
 from fer_data import DEFAULT_DATA, FER_LABELS, load_fer_split
-from train import predict
+from train import MEAN, STD
+from tta_views import CHOICES, predict_views
 
 
 def report(labels, y, pred) -> dict:
@@ -37,14 +39,15 @@ def main():
     net, cfg, ck = load_checkpoint(a.ckpt)
     size = int(ck["size"])
     out = {"checkpoint": a.ckpt, "epoch": ck.get("epoch"), "input": size}
-    probs = {}
+    data = {}
     for split in ("publictest", "privatetest"):
         x, y = load_fer_split(a.data, split)
-        probs[split] = (y, predict(net, x, size, cfg.in_channels, "cpu"), predict(net, x, size, cfg.in_channels, "cpu", flip=True))
-    for tta, idx in (("plain", 1), ("flip", 2)):
-        y_pr, p_pr = probs["privatetest"][0], probs["privatetest"][idx]
-        y_pu, p_pu = probs["publictest"][0], probs["publictest"][idx]
-        out[tta] = {
+        x = ((x.astype(np.float32) / 255 - MEAN) / STD)[:, None].repeat(cfg.in_channels, 1)
+        data[split] = (x, y)
+    for n in CHOICES:
+        y_pu, p_pu = data["publictest"][1], predict_views(net, data["publictest"][0], size, n)
+        y_pr, p_pr = data["privatetest"][1], predict_views(net, data["privatetest"][0], size, n)
+        out[f"views_{n}"] = {
             "publictest": report(FER_LABELS, y_pu, p_pu.argmax(1)),
             "privatetest": report(FER_LABELS, y_pr, p_pr.argmax(1)),
             "test_7178": report(FER_LABELS, np.concatenate([y_pu, y_pr]), np.concatenate([p_pu, p_pr]).argmax(1)),

@@ -3,10 +3,11 @@
     /usr/bin/python3 training/export_onnx.py --ckpt training/runs/r64/best.pt \
         --out models/lightexnet-fer2013.onnx [--check-split privatetest]
 
-The graph takes what the Node side feeds: N x C x 48 x 48 crops normalised with the manifest's mean/std
-(dynamic batch; height and width are dynamic too). It resizes by the training factor (e.g. 48 -> 64,
-bilinear, half-pixel, exactly as training's F.interpolate) inside the graph, so no client has to
-reproduce PyTorch's resampling. Output: logits ("logits", N x 7).
+The graph takes what the Node side feeds: "input", N x C x 48 x 48 crops normalised with the manifest's
+mean/std (dynamic batch; height and width are dynamic too), and "grid", V x S x S x 2 sampling grids of the
+test-time views (tta_views.py; S is the network's input size). GridSample resamples each view to S x S
+(bilinear, half-pixel, exactly as training resamples), so no client reproduces PyTorch's resampling; the
+client only picks how many views to pay for. Output: "logits", N x 7 (log of the mean probabilities).
 """
 from __future__ import annotations
 
@@ -21,7 +22,8 @@ import torch.nn.functional as F
 
 from fer_data import DEFAULT_DATA, FER_LABELS, load_fer_split
 from lightexnet import LightExNet, LightExNetConfig, count_macs, count_params
-from train import MEAN, STD, predict
+from train import MEAN, STD
+from tta_views import CHOICES, VIEWS, multi_view_probs, predict_views, view_grids
 
 # The crop around a BlazeFace box that frames a face like FER2013 does, measured by running BlazeFace
 # (short range) on 1,500 PublicTest images: median FER side / box side = 1.13, FER centre 6.6 % of the
@@ -30,22 +32,16 @@ CROP_POLICY = {"scale": 1.13, "offsetX": 0.0, "offsetY": -0.066}
 
 
 class ExportWrapper(torch.nn.Module):
-    def __init__(self, net: LightExNet, scale: float, flip_tta: bool = False):
+    """What the graph computes: the views of each crop (resampled to the network's input size by the
+    grid, as training's augmentation resamples), then the mean of their softmax, returned as
+    log-probabilities so the output stays "logits" (softmax of it gives back the mean)."""
+
+    def __init__(self, net: LightExNet):
         super().__init__()
         self.net = net
-        self.scale = scale
-        self.flip_tta = flip_tta
 
-    def forward(self, x):
-        if self.scale != 1.0:
-            x = F.interpolate(x, scale_factor=self.scale, mode="bilinear", align_corners=False)
-        if not self.flip_tta:
-            return self.net(x)
-        # Test-time flip: the mean probabilities of the crop and its mirror image, returned as log-probabilities
-        # so the output stays "logits" (softmax of it gives back the mean, as train.predict computes it).
-        n = x.shape[0]
-        p = F.softmax(self.net(torch.cat([x, x.flip(3)], 0)), 1)
-        return torch.log((p[:n] + p[n:]) / 2)
+    def forward(self, x, grid):
+        return torch.log(multi_view_probs(self.net, x, grid))
 
 
 def load_checkpoint(path: str):
@@ -71,17 +67,20 @@ def main():
     p.add_argument("--out", required=True)
     p.add_argument("--name", default=None)
     p.add_argument("--data", default=DEFAULT_DATA)
-    p.add_argument("--opset", type=int, default=13)
+    p.add_argument("--opset", type=int, default=16, help="16+: GridSample")
     p.add_argument("--check-split", default="privatetest")
-    p.add_argument("--flip-tta", action="store_true", help="average the crop with its mirror image inside the graph")
+    p.add_argument("--views", type=int, default=2, choices=CHOICES,
+                   help="the manifest's default number of test-time views (choose on PublicTest)")
     a = p.parse_args()
 
     net, cfg, ck = load_checkpoint(a.ckpt)
     size = int(ck["size"])
-    wrapper = ExportWrapper(net, size / 48, a.flip_tta).eval()
-    dummy = torch.zeros(2, cfg.in_channels, 48, 48)
-    torch.onnx.export(wrapper, dummy, a.out, opset_version=a.opset, input_names=["input"], output_names=["logits"],
-                      dynamic_axes={"input": {0: "batch", 2: "height", 3: "width"}, "logits": {0: "batch"}},
+    wrapper = ExportWrapper(net).eval()
+    dummy = (torch.zeros(2, cfg.in_channels, 48, 48), view_grids(VIEWS[:3], size))
+    torch.onnx.export(wrapper, dummy, a.out, opset_version=a.opset, input_names=["input", "grid"],
+                      output_names=["logits"],
+                      dynamic_axes={"input": {0: "batch", 2: "height", 3: "width"}, "grid": {0: "views"},
+                                    "logits": {0: "batch"}},
                       do_constant_folding=True)
 
     import onnx
@@ -90,13 +89,16 @@ def main():
 
     # Check the export on real images: PyTorch (training's own preprocessing) vs the ONNX graph.
     x, y = load_fer_split(a.data, a.check_split)
-    probs_pt = predict(net, x, size, cfg.in_channels, "cpu", flip=a.flip_tta)
-    check = {"split": a.check_split, "n": int(len(y)), "pytorch_accuracy": float((probs_pt.argmax(1) == y).mean())}
+    inp = ((x.astype(np.float32) / 255 - MEAN) / STD)[:, None].repeat(cfg.in_channels, 1)
+    probs_pt = predict_views(net, inp, size, a.views)
+    check = {"split": a.check_split, "n": int(len(y)), "views": a.views,
+             "pytorch_accuracy": float((probs_pt.argmax(1) == y).mean())}
     try:
         import onnxruntime as ort  # optional: only in the pip venv
         sess = ort.InferenceSession(a.out, providers=["CPUExecutionProvider"])
-        inp = ((x.astype(np.float32) / 255 - MEAN) / STD)[:, None]
-        logits = np.concatenate([sess.run(None, {"input": inp[i:i + 512]})[0] for i in range(0, len(inp), 512)])
+        grid = view_grids(VIEWS[:a.views], size).numpy()
+        logits = np.concatenate([sess.run(None, {"input": inp[i:i + 256], "grid": grid})[0]
+                                 for i in range(0, len(inp), 256)])
         e = np.exp(logits - logits.max(1, keepdims=True))
         probs_ort = e / e.sum(1, keepdims=True)
         check["onnxruntime_accuracy"] = float((probs_ort.argmax(1) == y).mean())
@@ -128,7 +130,7 @@ def main():
             "checkpoint_publictest_accuracy": ck.get("val_acc"),
             "args": ck.get("args"),
         },
-        "test_time_flip": a.flip_tta,
+        "views": {"input": "grid", "size": size, "default": a.views, "choices": list(CHOICES), "list": VIEWS},
         "export_check": check,
     }
     with open(os.path.splitext(a.out)[0] + ".json", "w") as f:

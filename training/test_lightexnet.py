@@ -9,6 +9,7 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lightexnet import ImprovedCenterLoss, LightExNet, LightExNetConfig, count_macs, count_params  # noqa: E402
 from train import augment  # noqa: E402
+from tta_views import VIEWS, multi_view_probs, view_grids  # noqa: E402
 
 
 class Budget(unittest.TestCase):
@@ -41,6 +42,40 @@ class Network(unittest.TestCase):
                               input_names=["input"], output_names=["logits"],
                               dynamic_axes={"input": {0: "b", 2: "h", 3: "w"}})
             self.assertGreater(os.path.getsize(os.path.join(d, "m.onnx")), 1_000_000)
+
+
+class TestTimeViews(unittest.TestCase):
+    def setUp(self):
+        torch.manual_seed(0)
+        self.net = LightExNet(LightExNetConfig(in_channels=1)).eval()
+        self.x = torch.randn(3, 1, 48, 48)
+
+    def test_the_first_view_is_trainings_plain_resize(self):
+        import torch.nn.functional as F
+        with torch.no_grad():
+            plain = F.softmax(self.net(F.interpolate(self.x, size=(64, 64), mode="bilinear", align_corners=False)), 1)
+            p = multi_view_probs(self.net, self.x, view_grids(VIEWS[:1], 64))
+        self.assertLess((p - plain).abs().max().item(), 1e-5)
+
+    def test_two_and_six_views_do_not_care_which_way_round_the_face_is(self):
+        with torch.no_grad():
+            for n in (2, 6):
+                g = view_grids(VIEWS[:n], 64)
+                a, b = multi_view_probs(self.net, self.x, g), multi_view_probs(self.net, self.x.flip(3), g)
+                self.assertLess((a - b).abs().max().item(), 1e-5, f"{n} views")
+
+    def test_exported_graph_takes_any_number_of_views(self):
+        import onnx
+        from export_onnx import ExportWrapper
+        with tempfile.TemporaryDirectory() as d:
+            f = os.path.join(d, "m.onnx")
+            torch.onnx.export(ExportWrapper(self.net), (self.x, view_grids(VIEWS[:3], 64)), f, opset_version=16,
+                              input_names=["input", "grid"], output_names=["logits"],
+                              dynamic_axes={"input": {0: "batch"}, "grid": {0: "views"}, "logits": {0: "batch"}})
+            graph = onnx.load(f).graph
+            self.assertIn("GridSample", {n.op_type for n in graph.node})
+            dims = [d.dim_param or d.dim_value for d in graph.input[1].type.tensor_type.shape.dim]
+            self.assertEqual(dims, ["views", 64, 64, 2])
 
 
 class Loss(unittest.TestCase):

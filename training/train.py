@@ -42,6 +42,9 @@ def parse_args(argv=None):
     p.add_argument("--erase", type=float, default=0.5, help="probability of random erasing")
     p.add_argument("--subset", type=int, default=0, help="train on the first N images only (quick trials)")
     p.add_argument("--max-epochs-this-run", type=int, default=0, help="stop after this many (then resume)")
+    p.add_argument("--init", default="", help="start from these weights (a best.pt/last.pt) with a fresh "
+                   "schedule: a warm restart that continues an earlier run")
+    p.add_argument("--bench-steps", type=int, default=0, help="time this many training steps, then exit")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
@@ -157,6 +160,12 @@ def main(argv=None):
         start_epoch, best = ck["epoch"] + 1, ck["best"]
         print(f"resumed at epoch {start_epoch} (best PublicTest {best:.4f})", flush=True)
     else:
+        if a.init:
+            ck = torch.load(a.init, map_location=a.device)
+            model.load_state_dict(ck["model"])
+            if "center" in ck:
+                center.load_state_dict(ck["center"])
+            print(f"initialised from {a.init} (epoch {ck.get('epoch')})", flush=True)
         info = {"args": vars(a), "config": cfg.to_dict(), "params": count_params(model),
                 "macs": count_macs(LightExNet(cfg), (a.channels, a.size, a.size)), "n_train": len(xtr)}
         print(json.dumps(info), flush=True)
@@ -193,6 +202,10 @@ def main(argv=None):
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
+            if a.bench_steps and it + 1 == a.bench_steps:
+                print(json.dumps({"bench_img_per_s": (it + 1) * a.batch / (time.time() - t0),
+                                  "torch": torch.__version__}), flush=True)
+                return
             sums["loss"] += loss.item() * len(y)
             sums["correct"] += (logits.argmax(1) == y).sum().item()
             sums["n"] += len(y)

@@ -2,10 +2,12 @@
  * The LightExNet expression classifier: crops faces as training framed them, batches every face of a
  * frame into one run, and returns per-face labels with probabilities.
  */
+import type { Tensor } from 'onnxruntime-node';
 import type { Face } from './face-detector';
 import { cropGrey, DecodedImage, Rect } from './image';
 import { CropPolicy, ModelManifest, readManifest, readModelBytes } from './model-manifest';
 import { acquireSession, BackendName, SharedSession } from './onnx-backend';
+import { resolveViewCount, viewGrids } from './test-time-views';
 
 export interface Expression {
   expression: string;
@@ -18,6 +20,11 @@ export interface ClassifierOptions {
   /** A model name in models/ or a path to a manifest .json (default: the shipped LightExNet). */
   model?: string;
   threads?: number;
+  /**
+   * Test-time views to average (1 = the crop, 2 = + mirror image, 6 = + small rotations; default: the
+   * manifest's choice). Each view costs one more network pass per face.
+   */
+  views?: number;
 }
 
 /** The square crop around a detected face that frames it like the training images. */
@@ -41,12 +48,21 @@ export class ExpressionClassifier {
   private constructor(
     private readonly shared: SharedSession,
     readonly manifest: ModelManifest,
+    /** How many test-time views each face gets. */
+    readonly views: number,
+    private readonly grid: Float32Array | undefined,
   ) {}
 
   static async create(opts: ClassifierOptions = {}): Promise<ExpressionClassifier> {
     const { manifest, path: file } = await readManifest(opts.model);
+    const spec = manifest.views;
+    if (!spec && opts.views !== undefined && opts.views > 1) {
+      throw new RangeError(`model ${manifest.name} takes no test-time views input, so views (${opts.views}) does not apply to it`);
+    }
+    const views = spec ? resolveViewCount(spec, opts.views) : 1;
+    const grid = spec ? viewGrids(spec.list.slice(0, views), spec.size) : undefined;
     const shared = await acquireSession(`classifier:${file}`, () => readModelBytes(manifest, file), { threads: opts.threads });
-    return new ExpressionClassifier(shared, manifest);
+    return new ExpressionClassifier(shared, manifest, views, grid);
   }
 
   get backend(): BackendName {
@@ -72,7 +88,12 @@ export class ExpressionClassifier {
       }
     });
     const { ort } = this.shared.backend;
-    const out = await this.shared.session.run({ [name]: new ort.Tensor('float32', data, [crops.length, channels, height, width]) });
+    const feeds: Record<string, Tensor> = {
+      [name]: new ort.Tensor('float32', data, [crops.length, channels, height, width]),
+    };
+    const spec = this.manifest.views;
+    if (spec && this.grid) feeds[spec.input] = new ort.Tensor('float32', this.grid, [this.views, spec.size, spec.size, 2]);
+    const out = await this.shared.session.run(feeds);
     const scores = out[this.manifest.output.name].data as Float32Array;
     const k = this.labels.length;
     return crops.map((_, i) => {

@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
+import type { ViewsSpec } from './test-time-views';
 
 export interface CropPolicy {
   /**
@@ -26,6 +27,8 @@ export interface ModelManifest {
   /** Pixel p in 0..255 becomes (p / 255 - mean) / std. */
   normalization: { mean: number; std: number };
   crop: CropPolicy;
+  /** Test-time views the graph averages over (absent: a single-input graph, one view). */
+  views?: ViewsSpec;
   /** Free-form provenance: training data, accuracy, params, MACs. */
   training?: Record<string, unknown>;
   accuracy?: Record<string, unknown>;
@@ -70,8 +73,15 @@ export async function readManifest(nameOrPath?: string): Promise<{ manifest: Mod
   if (!m.output || typeof m.output.name !== 'string') problems.push('output');
   if (!m.normalization || !(m.normalization.std > 0)) problems.push('normalization');
   if (!m.crop || !(m.crop.scale > 0)) problems.push('crop');
+  if (m.views !== undefined && !validViews(m.views)) problems.push('views');
   if (problems.length) throw new ModelLoadError(`model manifest ${p} is missing or has invalid: ${problems.join(', ')}`);
   return { manifest: m, path: p };
+}
+
+function validViews(v: ViewsSpec): boolean {
+  const n = Array.isArray(v.list) ? v.list.length : 0;
+  return typeof v.input === 'string' && v.size > 0 && n > 0 && Number.isInteger(v.default) && v.default >= 1 && v.default <= n &&
+    v.list.every((x) => Number.isFinite(x.angle) && x.scale > 0 && typeof x.flip === 'boolean');
 }
 
 /** Reads the manifest's .onnx file and checks its sha256. */

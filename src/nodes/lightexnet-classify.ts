@@ -22,13 +22,15 @@ export = function register(RED: NodeAPI): void {
     const maxPixels = numberIn(def.maxMegapixels, DEFAULT_MAX_PIXELS / 1e6, 0.01, 1000) * 1e6;
     const annotate = def.annotate === true || def.annotate === 'true';
     const cfg = readInferenceConfig(def);
+    // '' = the model's default; otherwise 1, 2 or 6 test-time views per face.
+    const views = def.views === undefined || def.views === '' ? undefined : Number(def.views);
     let detector: FaceDetector | undefined;
 
     setupInferenceNode(
       this,
       cfg,
       async () => {
-        const classifier = await ExpressionClassifier.create({ model: modelName, threads: cfg.threads });
+        const classifier = await ExpressionClassifier.create({ model: modelName, threads: cfg.threads, views });
         const models: Releasable[] = [classifier];
         if (mode === 'detect') {
           try {

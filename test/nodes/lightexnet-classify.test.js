@@ -112,6 +112,27 @@ describe('lightexnet-classify node', function () {
     await until(() => status.some((s) => s.fill === 'red'));
   });
 
+  it('runs the chosen number of test-time views, and refuses a number the model does not offer', async () => {
+    const probs = {};
+    for (const views of ['1', '6']) {
+      await helper.load(ALL_NODES, flow({ views }));
+      const got = collect(helper.getNode('out'), 1);
+      helper.getNode('k').receive({ payload: frame });
+      const [msg] = await got;
+      assertExpressionFace(msg.payload[0]);
+      probs[views] = msg.payload[0].probabilities;
+      await helper.unload();
+    }
+    assert.notDeepEqual(probs['1'], probs['6']);
+    await helper.load(ALL_NODES, flow({ views: '7' }));
+    const status = recordStatus(helper.getNode('k'));
+    const caught = collect(helper.getNode('caught'), 1);
+    helper.getNode('k').receive({ payload: frame });
+    const [err] = await caught;
+    assert.match(err.error.message, /1 to 6 test-time views .* not 7/);
+    await until(() => status.some((s) => s.fill === 'red'));
+  });
+
   it('releases the classifier and detector sessions on close', async () => {
     const base = liveSessionCount();
     await helper.load(ALL_NODES, flow());
