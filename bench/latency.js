@@ -1,8 +1,8 @@
 'use strict';
 /**
  * Latency per 640x480 frame (one face), median of many runs, one intra-op thread:
- * BlazeFace short/full detection and LightExNet classification per face (fp32 and, if present, int8),
- * on the native runtime, or on WASM with LIGHTEXNET_BACKEND=wasm. Prints JSON.
+ * BlazeFace short/full detection and LightExNet classification per face (fp32 and, if present, int8;
+ * with 1, 2 and 6 test-time views, or the model's fixed graph), on the native runtime, or on WASM with LIGHTEXNET_BACKEND=wasm. Prints JSON.
  *
  *   npm run build && node bench/latency.js [IMAGE] [--runs 200]
  */
@@ -42,12 +42,17 @@ async function median(fn) {
   }
   for (const name of ['lightexnet-fer2013', 'lightexnet-fer2013-int8']) {
     if (!fs.existsSync(path.join(__dirname, '..', 'models', `${name}.json`))) continue;
-    const c = await ExpressionClassifier.create({ model: name, threads: 1 });
-    out[`classify_${name}`] = {
-      crop_and_run_one_face: await median(() => c.classifyFaces(img, [face])),
-      run_only_one_face: await median(() => c.classifyCrops([new Uint8Array(48 * 48).fill(128)])),
-    };
-    await c.release();
+    const probe = await ExpressionClassifier.create({ model: name, threads: 1 });
+    const choices = probe.manifest.views ? probe.manifest.views.choices : [undefined];
+    await probe.release();
+    for (const views of choices) {
+      const c = await ExpressionClassifier.create({ model: name, threads: 1, views });
+      out[`classify_${name}${views ? `_views${views}` : ''}`] = {
+        crop_and_run_one_face: await median(() => c.classifyFaces(img, [face])),
+        run_only_one_face: await median(() => c.classifyCrops([new Uint8Array(48 * 48).fill(128)])),
+      };
+      await c.release();
+    }
   }
   console.log(JSON.stringify(out));
 })();
