@@ -22,7 +22,7 @@ import torch.nn.functional as F
 
 from export_onnx import load_checkpoint
 from fer_data import CKPLUS_LABELS, DEFAULT_DATA, load_ckplus
-from train import MEAN, STD, augment, normalise
+from train import augment, normalise, normalised_crops
 from tta_views import CHOICES, predict_views
 
 
@@ -78,7 +78,7 @@ def main():
         t0 = time.time()
         tr, te = fold != k, fold == k
         net, cfg, size = finetune(a.init, x[tr], y[tr], a.epochs, a.lr, a.batch, a.seed + k)
-        xte = ((x[te].astype(np.float32) / 255 - MEAN) / STD)[:, None].repeat(cfg.in_channels, 1)
+        xte = normalised_crops(x[te], cfg.in_channels)
         per_fold[k] = {"n": int(te.sum())}
         for n in CHOICES:
             pred = predict_views(net, xte, size, n).argmax(1)

@@ -16,7 +16,7 @@ import torch
 
 from export_onnx import load_checkpoint
 from fer_data import DEFAULT_DATA, FER_LABELS, load_fer_split
-from train import MEAN, STD
+from train import normalised_crops
 from tta_views import CHOICES, predict_views
 
 
@@ -42,7 +42,7 @@ def main():
     data = {}
     for split in ("publictest", "privatetest"):
         x, y = load_fer_split(a.data, split)
-        x = ((x.astype(np.float32) / 255 - MEAN) / STD)[:, None].repeat(cfg.in_channels, 1)
+        x = normalised_crops(x, cfg.in_channels)
         data[split] = (x, y)
     for n in CHOICES:
         y_pu, p_pu = data["publictest"][1], predict_views(net, data["publictest"][0], size, n)

@@ -22,7 +22,7 @@ import torch.nn.functional as F
 
 from fer_data import DEFAULT_DATA, FER_LABELS, load_fer_split
 from lightexnet import LightExNet, LightExNetConfig, count_macs, count_params
-from train import MEAN, STD
+from train import MEAN, STD, normalised_crops
 from tta_views import CHOICES, VIEWS, multi_view_probs, predict_views, view_grids
 
 # The crop around a BlazeFace box that frames a face like FER2013 does, measured by running BlazeFace
@@ -89,7 +89,7 @@ def main():
 
     # Check the export on real images: PyTorch (training's own preprocessing) vs the ONNX graph.
     x, y = load_fer_split(a.data, a.check_split)
-    inp = ((x.astype(np.float32) / 255 - MEAN) / STD)[:, None].repeat(cfg.in_channels, 1)
+    inp = normalised_crops(x, cfg.in_channels)
     probs_pt = predict_views(net, inp, size, a.views)
     check = {"split": a.check_split, "n": int(len(y)), "views": a.views,
              "pytorch_accuracy": float((probs_pt.argmax(1) == y).mean())}

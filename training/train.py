@@ -89,6 +89,11 @@ def to_input(x_u8: np.ndarray, size: int, channels: int, device: str) -> torch.T
     return normalise(x, channels)
 
 
+def normalised_crops(x_u8: np.ndarray, channels: int) -> np.ndarray:
+    """N x 48 x 48 uint8 -> N x C x 48 x 48 float32, what the exported graph takes (and the Node side feeds)."""
+    return ((x_u8.astype(np.float32) / 255 - MEAN) / STD)[:, None].repeat(channels, 1)
+
+
 def normalise(x: torch.Tensor, channels: int) -> torch.Tensor:
     x = (x - MEAN) / STD
     return x.expand(-1, channels, -1, -1) if channels != 1 else x
