@@ -50,7 +50,8 @@ export class ExpressionClassifier {
     readonly manifest: ModelManifest,
     /** How many test-time views each face gets. */
     readonly views: number,
-    private readonly grid: Float32Array | undefined,
+    /** The views' sampling grids, fed unchanged with every batch (absent for a single-input graph). */
+    private readonly gridFeed: Record<string, Tensor>,
   ) {}
 
   static async create(opts: ClassifierOptions = {}): Promise<ExpressionClassifier> {
@@ -60,9 +61,12 @@ export class ExpressionClassifier {
       throw new RangeError(`model ${manifest.name} takes no test-time views input, so views (${opts.views}) does not apply to it`);
     }
     const views = spec ? resolveViewCount(spec, opts.views) : 1;
-    const grid = spec ? viewGrids(spec.list.slice(0, views), spec.size) : undefined;
     const shared = await acquireSession(`classifier:${file}`, () => readModelBytes(manifest, file), { threads: opts.threads });
-    return new ExpressionClassifier(shared, manifest, views, grid);
+    const { ort } = shared.backend;
+    const gridFeed: Record<string, Tensor> = spec
+      ? { [spec.input]: new ort.Tensor('float32', viewGrids(spec.list.slice(0, views), spec.size), [views, spec.size, spec.size, 2]) }
+      : {};
+    return new ExpressionClassifier(shared, manifest, views, gridFeed);
   }
 
   get backend(): BackendName {
@@ -88,12 +92,10 @@ export class ExpressionClassifier {
       }
     });
     const { ort } = this.shared.backend;
-    const feeds: Record<string, Tensor> = {
+    const out = await this.shared.session.run({
       [name]: new ort.Tensor('float32', data, [crops.length, channels, height, width]),
-    };
-    const spec = this.manifest.views;
-    if (spec && this.grid) feeds[spec.input] = new ort.Tensor('float32', this.grid, [this.views, spec.size, spec.size, 2]);
-    const out = await this.shared.session.run(feeds);
+      ...this.gridFeed,
+    });
     const scores = out[this.manifest.output.name].data as Float32Array;
     const k = this.labels.length;
     return crops.map((_, i) => {
