@@ -1,28 +1,29 @@
 #!/usr/bin/env bash
 # After training: evaluate, export (the manifest's default test-time views chosen on PublicTest), quantize,
 # check on the Node side, and run the CK+ cross-validation. Writes training/runs/<run>/report/*.json.
-#   bash training/finish.sh training/runs/r64 [ckplus epochs]
+#   bash training/finish.sh training/runs/r64 [ckplus epochs] [checkpoint: best.pt | swa.pt]
 set -euo pipefail
 run=${1:?run directory}
 ck_epochs=${2:-12}
+ckpt=$run/${3:-best.pt}
 cd "$(dirname "$0")/.."
 export MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=1073741824 OMP_WAIT_POLICY=PASSIVE
 py=/usr/bin/python3
 out=$run/report
 mkdir -p "$out"
-$py training/evaluate.py --ckpt "$run/best.pt" > "$out/evaluate.json"
+$py training/evaluate.py --ckpt "$ckpt" > "$out/evaluate.json"
 # The most accurate choice on PublicTest (the fewest views on a tie); PrivateTest plays no part.
 views=$($py -c "
 import json; r = json.load(open('$out/evaluate.json'))
 acc = {int(k[6:]): v['publictest']['accuracy'] for k, v in r.items() if k.startswith('views_')}
 print(max(sorted(acc), key=lambda n: (acc[n], -n)))")
 echo "default test-time views: $views (chosen on PublicTest)"
-$py training/export_onnx.py --ckpt "$run/best.pt" --out models/lightexnet-fer2013.onnx --views "$views" 2>/dev/null | tail -2 > "$out/export.json"
+$py training/export_onnx.py --ckpt "$ckpt" --out models/lightexnet-fer2013.onnx --views "$views" 2>/dev/null | tail -2 > "$out/export.json"
 npm run build --silent
 for split in publictest privatetest test; do
   node bin/lightexnet.js eval --fer2013 ../shared/data/fer2013 --split $split > "$out/node-$split.json"
 done
-$py training/ckplus_cv.py --init "$run/best.pt" --out "$run/ckplus" --epochs "$ck_epochs" --views "$views" > "$out/ckplus.log"
+$py training/ckplus_cv.py --init "$ckpt" --out "$run/ckplus" --epochs "$ck_epochs" --views "$views" > "$out/ckplus.log"
 tail -1 "$out/ckplus.log" > "$out/ckplus.json"
 $py training/manifest_accuracy.py --manifest models/lightexnet-fer2013.json --report "$out"
 # int8 last: it only ships if it keeps accuracy (quantize_int8.py), and needs the pip venv.

@@ -78,6 +78,34 @@ class TestTimeViews(unittest.TestCase):
             self.assertEqual(dims, ["views", 64, 64, 2])
 
 
+class WeightAveraging(unittest.TestCase):
+    def test_average_is_the_mean_of_the_float_tensors_and_keeps_counters(self):
+        from average_checkpoints import average_state
+        nets = [LightExNet(LightExNetConfig(in_channels=1, head_width=64)) for _ in range(2)]
+        with tempfile.TemporaryDirectory() as d:
+            paths = [os.path.join(d, f"epoch-{i:02d}.pt") for i in range(2)]
+            for n, p in zip(nets, paths):
+                torch.save({"model": n.state_dict()}, p)
+            avg = average_state(paths)
+        a, b = nets[0].state_dict(), nets[1].state_dict()
+        k = "classifier.weight"
+        self.assertTrue(torch.allclose(avg[k], (a[k] + b[k]) / 2))
+        counters = [k for k, v in a.items() if not v.is_floating_point()]
+        self.assertTrue(counters)
+        self.assertTrue(all(torch.equal(avg[k], a[k]) for k in counters))
+
+    def test_batchnorm_is_re_estimated_from_the_given_images(self):
+        import numpy as np
+        from average_checkpoints import recalibrate_bn
+        net = LightExNet(LightExNetConfig(in_channels=1, head_width=64))
+        bn = next(m for m in net.modules() if isinstance(m, torch.nn.BatchNorm2d))
+        x = np.random.default_rng(0).integers(0, 256, (64, 48, 48), dtype=np.uint8)
+        recalibrate_bn(net, x, 64, 1, 0.0, seed=0, batch=32)
+        self.assertFalse(net.training)
+        self.assertEqual(int(bn.num_batches_tracked), 2)
+        self.assertFalse(torch.allclose(bn.running_var, torch.ones_like(bn.running_var)))
+
+
 class Loss(unittest.TestCase):
     def test_center_update_touches_only_classes_in_the_batch(self):
         c = ImprovedCenterLoss(7, 16)

@@ -44,6 +44,8 @@ def parse_args(argv=None):
     p.add_argument("--max-epochs-this-run", type=int, default=0, help="stop after this many (then resume)")
     p.add_argument("--init", default="", help="start from these weights (a best.pt/last.pt) with a fresh "
                    "schedule: a warm restart that continues an earlier run")
+    p.add_argument("--keep-epochs", type=int, default=0, help="also keep the weights of each of the last N "
+                   "epochs (epoch-NN.pt), for average_checkpoints.py")
     p.add_argument("--bench-steps", type=int, default=0, help="time this many training steps, then exit")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=2)
@@ -232,6 +234,10 @@ def main(argv=None):
         if improved:
             torch.save({"model": model.state_dict(), "config": cfg.to_dict(), "size": a.size,
                         "epoch": epoch, "val_acc": val_acc, "args": vars(a)}, best_path)
+        if a.keep_epochs and epoch >= a.epochs - a.keep_epochs:
+            torch.save({"model": model.state_dict(), "config": cfg.to_dict(), "size": a.size,
+                        "epoch": epoch, "val_acc": val_acc, "args": vars(a)},
+                       os.path.join(a.out, f"epoch-{epoch:02d}.pt"))
         with open(os.path.join(a.out, "log.jsonl"), "a") as f:
             f.write(json.dumps(rec) + "\n")
         print(json.dumps(rec), flush=True)

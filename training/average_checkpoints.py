@@ -1,0 +1,88 @@
+"""Average the weights of a run's last epochs (stochastic weight averaging, SWA) and re-estimate BatchNorm.
+
+    /usr/bin/python3 training/average_checkpoints.py --run training/runs/r64c --last 8
+
+Reads epoch-NN.pt (train.py --keep-epochs), averages every float tensor, then recomputes the BatchNorm
+running statistics with one pass over augmented training images (averaged weights do not match any
+epoch's statistics). Writes <run>/swa.pt in best.pt's format and prints its PublicTest accuracy (one view),
+so the choice between best.pt and swa.pt is made on PublicTest only.
+"""
+from __future__ import annotations
+
+import argparse
+import glob
+import json
+import os
+
+import numpy as np
+import torch
+import torch.nn as nn
+
+from export_onnx import load_checkpoint
+from fer_data import DEFAULT_DATA, load_fer_dupflag, load_fer_split
+from train import augment, normalise, predict
+
+
+def average_state(paths: list[str]) -> dict:
+    states = [torch.load(p, map_location="cpu")["model"] for p in paths]
+    avg = {}
+    for k, v in states[0].items():
+        avg[k] = torch.stack([s[k].float() for s in states]).mean(0).to(v.dtype) if v.is_floating_point() else v
+    return avg
+
+
+@torch.no_grad()
+def recalibrate_bn(model: nn.Module, x_u8: np.ndarray, size: int, channels: int, erase: float, seed: int,
+                   batch: int = 256) -> None:
+    """Cumulative (momentum=None) BatchNorm statistics over augmented training batches, as in training."""
+    bns = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    for m in bns:
+        m.reset_running_stats()
+        m.momentum = None
+    model.train()
+    gen = torch.Generator().manual_seed(seed)
+    perm = torch.randperm(len(x_u8), generator=gen).numpy()
+    xt = torch.from_numpy(x_u8)
+    for i in range(0, len(perm) - batch + 1, batch):
+        x = xt[perm[i:i + batch]].float().div_(255).unsqueeze(1)
+        x = normalise(augment(x, size, gen, erase), channels).contiguous(memory_format=torch.channels_last)
+        model.features(x)
+    model.eval()
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--run", required=True)
+    p.add_argument("--last", type=int, default=8, help="average this many of the latest epoch-NN.pt")
+    p.add_argument("--data", default=DEFAULT_DATA)
+    p.add_argument("--bn-images", type=int, default=0, help="training images for BatchNorm (0 = all)")
+    p.add_argument("--erase", type=float, default=0.25)
+    p.add_argument("--out", default="", help="default: <run>/swa.pt")
+    p.add_argument("--threads", type=int, default=2)
+    a = p.parse_args()
+    torch.set_num_threads(a.threads)
+    paths = sorted(glob.glob(os.path.join(a.run, "epoch-*.pt")))[-a.last:]
+    if len(paths) < 2:
+        raise SystemExit(f"{a.run}: need at least 2 epoch-NN.pt files (train.py --keep-epochs), found {len(paths)}")
+    net, cfg, ck = load_checkpoint(paths[-1])
+    size = int(ck["size"])
+    net.load_state_dict(average_state(paths))
+    net = net.to(memory_format=torch.channels_last)
+
+    xtr, _ = load_fer_split(a.data, "train")
+    xtr = xtr[(load_fer_dupflag(a.data, "train") & 2) == 0]
+    if a.bn_images:
+        xtr = xtr[:a.bn_images]
+    recalibrate_bn(net, xtr, size, cfg.in_channels, a.erase, seed=0)
+
+    xval, yval = load_fer_split(a.data, "publictest")
+    val_acc = float((predict(net, xval, size, cfg.in_channels, "cpu").argmax(1) == yval).mean())
+    out = a.out or os.path.join(a.run, "swa.pt")
+    torch.save({"model": net.state_dict(), "config": cfg.to_dict(), "size": size, "epoch": ck.get("epoch"),
+                "val_acc": val_acc, "averaged": [os.path.basename(p) for p in paths], "args": ck.get("args")}, out)
+    print(json.dumps({"out": out, "averaged": [os.path.basename(p) for p in paths],
+                      "publictest_1view": round(val_acc, 4)}))
+
+
+if __name__ == "__main__":
+    main()
