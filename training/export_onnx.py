@@ -128,6 +128,8 @@ def main():
             "selected_on": "FER2013 PublicTest",
             "epoch": int(ck.get("epoch", -1)),
             "checkpoint_publictest_accuracy": ck.get("val_acc"),
+            # average_checkpoints.py: the weights are the mean of these epochs' (BatchNorm re-estimated)
+            **({"averaged": ck["averaged"]} if "averaged" in ck else {}),
             "args": ck.get("args"),
         },
         "views": {"input": "grid", "size": size, "default": a.views, "choices": list(CHOICES), "list": VIEWS},
