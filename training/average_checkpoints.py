@@ -17,9 +17,10 @@ import os
 import numpy as np
 import torch
 import torch.nn as nn
+from torch.optim.swa_utils import update_bn
 
 from export_onnx import load_checkpoint
-from fer_data import DEFAULT_DATA, load_fer_dupflag, load_fer_split
+from fer_data import DEFAULT_DATA, load_fer_split, load_fer_training
 from train import augment, normalise, predict
 
 
@@ -31,22 +32,20 @@ def average_state(paths: list[str]) -> dict:
     return avg
 
 
-@torch.no_grad()
 def recalibrate_bn(model: nn.Module, x_u8: np.ndarray, size: int, channels: int, erase: float, seed: int,
                    batch: int = 256) -> None:
-    """Cumulative (momentum=None) BatchNorm statistics over augmented training batches, as in training."""
-    bns = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
-    for m in bns:
-        m.reset_running_stats()
-        m.momentum = None
-    model.train()
+    """BatchNorm statistics averaged over augmented training batches, as training saw them (torch's
+    update_bn); leaves the model in eval mode."""
     gen = torch.Generator().manual_seed(seed)
     perm = torch.randperm(len(x_u8), generator=gen).numpy()
     xt = torch.from_numpy(x_u8)
-    for i in range(0, len(perm) - batch + 1, batch):
-        x = xt[perm[i:i + batch]].float().div_(255).unsqueeze(1)
-        x = normalise(augment(x, size, gen, erase), channels).contiguous(memory_format=torch.channels_last)
-        model.features(x)
+
+    def batches():
+        for i in range(0, len(perm) - batch + 1, batch):
+            x = xt[perm[i:i + batch]].float().div_(255).unsqueeze(1)
+            yield normalise(augment(x, size, gen, erase), channels).contiguous(memory_format=torch.channels_last)
+
+    update_bn(batches(), model)
     model.eval()
 
 
@@ -69,8 +68,7 @@ def main():
     net.load_state_dict(average_state(paths))
     net = net.to(memory_format=torch.channels_last)
 
-    xtr, _ = load_fer_split(a.data, "train")
-    xtr = xtr[(load_fer_dupflag(a.data, "train") & 2) == 0]
+    xtr, _ = load_fer_training(a.data)
     if a.bn_images:
         xtr = xtr[:a.bn_images]
     recalibrate_bn(net, xtr, size, cfg.in_channels, a.erase, seed=0)
@@ -78,10 +76,10 @@ def main():
     xval, yval = load_fer_split(a.data, "publictest")
     val_acc = float((predict(net, xval, size, cfg.in_channels, "cpu").argmax(1) == yval).mean())
     out = a.out or os.path.join(a.run, "swa.pt")
+    averaged = [os.path.basename(p) for p in paths]
     torch.save({"model": net.state_dict(), "config": cfg.to_dict(), "size": size, "epoch": ck.get("epoch"),
-                "val_acc": val_acc, "averaged": [os.path.basename(p) for p in paths], "args": ck.get("args")}, out)
-    print(json.dumps({"out": out, "averaged": [os.path.basename(p) for p in paths],
-                      "publictest_1view": round(val_acc, 4)}))
+                "val_acc": val_acc, "averaged": averaged, "args": ck.get("args")}, out)
+    print(json.dumps({"out": out, "averaged": averaged, "publictest_1view": round(val_acc, 4)}))
 
 
 if __name__ == "__main__":

@@ -24,6 +24,13 @@ def load_fer_dupflag(root: str, split: str) -> np.ndarray:
     return np.fromfile(os.path.join(root, "fer2013", split + "_dupflag.u8"), np.uint8)
 
 
+def load_fer_training(root: str) -> Tuple[np.ndarray, np.ndarray]:
+    """The Training split less its identical images with conflicting labels (dupflag bit 1)."""
+    x, y = load_fer_split(root, "train")
+    keep = (load_fer_dupflag(root, "train") & 2) == 0
+    return x[keep], y[keep]
+
+
 def load_ckplus(root: str) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Returns (981 x 48 x 48 uint8, labels, subject-independent fold 0..9)."""
     base = os.path.join(root, "ckplus", "all_")

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from fer_data import DEFAULT_DATA, load_fer_dupflag, load_fer_split
+from fer_data import DEFAULT_DATA, load_fer_split, load_fer_training
 from lightexnet import ImprovedCenterLoss, LightExNet, LightExNetConfig, count_macs, count_params
 
 MEAN, STD = 0.5, 0.5  # pixels in [0,1] -> [-1,1]; the manifest records this for the Node side
@@ -135,9 +135,7 @@ def main(argv=None):
     else:
         torch.backends.cudnn.benchmark = True
 
-    xtr, ytr = load_fer_split(a.data, "train")
-    keep = (load_fer_dupflag(a.data, "train") & 2) == 0  # drop identical images with conflicting labels
-    xtr, ytr = xtr[keep], ytr[keep]
+    xtr, ytr = load_fer_training(a.data)
     if a.subset:
         xtr, ytr = xtr[:a.subset], ytr[:a.subset]
     xval, yval = load_fer_split(a.data, "publictest")
@@ -231,13 +229,12 @@ def main(argv=None):
                  "size": a.size, "args": vars(a)}
         torch.save(state, last_path + ".tmp")
         os.replace(last_path + ".tmp", last_path)
+        weights = {"model": model.state_dict(), "config": cfg.to_dict(), "size": a.size, "epoch": epoch,
+                   "val_acc": val_acc, "args": vars(a)}
         if improved:
-            torch.save({"model": model.state_dict(), "config": cfg.to_dict(), "size": a.size,
-                        "epoch": epoch, "val_acc": val_acc, "args": vars(a)}, best_path)
+            torch.save(weights, best_path)
         if a.keep_epochs and epoch >= a.epochs - a.keep_epochs:
-            torch.save({"model": model.state_dict(), "config": cfg.to_dict(), "size": a.size,
-                        "epoch": epoch, "val_acc": val_acc, "args": vars(a)},
-                       os.path.join(a.out, f"epoch-{epoch:02d}.pt"))
+            torch.save(weights, os.path.join(a.out, f"epoch-{epoch:02d}.pt"))
         with open(os.path.join(a.out, "log.jsonl"), "a") as f:
             f.write(json.dumps(rec) + "\n")
         print(json.dumps(rec), flush=True)
