@@ -33,17 +33,18 @@ def average_state(paths: list[str]) -> dict:
 
 
 def recalibrate_bn(model: nn.Module, x_u8: np.ndarray, size: int, channels: int, erase: float, seed: int,
-                   batch: int = 256) -> None:
+                   batch: int = 256, device: str = "cpu") -> None:
     """BatchNorm statistics averaged over augmented training batches, as training saw them (torch's
     update_bn); leaves the model in eval mode."""
     gen = torch.Generator().manual_seed(seed)
+    noise_gen = torch.Generator(device=device).manual_seed(seed) if device != "cpu" else None
     perm = torch.randperm(len(x_u8), generator=gen).numpy()
     xt = torch.from_numpy(x_u8)
 
     def batches():
         for i in range(0, len(perm) - batch + 1, batch):
-            x = xt[perm[i:i + batch]].float().div_(255).unsqueeze(1)
-            yield normalise(augment(x, size, gen, erase), channels).contiguous(memory_format=torch.channels_last)
+            x = xt[perm[i:i + batch]].to(device).float().div_(255).unsqueeze(1)
+            yield normalise(augment(x, size, gen, erase, noise_gen), channels).contiguous(memory_format=torch.channels_last)
 
     update_bn(batches(), model)
     model.eval()
@@ -58,6 +59,7 @@ def main():
     p.add_argument("--erase", type=float, default=0.25)
     p.add_argument("--out", default="", help="default: <run>/swa.pt")
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--device", default="cpu")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     paths = sorted(glob.glob(os.path.join(a.run, "epoch-*.pt")))[-a.last:]
@@ -66,17 +68,18 @@ def main():
     net, cfg, ck = load_checkpoint(paths[-1])
     size = int(ck["size"])
     net.load_state_dict(average_state(paths))
-    net = net.to(memory_format=torch.channels_last)
+    net = net.to(a.device, memory_format=torch.channels_last)
 
     xtr, _ = load_fer_training(a.data)
     if a.bn_images:
         xtr = xtr[:a.bn_images]
-    recalibrate_bn(net, xtr, size, cfg.in_channels, a.erase, seed=0)
+    recalibrate_bn(net, xtr, size, cfg.in_channels, a.erase, seed=0, device=a.device)
 
     xval, yval = load_fer_split(a.data, "publictest")
-    val_acc = float((predict(net, xval, size, cfg.in_channels, "cpu").argmax(1) == yval).mean())
+    val_acc = float((predict(net, xval, size, cfg.in_channels, a.device).argmax(1) == yval).mean())
     out = a.out or os.path.join(a.run, "swa.pt")
     averaged = [os.path.basename(p) for p in paths]
+    net = net.cpu()
     torch.save({"model": net.state_dict(), "config": cfg.to_dict(), "size": size, "epoch": ck.get("epoch"),
                 "val_acc": val_acc, "averaged": averaged, "args": ck.get("args")}, out)
     print(json.dumps({"out": out, "averaged": averaged, "publictest_1view": round(val_acc, 4)}))

@@ -26,28 +26,32 @@ from train import augment, normalise, normalised_crops
 from tta_views import CHOICES, predict_views
 
 
-def finetune(init: str, x: np.ndarray, y: np.ndarray, epochs: int, lr: float, batch: int, seed: int):
+def finetune(init: str, x: np.ndarray, y: np.ndarray, epochs: int, lr: float, batch: int, seed: int,
+             device: str = "cpu", amp: bool = False):
     net, cfg, ck = load_checkpoint(init)
     size = int(ck["size"])
     net.classifier = torch.nn.Linear(cfg.head_width, len(CKPLUS_LABELS))
-    net = net.to(memory_format=torch.channels_last)
+    net = net.to(device, memory_format=torch.channels_last)
     opt = torch.optim.SGD(net.parameters(), lr=lr, momentum=0.9, nesterov=True, weight_decay=5e-4)
     gen = torch.Generator().manual_seed(seed)
-    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
+    noise_gen = torch.Generator(device=device).manual_seed(seed) if device != "cpu" else None
+    xt, yt = torch.from_numpy(x).to(device), torch.from_numpy(y).to(device)
     steps = epochs * math.ceil(len(x) / batch)
     step = 0
     for _ in range(epochs):
         net.train()
         perm = torch.randperm(len(x), generator=gen)
         for i in range(0, len(x), batch):
-            idx = perm[i:i + batch]
+            idx = perm[i:i + batch].to(device)
             if len(idx) < 2:
                 continue
             for g in opt.param_groups:
                 g["lr"] = lr * 0.5 * (1 + math.cos(math.pi * step / steps))
             xb = xt[idx].float().div_(255).unsqueeze(1)
-            xb = normalise(augment(xb, size, gen, 0.25), cfg.in_channels).contiguous(memory_format=torch.channels_last)
-            loss = F.cross_entropy(net(xb), yt[idx], label_smoothing=0.1)
+            xb = normalise(augment(xb, size, gen, 0.25, noise_gen), cfg.in_channels)
+            with torch.autocast(device.split(":")[0], dtype=torch.bfloat16, enabled=amp):
+                logits = net(xb.contiguous(memory_format=torch.channels_last))
+            loss = F.cross_entropy(logits.float(), yt[idx], label_smoothing=0.1)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
@@ -67,6 +71,8 @@ def main():
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--views", type=int, default=1, choices=CHOICES, help="test-time views of the headline figures")
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--amp", action="store_true", help="bfloat16 autocast while fine-tuning on a GPU")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
@@ -77,11 +83,13 @@ def main():
     for k in [int(f) for f in a.folds.split(",")]:
         t0 = time.time()
         tr, te = fold != k, fold == k
-        net, cfg, size = finetune(a.init, x[tr], y[tr], a.epochs, a.lr, a.batch, a.seed + k)
+        if not te.any():
+            continue
+        net, cfg, size = finetune(a.init, x[tr], y[tr], a.epochs, a.lr, a.batch, a.seed + k, a.device, a.amp)
         xte = normalised_crops(x[te], cfg.in_channels)
         per_fold[k] = {"n": int(te.sum())}
         for n in CHOICES:
-            pred = predict_views(net, xte, size, n).argmax(1)
+            pred = predict_views(net, xte, size, n, device=a.device).argmax(1)
             np.add.at(cms[n], (y[te], pred), 1)
             per_fold[k][f"accuracy_views_{n}"] = round(float((pred == y[te]).mean()), 4)
         per_fold[k]["accuracy"] = per_fold[k][f"accuracy_views_{a.views}"]

@@ -187,11 +187,23 @@ class ImprovedCenterLoss(nn.Module):
         loss = 0.5 * (f - c).pow(2).sum(1).mean()
         if self.training:
             with torch.no_grad():
-                for k in labels.unique():
-                    mean = f[labels == k].mean(0)
-                    self.centers[k] = F.normalize(
-                        (1 - self.alpha) * self.centers[k] + self.alpha * mean, dim=0)
+                if f.is_cuda:
+                    self._update_batched(f, labels)
+                else:
+                    for k in labels.unique():
+                        mean = f[labels == k].mean(0)
+                        self.centers[k] = F.normalize(
+                            (1 - self.alpha) * self.centers[k] + self.alpha * mean, dim=0)
         return loss
+
+    def _update_batched(self, f: torch.Tensor, labels: torch.Tensor) -> None:
+        """The same update for all classes at once, without the loop's host round trips (each
+        labels.unique() and boolean index waits for the GPU). Equal to the loop up to float rounding;
+        the CPU keeps the loop so that earlier CPU runs reproduce bit for bit."""
+        n = torch.bincount(labels, minlength=self.centers.shape[0]).to(f.dtype)
+        sums = torch.zeros_like(self.centers).index_add_(0, labels, f)
+        moved = F.normalize((1 - self.alpha) * self.centers + self.alpha * sums / n.clamp(min=1).unsqueeze(1), dim=1)
+        self.centers.copy_(torch.where((n > 0).unsqueeze(1), moved, self.centers))
 
 
 def count_params(model: nn.Module) -> int:

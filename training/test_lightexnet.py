@@ -8,7 +8,8 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lightexnet import ImprovedCenterLoss, LightExNet, LightExNetConfig, count_macs, count_params  # noqa: E402
-from train import augment  # noqa: E402
+from pack_data import decode_images, encode_images  # noqa: E402
+from train import augment, load_init  # noqa: E402
 from tta_views import VIEWS, multi_view_probs, view_grids  # noqa: E402
 
 
@@ -117,12 +118,38 @@ class Loss(unittest.TestCase):
         self.assertEqual(changed, [False, True, False, True, False, False, False])
         self.assertFalse(c.centers.requires_grad)
 
+    def test_gpu_center_update_equals_the_loop(self):
+        loop, batched = ImprovedCenterLoss(7, 16), ImprovedCenterLoss(7, 16)
+        batched.load_state_dict(loop.state_dict())
+        for _ in range(3):
+            f, y = torch.randn(32, 16), torch.randint(0, 5, (32,))
+            loop(f, y)  # on the CPU: the per-class loop
+            batched._update_batched(torch.nn.functional.normalize(f, dim=1), y)
+        self.assertTrue(torch.allclose(loop.centers, batched.centers, atol=1e-6))
+        self.assertTrue(torch.equal(loop.centers[5:], batched.centers[5:]))  # absent classes untouched
+
     def test_augmentation_is_reproducible_from_the_seed(self):
         x = torch.rand(8, 1, 48, 48)
         a = augment(x, 64, torch.Generator().manual_seed(3), 0.5)
         b = augment(x, 64, torch.Generator().manual_seed(3), 0.5)
         self.assertTrue(torch.equal(a, b))
         self.assertEqual(tuple(a.shape), (8, 1, 64, 64))
+
+
+class WarmStartAndPacking(unittest.TestCase):
+    def test_grey_stem_spread_over_rgb_gives_the_same_output(self):
+        grey = LightExNet(LightExNetConfig(in_channels=1)).eval()
+        rgb = LightExNet(LightExNetConfig(in_channels=3)).eval()
+        load_init(rgb, grey.state_dict())
+        x = torch.rand(2, 1, 64, 64)
+        with torch.no_grad():
+            self.assertTrue(torch.allclose(grey(x), rgb(x.expand(-1, 3, -1, -1)), atol=1e-5))
+
+    def test_image_packing_is_lossless(self):
+        x = torch.randint(0, 256, (5, 48, 48), dtype=torch.uint8).numpy()
+        x[0] = 0
+        x[1] = 255
+        self.assertTrue((decode_images(encode_images(x)) == x).all())
 
 
 if __name__ == "__main__":

@@ -47,39 +47,51 @@ def parse_args(argv=None):
     p.add_argument("--keep-epochs", type=int, default=0, help="also keep the weights of each of the last N "
                    "epochs (epoch-NN.pt), for average_checkpoints.py")
     p.add_argument("--bench-steps", type=int, default=0, help="time this many training steps, then exit")
+    p.add_argument("--time-budget", type=float, default=0, help="seconds: after the first epoch, cut --epochs to "
+                   "what fits (the cosine schedule then ends in time; the log records the epochs, so --epochs "
+                   "N reproduces the schedule when --warmup >= 1)")
+    p.add_argument("--amp", action="store_true", help="bfloat16 autocast on a GPU (evaluation stays float32)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     return p.parse_args(argv)
 
 
-def augment(x: torch.Tensor, size: int, gen: torch.Generator, erase_p: float) -> torch.Tensor:
+def augment(x: torch.Tensor, size: int, gen: torch.Generator, erase_p: float,
+            noise_gen: torch.Generator | None = None) -> torch.Tensor:
     """Whole-batch augmentation: random affine (rotate, scale, shift, flip) resampled straight to
-    `size`, brightness/contrast jitter and random erasing. x: B x 1 x 48 x 48 float in [0,1]."""
+    `size`, brightness/contrast jitter and random erasing. x: B x 1 x 48 x 48 float in [0,1].
+    noise_gen: a generator on x's device for the erasing noise (B x size x size values, which at 224 px
+    would cost more to draw on the CPU and copy than the GPU's training step)."""
     b, dev = x.shape[0], x.device
-    r = lambda *s: torch.rand(*s, generator=gen).to(dev)  # noqa: E731
-    angle = (r(b) * 2 - 1) * math.radians(12)
-    scale = 1 + (r(b) * 2 - 1) * 0.12
-    flip = torch.where(r(b) < 0.5, -1.0, 1.0).to(dev)
-    tx, ty = (r(b) * 2 - 1) * 0.12, (r(b) * 2 - 1) * 0.12
+    # Every per-image number in one draw and one copy to the device (the same values, in the same order,
+    # as drawing them one by one: CPU generators fill serially).
+    u = torch.rand(12 if erase_p > 0 else 7, b, generator=gen)
+    u = iter(u.pin_memory().to(dev, non_blocking=True) if dev.type == "cuda" else u.to(dev))
+    angle = (next(u) * 2 - 1) * math.radians(12)
+    scale = 1 + (next(u) * 2 - 1) * 0.12
+    flip = torch.where(next(u) < 0.5, -1.0, 1.0)
+    tx, ty = (next(u) * 2 - 1) * 0.12, (next(u) * 2 - 1) * 0.12
     cos, sin = torch.cos(angle) / scale, torch.sin(angle) / scale
     theta = torch.stack([torch.stack([cos * flip, -sin, tx], 1), torch.stack([sin * flip, cos, ty], 1)], 1)
     grid = F.affine_grid(theta, [b, x.shape[1], size, size], align_corners=False)
     x = F.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=False)
-    contrast = 1 + (r(b, 1, 1, 1) * 2 - 1) * 0.3
-    bright = (r(b, 1, 1, 1) * 2 - 1) * 0.15
+    contrast = 1 + (next(u).view(b, 1, 1, 1) * 2 - 1) * 0.3
+    bright = (next(u).view(b, 1, 1, 1) * 2 - 1) * 0.15
     m = x.mean((1, 2, 3), keepdim=True)
     x = ((x - m) * contrast + m + bright).clamp(0, 1)
     if erase_p > 0:
-        eh = (r(b) * 0.3 + 0.1) * size
-        ew = (r(b) * 0.3 + 0.1) * size
-        cy, cx = r(b) * size, r(b) * size
+        eh = (next(u) * 0.3 + 0.1) * size
+        ew = (next(u) * 0.3 + 0.1) * size
+        cy, cx = next(u) * size, next(u) * size
         yy = torch.arange(size, device=dev).view(1, size, 1).float()
         xx = torch.arange(size, device=dev).view(1, 1, size).float()
         box = ((yy - cy.view(-1, 1, 1)).abs() < eh.view(-1, 1, 1) / 2) & \
               ((xx - cx.view(-1, 1, 1)).abs() < ew.view(-1, 1, 1) / 2)
-        box = box & (r(b) < erase_p).view(-1, 1, 1)
-        x = torch.where(box.unsqueeze(1), r(b, 1, size, size), x)
+        box = box & (next(u) < erase_p).view(-1, 1, 1)
+        noise = torch.rand(b, 1, size, size, generator=gen).to(dev) if noise_gen is None else \
+            torch.rand(b, 1, size, size, generator=noise_gen, device=dev)
+        x = torch.where(box.unsqueeze(1), noise, x)
     return x
 
 
@@ -108,9 +120,7 @@ def predict(model, x_u8: np.ndarray, size: int, channels: int, device: str, flip
     model.eval()
     out = []
     for i in range(0, len(x_u8), batch):
-        x = to_input(x_u8[i:i + batch], size, channels, device)
-        if device == "cpu":
-            x = x.contiguous(memory_format=torch.channels_last)
+        x = to_input(x_u8[i:i + batch], size, channels, device).contiguous(memory_format=torch.channels_last)
         p = F.softmax(model(x), 1)
         if flip:
             p = (p + F.softmax(model(x.flip(3)), 1)) / 2
@@ -123,6 +133,16 @@ def lr_at(step: int, total: int, warmup: int, peak: float) -> float:
         return peak * (step + 1) / warmup
     t = (step - warmup) / max(1, total - warmup)
     return peak * 0.5 * (1 + math.cos(math.pi * t))
+
+
+def load_init(model: torch.nn.Module, state: dict) -> None:
+    """Load weights for a warm start. A grey (1-channel) stem into a 3-channel network is spread evenly
+    over the channels, so grey images copied to RGB give the same activations as before."""
+    own = model.state_dict()
+    for k, v in state.items():
+        if k in own and v.ndim == 4 and own[k].shape[1] != v.shape[1] and v.shape[1] == 1:
+            state[k] = v.expand(-1, own[k].shape[1], -1, -1) / own[k].shape[1]
+    model.load_state_dict(state)
 
 
 def main(argv=None):
@@ -143,8 +163,7 @@ def main(argv=None):
     cfg = LightExNetConfig(in_channels=a.channels, stem_stride=a.stem_stride)
     model = LightExNet(cfg).to(a.device)
     center = ImprovedCenterLoss(cfg.num_classes, cfg.head_width).to(a.device)
-    if a.device == "cpu":
-        model = model.to(memory_format=torch.channels_last)
+    model = model.to(memory_format=torch.channels_last)
     decay, no_decay = [], []
     for n, p in model.named_parameters():
         (no_decay if p.ndim <= 1 else decay).append(p)
@@ -154,6 +173,7 @@ def main(argv=None):
     total = steps_per_epoch * a.epochs
     warmup = int(a.warmup * steps_per_epoch)
     gen = torch.Generator().manual_seed(a.seed)
+    noise_gen = torch.Generator(device=a.device).manual_seed(a.seed) if a.device != "cpu" else None
     start_epoch, best = 0, -1.0
     last_path, best_path = os.path.join(a.out, "last.pt"), os.path.join(a.out, "best.pt")
     if os.path.exists(last_path):
@@ -167,7 +187,7 @@ def main(argv=None):
     else:
         if a.init:
             ck = torch.load(a.init, map_location=a.device)
-            model.load_state_dict(ck["model"])
+            load_init(model, ck["model"])
             if "center" in ck:
                 center.load_state_dict(ck["center"])
             print(f"initialised from {a.init} (epoch {ck.get('epoch')})", flush=True)
@@ -177,33 +197,37 @@ def main(argv=None):
         with open(os.path.join(a.out, "info.json"), "w") as f:
             json.dump(info, f, indent=1)
 
-    ytr_t = torch.from_numpy(ytr)
-    xtr_t = torch.from_numpy(xtr)
-    runs = 0
+    # On a GPU the whole training set lives there (66 MB), so a step copies no images.
+    ytr_t = torch.from_numpy(ytr).to(a.device)
+    xtr_t = torch.from_numpy(xtr).to(a.device)
+    runs, t_start = 0, time.time()
     for epoch in range(start_epoch, a.epochs):
         model.train()
         center.train()
         t0 = time.time()
-        perm = torch.randperm(len(xtr), generator=gen)
-        sums = {"loss": 0.0, "center": 0.0, "correct": 0, "n": 0}
+        perm = torch.randperm(len(xtr), generator=gen).to(a.device)
+        # Running sums stay on the device: a .item() per step would make a GPU wait for the CPU.
+        zero = torch.zeros((), device=a.device, dtype=torch.float64)
+        sums = {"loss": zero.clone(), "center": zero.clone(), "correct": zero.clone(), "n": 0}
         use_center = a.center_weight > 0 and epoch >= a.center_warmup
         for it in range(steps_per_epoch):
             step = epoch * steps_per_epoch + it
             for g in opt.param_groups:
                 g["lr"] = lr_at(step, total, warmup, a.lr)
             idx = perm[it * a.batch:(it + 1) * a.batch]
-            x = xtr_t[idx].to(a.device).float().div_(255).unsqueeze(1)
-            y = ytr_t[idx].to(a.device)
-            x = normalise(augment(x, a.size, gen, a.erase), a.channels)
-            if a.device == "cpu":
-                x = x.contiguous(memory_format=torch.channels_last)
-            feats = model.features(x)
-            logits = model.classifier(model.dropout(feats))
+            x = xtr_t[idx].float().div_(255).unsqueeze(1)
+            y = ytr_t[idx]
+            x = normalise(augment(x, a.size, gen, a.erase, noise_gen), a.channels)
+            x = x.contiguous(memory_format=torch.channels_last)
+            with torch.autocast(a.device.split(":")[0], dtype=torch.bfloat16, enabled=a.amp):
+                feats = model.features(x)
+                logits = model.classifier(model.dropout(feats))
+            feats, logits = feats.float(), logits.float()
             loss = F.cross_entropy(logits, y, label_smoothing=a.label_smoothing)
             if use_center:
                 closs = center(feats, y)
                 loss = loss + a.center_weight * closs
-                sums["center"] += closs.item() * len(y)
+                sums["center"] += closs.detach() * len(y)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
@@ -211,9 +235,10 @@ def main(argv=None):
                 print(json.dumps({"bench_img_per_s": (it + 1) * a.batch / (time.time() - t0),
                                   "torch": torch.__version__}), flush=True)
                 return
-            sums["loss"] += loss.item() * len(y)
-            sums["correct"] += (logits.argmax(1) == y).sum().item()
+            sums["loss"] += loss.detach() * len(y)
+            sums["correct"] += (logits.argmax(1) == y).sum()
             sums["n"] += len(y)
+        sums = {k: float(v) for k, v in sums.items()}
         train_s = time.time() - t0
         pv = predict(model, xval, a.size, a.channels, a.device)
         val_loss = float(-np.log(pv[np.arange(len(yval)), yval] + 1e-8).mean())
@@ -221,7 +246,7 @@ def main(argv=None):
         rec = {"epoch": epoch, "lr": opt.param_groups[0]["lr"], "train_loss": sums["loss"] / sums["n"],
                "train_center": sums["center"] / sums["n"], "train_acc": sums["correct"] / sums["n"],
                "val_loss": val_loss, "val_acc": val_acc, "img_per_s": sums["n"] / train_s,
-               "epoch_s": time.time() - t0}
+               "epoch_s": time.time() - t0, "epochs": a.epochs}
         improved = val_acc > best
         best = max(best, val_acc)
         state = {"model": model.state_dict(), "center": center.state_dict(), "opt": opt.state_dict(),
@@ -239,6 +264,14 @@ def main(argv=None):
             f.write(json.dumps(rec) + "\n")
         print(json.dumps(rec), flush=True)
         runs += 1
+        if a.time_budget and runs == 1:
+            spent = time.time() - t_start
+            fit = epoch + 1 + int((a.time_budget - spent) / (spent * 1.05))
+            if fit < a.epochs:
+                a.epochs, total = max(fit, epoch + 2), steps_per_epoch * max(fit, epoch + 2)
+                print(json.dumps({"time_budget_epochs": a.epochs}), flush=True)
+        if epoch + 1 >= a.epochs:
+            break
         if a.max_epochs_this_run and runs >= a.max_epochs_this_run:
             break
 

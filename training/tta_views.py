@@ -55,9 +55,10 @@ def multi_view_probs(net: torch.nn.Module, x: torch.Tensor, grid: torch.Tensor) 
 
 @torch.no_grad()
 def predict_views(net: torch.nn.Module, x_norm: np.ndarray | torch.Tensor, size: int, n_views: int,
-                  batch: int = 256) -> np.ndarray:
-    """Probabilities for normalised crops (N x C x H x W) with the first n_views views."""
+                  batch: int = 256, device: str = "cpu") -> np.ndarray:
+    """Probabilities for normalised crops (N x C x H x W) with the first n_views views; `net` is on `device`."""
     net.eval()
-    grid = view_grids(VIEWS[:n_views], size)
+    grid = view_grids(VIEWS[:n_views], size).to(device)
     x = torch.as_tensor(x_norm)
-    return torch.cat([multi_view_probs(net, x[i:i + batch], grid) for i in range(0, len(x), batch)]).numpy()
+    return torch.cat([multi_view_probs(net, x[i:i + batch].to(device), grid).cpu()
+                      for i in range(0, len(x), batch)]).numpy()
