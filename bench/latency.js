@@ -4,7 +4,9 @@
  * BlazeFace short/full detection and LightExNet classification per face (fp32 and, if present, int8;
  * with 1, 2 and 6 test-time views, or the model's fixed graph), on the native runtime, or on WASM with LIGHTEXNET_BACKEND=wasm. Prints JSON.
  *
- *   npm run build && node bench/latency.js [IMAGE] [--runs 200]
+ *   npm run build && node bench/latency.js [IMAGE] [--runs 200] [--model NAME]
+ *
+ * --model times models/NAME.json too (e.g. a candidate beside the shipped one).
  */
 const fs = require('node:fs');
 const path = require('node:path');
@@ -13,7 +15,9 @@ const { FaceDetector, ExpressionClassifier, decodeImage, getBackend } = require(
 const args = process.argv.slice(2);
 const runsAt = args.indexOf('--runs');
 const RUNS = runsAt >= 0 ? Number(args[runsAt + 1]) : 200;
-const image = args.find((a, i) => !a.startsWith('--') && args[i - 1] !== '--runs') || path.join(__dirname, '..', 'test', 'fixtures', 'astronaut-640x480.jpg');
+const modelAt = args.indexOf('--model');
+const extraModels = modelAt >= 0 ? [args[modelAt + 1]] : [];
+const image = args.find((a, i) => !a.startsWith('--') && !['--runs', '--model'].includes(args[i - 1])) || path.join(__dirname, '..', 'test', 'fixtures', 'astronaut-640x480.jpg');
 
 async function median(fn) {
   for (let i = 0; i < 10; i++) await fn(); // warm-up
@@ -40,7 +44,7 @@ async function median(fn) {
     face = face || faces[0];
     await d.release();
   }
-  for (const name of ['lightexnet-fer2013', 'lightexnet-fer2013-int8']) {
+  for (const name of ['lightexnet-fer2013', 'lightexnet-fer2013-int8', ...extraModels]) {
     if (!fs.existsSync(path.join(__dirname, '..', 'models', `${name}.json`))) continue;
     const probe = await ExpressionClassifier.create({ model: name, threads: 1 });
     const choices = probe.manifest.views ? probe.manifest.views.choices : [undefined];

@@ -69,6 +69,7 @@ def main():
     p.add_argument("--data", default=DEFAULT_DATA)
     p.add_argument("--opset", type=int, default=16, help="16+: GridSample")
     p.add_argument("--check-split", default="privatetest")
+    p.add_argument("--check-n", type=int, default=0, help="check on the split's first N images only (0 = all)")
     p.add_argument("--views", type=int, default=2, choices=CHOICES,
                    help="the manifest's default number of test-time views (choose on PublicTest)")
     a = p.parse_args()
@@ -89,6 +90,8 @@ def main():
 
     # Check the export on real images: PyTorch (training's own preprocessing) vs the ONNX graph.
     x, y = load_fer_split(a.data, a.check_split)
+    if a.check_n:
+        x, y = x[:a.check_n], y[:a.check_n]
     inp = normalised_crops(x, cfg.in_channels)
     probs_pt = predict_views(net, inp, size, a.views)
     check = {"split": a.check_split, "n": int(len(y)), "views": a.views,
