@@ -21,7 +21,7 @@ from torch.optim.swa_utils import update_bn
 
 from export_onnx import load_checkpoint
 from fer_data import DEFAULT_DATA, load_fer_split, load_fer_training
-from train import augment, normalise, predict
+from train import augment, noise_generator, normalise, predict
 
 
 def average_state(paths: list[str]) -> dict:
@@ -37,7 +37,7 @@ def recalibrate_bn(model: nn.Module, x_u8: np.ndarray, size: int, channels: int,
     """BatchNorm statistics averaged over augmented training batches, as training saw them (torch's
     update_bn); leaves the model in eval mode."""
     gen = torch.Generator().manual_seed(seed)
-    noise_gen = torch.Generator(device=device).manual_seed(seed) if device != "cpu" else None
+    noise_gen = noise_generator(device, seed)
     perm = torch.randperm(len(x_u8), generator=gen).numpy()
     xt = torch.from_numpy(x_u8)
 

@@ -22,19 +22,19 @@ import torch.nn.functional as F
 
 from export_onnx import load_checkpoint
 from fer_data import CKPLUS_LABELS, DEFAULT_DATA, load_ckplus
-from train import augment, normalise, normalised_crops
+from train import augment, noise_generator, normalise, normalised_crops
 from tta_views import CHOICES, predict_views
 
 
 def finetune(init: str, x: np.ndarray, y: np.ndarray, epochs: int, lr: float, batch: int, seed: int,
-             device: str = "cpu", amp: bool = False):
+             device: str = "cpu"):
     net, cfg, ck = load_checkpoint(init)
     size = int(ck["size"])
     net.classifier = torch.nn.Linear(cfg.head_width, len(CKPLUS_LABELS))
     net = net.to(device, memory_format=torch.channels_last)
     opt = torch.optim.SGD(net.parameters(), lr=lr, momentum=0.9, nesterov=True, weight_decay=5e-4)
     gen = torch.Generator().manual_seed(seed)
-    noise_gen = torch.Generator(device=device).manual_seed(seed) if device != "cpu" else None
+    noise_gen = noise_generator(device, seed)
     xt, yt = torch.from_numpy(x).to(device), torch.from_numpy(y).to(device)
     steps = epochs * math.ceil(len(x) / batch)
     step = 0
@@ -49,9 +49,7 @@ def finetune(init: str, x: np.ndarray, y: np.ndarray, epochs: int, lr: float, ba
                 g["lr"] = lr * 0.5 * (1 + math.cos(math.pi * step / steps))
             xb = xt[idx].float().div_(255).unsqueeze(1)
             xb = normalise(augment(xb, size, gen, 0.25, noise_gen), cfg.in_channels)
-            with torch.autocast(device.split(":")[0], dtype=torch.bfloat16, enabled=amp):
-                logits = net(xb.contiguous(memory_format=torch.channels_last))
-            loss = F.cross_entropy(logits.float(), yt[idx], label_smoothing=0.1)
+            loss = F.cross_entropy(net(xb.contiguous(memory_format=torch.channels_last)), yt[idx], label_smoothing=0.1)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
@@ -72,7 +70,6 @@ def main():
     p.add_argument("--views", type=int, default=1, choices=CHOICES, help="test-time views of the headline figures")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--device", default="cpu")
-    p.add_argument("--amp", action="store_true", help="bfloat16 autocast while fine-tuning on a GPU")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
@@ -85,7 +82,7 @@ def main():
         tr, te = fold != k, fold == k
         if not te.any():
             continue
-        net, cfg, size = finetune(a.init, x[tr], y[tr], a.epochs, a.lr, a.batch, a.seed + k, a.device, a.amp)
+        net, cfg, size = finetune(a.init, x[tr], y[tr], a.epochs, a.lr, a.batch, a.seed + k, a.device)
         xte = normalised_crops(x[te], cfg.in_channels)
         per_fold[k] = {"n": int(te.sum())}
         for n in CHOICES:

@@ -96,6 +96,11 @@ def augment(x: torch.Tensor, size: int, gen: torch.Generator, erase_p: float,
     return x
 
 
+def noise_generator(device: str, seed: int) -> torch.Generator | None:
+    """augment's generator for the erasing noise on a GPU; None on the CPU (the main generator draws it)."""
+    return torch.Generator(device=device).manual_seed(seed) if device != "cpu" else None
+
+
 def to_input(x_u8: np.ndarray, size: int, channels: int, device: str) -> torch.Tensor:
     """Evaluation preprocessing: the exported ONNX graph does the same resize inside itself."""
     x = torch.from_numpy(x_u8).to(device).float().div_(255).unsqueeze(1)
@@ -174,7 +179,7 @@ def main(argv=None):
     total = steps_per_epoch * a.epochs
     warmup = int(a.warmup * steps_per_epoch)
     gen = torch.Generator().manual_seed(a.seed)
-    noise_gen = torch.Generator(device=a.device).manual_seed(a.seed) if a.device != "cpu" else None
+    noise_gen = noise_generator(a.device, a.seed)
     start_epoch, best = 0, -1.0
     last_path, best_path = os.path.join(a.out, "last.pt"), os.path.join(a.out, "best.pt")
     if os.path.exists(last_path):
