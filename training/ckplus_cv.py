@@ -21,16 +21,27 @@ import torch
 import torch.nn.functional as F
 
 from export_onnx import load_checkpoint
-from fer_data import CKPLUS_LABELS, DEFAULT_DATA, load_ckplus
+from fer_data import CKPLUS_FROM_FER, CKPLUS_LABELS, DEFAULT_DATA, FER_LABELS, load_ckplus
 from train import augment, noise_generator, normalise, normalised_crops
 from tta_views import CHOICES, predict_views
 
 
+def ckplus_head(fer_head: torch.nn.Linear, head_init: str) -> torch.nn.Linear:
+    """The 7-way CK+ classifier: fresh (random) or the FER2013 classifier's rows, mapped class by class."""
+    head = torch.nn.Linear(fer_head.in_features, len(CKPLUS_LABELS))
+    if head_init == "fer":
+        rows = [FER_LABELS.index(CKPLUS_FROM_FER[c]) for c in CKPLUS_LABELS]
+        with torch.no_grad():
+            head.weight.copy_(fer_head.weight[rows])
+            head.bias.copy_(fer_head.bias[rows])
+    return head
+
+
 def finetune(init: str, x: np.ndarray, y: np.ndarray, epochs: int, lr: float, batch: int, seed: int,
-             device: str = "cpu"):
+             device: str = "cpu", head_init: str = "random"):
     net, cfg, ck = load_checkpoint(init)
     size = int(ck["size"])
-    net.classifier = torch.nn.Linear(cfg.head_width, len(CKPLUS_LABELS))
+    net.classifier = ckplus_head(net.classifier, head_init)
     net = net.to(device, memory_format=torch.channels_last)
     opt = torch.optim.SGD(net.parameters(), lr=lr, momentum=0.9, nesterov=True, weight_decay=5e-4)
     gen = torch.Generator().manual_seed(seed)
@@ -67,6 +78,8 @@ def main():
     p.add_argument("--batch", type=int, default=32)
     p.add_argument("--folds", default="0,1,2,3,4,5,6,7,8,9")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--head-init", default="random", choices=("random", "fer"),
+                   help="the CK+ classifier starts random or from the FER2013 classifier's matching rows")
     p.add_argument("--views", type=int, default=1, choices=CHOICES, help="test-time views of the headline figures")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--device", default="cpu")
@@ -82,7 +95,7 @@ def main():
         tr, te = fold != k, fold == k
         if not te.any():
             continue
-        net, cfg, size = finetune(a.init, x[tr], y[tr], a.epochs, a.lr, a.batch, a.seed + k, a.device)
+        net, cfg, size = finetune(a.init, x[tr], y[tr], a.epochs, a.lr, a.batch, a.seed + k, a.device, a.head_init)
         xte = normalised_crops(x[te], cfg.in_channels)
         per_fold[k] = {"n": int(te.sum())}
         for n in CHOICES:
@@ -96,7 +109,7 @@ def main():
     cm = cms[a.views]
     result = {
         "protocol": "CK+ subject-independent 10-fold (all_fold10_subject.u8), fine-tuned from FER2013",
-        "init": a.init, "epochs": a.epochs, "lr": a.lr, "views": a.views,
+        "init": a.init, "epochs": a.epochs, "lr": a.lr, "head_init": a.head_init, "views": a.views,
         "mean_accuracy": mean[a.views],
         "pooled_accuracy": round(float(np.trace(cm) / cm.sum()), 4),
         "mean_accuracy_by_views": mean,

@@ -8,6 +8,10 @@ import numpy as np
 
 FER_LABELS = ["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"]
 CKPLUS_LABELS = ["anger", "contempt", "disgust", "fear", "happy", "sadness", "surprise"]
+# The FER2013 class each CK+ class starts from when fine-tuning; contempt has no FER2013 class and starts
+# from neutral, the class the FER2013 model gives most CK+ contempt images (43 of 54 for stage 4).
+CKPLUS_FROM_FER = {"anger": "angry", "contempt": "neutral", "disgust": "disgust", "fear": "fear",
+                   "happy": "happy", "sadness": "sad", "surprise": "surprise"}
 DEFAULT_DATA = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data")
 
 

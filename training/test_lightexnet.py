@@ -8,6 +8,8 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lightexnet import ImprovedCenterLoss, LightExNet, LightExNetConfig, count_macs, count_params  # noqa: E402
+from ckplus_cv import ckplus_head  # noqa: E402
+from fer_data import CKPLUS_LABELS  # noqa: E402
 from pack_data import decode_images, encode_images  # noqa: E402
 from train import augment, load_init  # noqa: E402
 from tta_views import VIEWS, multi_view_probs, view_grids  # noqa: E402
@@ -144,6 +146,16 @@ class WarmStartAndPacking(unittest.TestCase):
         x = torch.rand(2, 1, 64, 64)
         with torch.no_grad():
             self.assertTrue(torch.allclose(grey(x), rgb(x.expand(-1, 3, -1, -1)), atol=1e-5))
+
+    def test_ckplus_head_from_fer_scores_each_class_as_its_fer_class(self):
+        fer = LightExNet(LightExNetConfig(in_channels=1)).eval()
+        head = ckplus_head(fer.classifier, "fer")
+        x = torch.rand(3, 1, 64, 64)
+        with torch.no_grad():
+            fer_logits, ck_logits = fer(x), head(fer.features(x))
+        # anger=angry 0, contempt=neutral 6, disgust 1, fear 2, happy 3, sadness=sad 4, surprise 5
+        self.assertTrue(torch.allclose(ck_logits, fer_logits[:, [0, 6, 1, 2, 3, 4, 5]], atol=1e-6))
+        self.assertEqual(ckplus_head(fer.classifier, "random").out_features, len(CKPLUS_LABELS))
 
     def test_image_packing_is_lossless(self):
         x = torch.randint(0, 256, (5, 48, 48), dtype=torch.uint8).numpy()
