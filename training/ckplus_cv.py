@@ -51,6 +51,7 @@ def finetune(init: str, x: np.ndarray, y: np.ndarray, epochs: int, lr: float, ba
     step = 0
     for _ in range(epochs):
         net.train()
+        seen = correct = loss_sum = 0  # the last epoch's, on augmented batches: is the fit still rising?
         perm = torch.randperm(len(x), generator=gen)
         for i in range(0, len(x), batch):
             idx = perm[i:i + batch].to(device)
@@ -60,12 +61,17 @@ def finetune(init: str, x: np.ndarray, y: np.ndarray, epochs: int, lr: float, ba
                 g["lr"] = lr * 0.5 * (1 + math.cos(math.pi * step / steps))
             xb = xt[idx].float().div_(255).unsqueeze(1)
             xb = normalise(augment(xb, size, gen, 0.25, noise_gen), cfg.in_channels)
-            loss = F.cross_entropy(net(xb.contiguous(memory_format=torch.channels_last)), yt[idx], label_smoothing=0.1)
+            logits = net(xb.contiguous(memory_format=torch.channels_last))
+            loss = F.cross_entropy(logits, yt[idx], label_smoothing=0.1)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
             step += 1
-    return net, cfg, size
+            seen += len(idx)
+            correct += (logits.argmax(1) == yt[idx]).sum().item()
+            loss_sum += loss.item() * len(idx)
+    fit = {"train_accuracy": round(correct / seen, 4), "train_loss": round(loss_sum / seen, 4)}
+    return net, cfg, size, fit
 
 
 def main():
@@ -78,6 +84,9 @@ def main():
     p.add_argument("--batch", type=int, default=32)
     p.add_argument("--folds", default="0,1,2,3,4,5,6,7,8,9")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--inner", action="store_true",
+                   help="nested selection: for outer fold k, hold out fold k+1 (mod 10) as the validation "
+                   "fold, fine-tune on the other eight and score on k+1; fold k is never seen (ckplus_select.py)")
     p.add_argument("--head-init", default="random", choices=("random", "fer"),
                    help="the CK+ classifier starts random or from the FER2013 classifier's matching rows")
     p.add_argument("--views", type=int, default=1, choices=CHOICES, help="test-time views of the headline figures")
@@ -92,12 +101,14 @@ def main():
     cms = {n: np.zeros((7, 7), dtype=int) for n in CHOICES}
     for k in [int(f) for f in a.folds.split(",")]:
         t0 = time.time()
-        tr, te = fold != k, fold == k
+        held = (k + 1) % 10 if a.inner else k
+        tr, te = (fold != k) & (fold != held), fold == held
         if not te.any():
             continue
-        net, cfg, size = finetune(a.init, x[tr], y[tr], a.epochs, a.lr, a.batch, a.seed + k, a.device, a.head_init)
+        net, cfg, size, fit = finetune(a.init, x[tr], y[tr], a.epochs, a.lr, a.batch, a.seed + k, a.device,
+                                       a.head_init)
         xte = normalised_crops(x[te], cfg.in_channels)
-        per_fold[k] = {"n": int(te.sum())}
+        per_fold[k] = {"n": int(te.sum()), "scored_fold": held, **fit}
         for n in CHOICES:
             pred = predict_views(net, xte, size, n, device=a.device).argmax(1)
             np.add.at(cms[n], (y[te], pred), 1)
@@ -108,7 +119,9 @@ def main():
     mean = {n: round(float(np.mean([v[f"accuracy_views_{n}"] for v in per_fold.values()])), 4) for n in CHOICES}
     cm = cms[a.views]
     result = {
-        "protocol": "CK+ subject-independent 10-fold (all_fold10_subject.u8), fine-tuned from FER2013",
+        "protocol": "CK+ subject-independent 10-fold (all_fold10_subject.u8), fine-tuned from FER2013"
+                    + (": inner validation, fold k+1 scored, fold k unseen" if a.inner else ""),
+        "inner": a.inner,
         "init": a.init, "epochs": a.epochs, "lr": a.lr, "head_init": a.head_init, "views": a.views,
         "mean_accuracy": mean[a.views],
         "pooled_accuracy": round(float(np.trace(cm) / cm.sum()), 4),

@@ -1,4 +1,5 @@
 """Unit tests of the model definition, the budget counter and the loss (python3 -m unittest)."""
+import json
 import os
 import sys
 import tempfile
@@ -9,6 +10,7 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lightexnet import ImprovedCenterLoss, LightExNet, LightExNetConfig, count_macs, count_params  # noqa: E402
 from ckplus_cv import ckplus_head  # noqa: E402
+from ckplus_select import select  # noqa: E402
 from fer_data import CKPLUS_LABELS  # noqa: E402
 from pack_data import decode_images, encode_images  # noqa: E402
 from train import augment, load_init  # noqa: E402
@@ -162,6 +164,28 @@ class WarmStartAndPacking(unittest.TestCase):
         x[0] = 0
         x[1] = 255
         self.assertTrue((decode_images(encode_images(x)) == x).all())
+
+
+
+class CkplusSelection(unittest.TestCase):
+    def write(self, root: str, name: str, inner: list[float], outer: list[float]) -> str:
+        run = os.path.join(root, name)
+        for sub, accs, flag in (("inner", inner, True), ("", outer, False)):
+            os.makedirs(os.path.join(run, sub), exist_ok=True)
+            r = {"inner": flag, "epochs": 10, "lr": 0.01, "mean_accuracy": sum(accs) / len(accs),
+                 "per_fold": {str(k): {"accuracy": a} for k, a in enumerate(accs)}}
+            with open(os.path.join(run, sub, "result.json"), "w") as f:
+                json.dump(r, f)
+        return run
+
+    def test_each_fold_takes_the_recipe_its_inner_fold_prefers_not_its_own_best(self):
+        with tempfile.TemporaryDirectory() as d:
+            a = self.write(d, "a", inner=[0.9, 0.8], outer=[0.5, 0.9])
+            b = self.write(d, "b", inner=[0.9, 0.7], outer=[1.0, 1.0])
+            r = select([a, b])
+        # fold 0: a tie goes to the first listed, although b scores 1.0 on fold 0; fold 1: a's inner is higher.
+        self.assertEqual([r["per_fold"][k]["recipe"] for k in ("0", "1")], [a, a])
+        self.assertAlmostEqual(r["nested_mean_accuracy"], 0.7)
 
 
 if __name__ == "__main__":
