@@ -38,12 +38,15 @@ def ckplus_head(fer_head: torch.nn.Linear, head_init: str) -> torch.nn.Linear:
 
 
 def finetune(init: str, x: np.ndarray, y: np.ndarray, epochs: int, lr: float, batch: int, seed: int,
-             device: str = "cpu", head_init: str = "random"):
+             device: str = "cpu", head_init: str = "random", backbone_lr_scale: float = 1.0):
     net, cfg, ck = load_checkpoint(init)
     size = int(ck["size"])
     net.classifier = ckplus_head(net.classifier, head_init)
     net = net.to(device, memory_format=torch.channels_last)
-    opt = torch.optim.SGD(net.parameters(), lr=lr, momentum=0.9, nesterov=True, weight_decay=5e-4)
+    head = list(net.classifier.parameters())
+    backbone = [q for q in net.parameters() if all(q is not h for h in head)]
+    opt = torch.optim.SGD([{"params": backbone, "base_lr": lr * backbone_lr_scale},
+                           {"params": head, "base_lr": lr}], lr=lr, momentum=0.9, nesterov=True, weight_decay=5e-4)
     gen = torch.Generator().manual_seed(seed)
     noise_gen = noise_generator(device, seed)
     xt, yt = torch.from_numpy(x).to(device), torch.from_numpy(y).to(device)
@@ -58,7 +61,7 @@ def finetune(init: str, x: np.ndarray, y: np.ndarray, epochs: int, lr: float, ba
             if len(idx) < 2:
                 continue
             for g in opt.param_groups:
-                g["lr"] = lr * 0.5 * (1 + math.cos(math.pi * step / steps))
+                g["lr"] = g["base_lr"] * 0.5 * (1 + math.cos(math.pi * step / steps))
             xb = xt[idx].float().div_(255).unsqueeze(1)
             xb = normalise(augment(xb, size, gen, 0.25, noise_gen), cfg.in_channels)
             logits = net(xb.contiguous(memory_format=torch.channels_last))
@@ -87,6 +90,8 @@ def main():
     p.add_argument("--inner", action="store_true",
                    help="nested selection: for outer fold k, hold out fold k+1 (mod 10) as the validation "
                    "fold, fine-tune on the other eight and score on k+1; fold k is never seen (ckplus_select.py)")
+    p.add_argument("--backbone-lr-scale", type=float, default=1.0,
+                   help="the backbone's learning rate as a fraction of the classifier's (--lr)")
     p.add_argument("--head-init", default="random", choices=("random", "fer"),
                    help="the CK+ classifier starts random or from the FER2013 classifier's matching rows")
     p.add_argument("--views", type=int, default=1, choices=CHOICES, help="test-time views of the headline figures")
@@ -106,7 +111,7 @@ def main():
         if not te.any():
             continue
         net, cfg, size, fit = finetune(a.init, x[tr], y[tr], a.epochs, a.lr, a.batch, a.seed + k, a.device,
-                                       a.head_init)
+                                       a.head_init, a.backbone_lr_scale)
         xte = normalised_crops(x[te], cfg.in_channels)
         per_fold[k] = {"n": int(te.sum()), "scored_fold": held, **fit}
         for n in CHOICES:
@@ -122,7 +127,8 @@ def main():
         "protocol": "CK+ subject-independent 10-fold (all_fold10_subject.u8), fine-tuned from FER2013"
                     + (": inner validation, fold k+1 scored, fold k unseen" if a.inner else ""),
         "inner": a.inner,
-        "init": a.init, "epochs": a.epochs, "lr": a.lr, "head_init": a.head_init, "views": a.views,
+        "init": a.init, "epochs": a.epochs, "lr": a.lr, "head_init": a.head_init,
+        "backbone_lr_scale": a.backbone_lr_scale, "views": a.views,
         "mean_accuracy": mean[a.views],
         "pooled_accuracy": round(float(np.trace(cm) / cm.sum()), 4),
         "mean_accuracy_by_views": mean,

@@ -34,11 +34,15 @@ def select(runs: list[str]) -> dict:
         best = int(np.argmax(scores))  # first of equals
         chosen[k] = runs[best]
         acc.append(outer[best]["per_fold"][k]["accuracy"])
+    views = {o["views"] for o in outer}
+    assert len(views) == 1, f"the runs differ in test-time views: {views}"
     return {
-        "nested_mean_accuracy": round(float(np.mean(acc)), 4),
+        "protocol": "CK+ subject-independent 10-fold, recipe chosen per fold on an inner validation fold",
+        "nested_mean_accuracy": round(float(np.mean(acc)), 4), "views": views.pop(),
         "per_fold": {k: {"recipe": chosen[k], "accuracy": a} for k, a in zip(folds, acc)},
         "recipes": {r: {"inner_mean": i["mean_accuracy"], "outer_mean": o["mean_accuracy"],
-                        "epochs": o["epochs"], "lr": o["lr"], "head_init": o.get("head_init", "random")}
+                        "epochs": o["epochs"], "lr": o["lr"], "head_init": o.get("head_init", "random"),
+                        "backbone_lr_scale": o.get("backbone_lr_scale", 1.0)}
                     for r, i, o in zip(runs, inner, outer)},
     }
 

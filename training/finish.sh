@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # After training: evaluate, export (the manifest's default test-time views chosen on PublicTest), quantize,
 # check on the Node side, and run the CK+ cross-validation. Writes training/runs/<run>/report/*.json.
-#   bash training/finish.sh training/runs/r64 [ckplus epochs] [checkpoint: best.pt | swa.pt]
+#   bash training/finish.sh training/runs/r64 [CK+ fine-tune epochs, e.g. 10,20,30] [checkpoint: best.pt | swa.pt]
+# Several CK+ epoch counts are several recipes: each runs its 10 folds and its inner validation side by side
+# (one thread each, the faster way for these small batches) and ckplus_select.py picks per fold.
 set -euo pipefail
 run=${1:?run directory}
-ck_epochs=${2:-12}
+ck_epochs=${2:-10,20,30}
 ckpt=$run/${3:-best.pt}
 cd "$(dirname "$0")/.."
 export MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=1073741824 OMP_WAIT_POLICY=PASSIVE
@@ -23,8 +25,21 @@ npm run build --silent
 for split in publictest privatetest test; do
   node bin/lightexnet.js eval --fer2013 ../shared/data/fer2013 --split $split > "$out/node-$split.json"
 done
-$py training/ckplus_cv.py --init "$ckpt" --out "$run/ckplus" --epochs "$ck_epochs" --views "$views" > "$out/ckplus.log"
-tail -1 "$out/ckplus.log" > "$out/ckplus.json"
+IFS=, read -ra ck_list <<< "$ck_epochs"
+ck_runs=()
+for e in "${ck_list[@]}"; do
+  d=$run/ckplus-fer$e
+  ck=($py training/ckplus_cv.py --init "$ckpt" --epochs "$e" --head-init fer --views "$views" --threads 1)
+  "${ck[@]}" --out "$d" > "$out/ckplus-fer$e.log" & pids=($!)
+  if (( ${#ck_list[@]} > 1 )); then "${ck[@]}" --out "$d/inner" --inner > "$out/ckplus-fer$e-inner.log" & pids+=($!); fi
+  for pid in "${pids[@]}"; do wait "$pid"; done  # each one's exit status, so set -e stops on a failure
+  ck_runs+=("$d")
+done
+if (( ${#ck_runs[@]} > 1 )); then
+  $py training/ckplus_select.py "${ck_runs[@]}" > "$out/ckplus.json"
+else
+  cp "${ck_runs[0]}/result.json" "$out/ckplus.json"
+fi
 $py training/manifest_accuracy.py --manifest models/lightexnet-fer2013.json --report "$out"
 # int8 last: it only ships if it keeps accuracy (quantize_int8.py), and needs the pip venv.
 if [ -x "${QVENV:-/work/qvenv}/bin/python" ]; then

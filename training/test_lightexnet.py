@@ -172,7 +172,7 @@ class CkplusSelection(unittest.TestCase):
         run = os.path.join(root, name)
         for sub, accs, flag in (("inner", inner, True), ("", outer, False)):
             os.makedirs(os.path.join(run, sub), exist_ok=True)
-            r = {"inner": flag, "epochs": 10, "lr": 0.01, "mean_accuracy": sum(accs) / len(accs),
+            r = {"inner": flag, "epochs": 10, "views": 6, "lr": 0.01, "mean_accuracy": sum(accs) / len(accs),
                  "per_fold": {str(k): {"accuracy": a} for k, a in enumerate(accs)}}
             with open(os.path.join(run, sub, "result.json"), "w") as f:
                 json.dump(r, f)
