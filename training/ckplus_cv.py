@@ -40,7 +40,7 @@ def ckplus_head(fer_head: torch.nn.Linear, head_init: str) -> torch.nn.Linear:
 
 
 def finetune(init: str, x: np.ndarray, y: np.ndarray, epochs: int, lr: float, batch: int, seed: int,
-             device: str = "cpu", head_init: str = "fer"):
+             device: str = "cpu", head_init: str = "fer", erase: float = 0.25):
     net, cfg, ck = load_checkpoint(init)
     size = int(ck["size"])
     net.classifier = ckplus_head(net.classifier, head_init)
@@ -62,7 +62,7 @@ def finetune(init: str, x: np.ndarray, y: np.ndarray, epochs: int, lr: float, ba
             for g in opt.param_groups:
                 g["lr"] = lr * 0.5 * (1 + math.cos(math.pi * step / steps))
             xb = xt[idx].float().div_(255).unsqueeze(1)
-            xb = normalise(augment(xb, size, gen, 0.25, noise_gen), cfg.in_channels)
+            xb = normalise(augment(xb, size, gen, erase, noise_gen), cfg.in_channels)
             logits = net(xb.contiguous(memory_format=torch.channels_last))
             loss = F.cross_entropy(logits, yt[idx], label_smoothing=0.1)
             opt.zero_grad(set_to_none=True)
@@ -89,6 +89,7 @@ def main():
     p.add_argument("--inner", action="store_true",
                    help="nested selection: for outer fold k, hold out fold k+1 (mod 10) as the validation "
                    "fold, fine-tune on the other eight and score on k+1; fold k is never seen (ckplus_select.py)")
+    p.add_argument("--erase", type=float, default=0.25, help="probability of random erasing")
     p.add_argument("--head-init", default="fer", choices=("fer", "random"),
                    help="the CK+ classifier starts random or from the FER2013 classifier's matching rows")
     p.add_argument("--views", type=int, default=1, choices=CHOICES, help="test-time views of the headline figures")
@@ -108,7 +109,7 @@ def main():
         if not te.any():
             continue
         net, cfg, size, fit = finetune(a.init, x[tr], y[tr], a.epochs, a.lr, a.batch, a.seed + k, a.device,
-                                       a.head_init)
+                                       a.head_init, a.erase)
         xte = normalised_crops(x[te], cfg.in_channels)
         per_fold[k] = {"n": int(te.sum()), "scored_fold": held, **fit}
         for n in CHOICES:
@@ -125,7 +126,7 @@ def main():
                     + (": inner validation, fold k+1 scored, fold k unseen" if a.inner else ""),
         "inner": a.inner,
         "init": a.init, "epochs": a.epochs, "lr": a.lr, "head_init": a.head_init,
-        "views": a.views,
+        "erase": a.erase, "views": a.views,
         "mean_accuracy": mean[a.views],
         "pooled_accuracy": round(float(np.trace(cm) / cm.sum()), 4),
         "mean_accuracy_by_views": mean,

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # After training: evaluate, export (the manifest's default test-time views chosen on PublicTest), quantize,
 # check on the Node side, and run the CK+ cross-validation. Writes training/runs/<run>/report/*.json.
-#   bash training/finish.sh training/runs/r64 [CK+ fine-tune epochs, e.g. 10,20,30] [checkpoint: best.pt | swa.pt]
-# Several CK+ epoch counts are several recipes: each runs its 10 folds and its inner validation side by side
-# (one thread each, the faster way for these small batches) and ckplus_select.py picks per fold.
+#   bash training/finish.sh training/runs/r64 [CK+ recipes: EPOCHS[/ERASE],...] [checkpoint: best.pt | swa.pt]
+# Several CK+ recipes (fine-tune epochs, optionally the random-erasing probability, 0.25 by default): each runs
+# its 10 folds and its inner validation side by side (one thread each, the faster way for these small
+# batches) and ckplus_select.py picks per fold.
 set -euo pipefail
 run=${1:?run directory}
-ck_epochs=${2:-10,20,30}
+ck_recipes=${2:-10,20,30,20/0.5}
 ckpt=$run/${3:-best.pt}
 cd "$(dirname "$0")/.."
 export MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=1073741824 OMP_WAIT_POLICY=PASSIVE
@@ -25,13 +26,16 @@ npm run build --silent
 for split in publictest privatetest test; do
   node bin/lightexnet.js eval --fer2013 ../shared/data/fer2013 --split $split > "$out/node-$split.json"
 done
-IFS=, read -ra ck_list <<< "$ck_epochs"
+IFS=, read -ra ck_list <<< "$ck_recipes"
 ck_runs=()
-for e in "${ck_list[@]}"; do
-  d=$run/ckplus-fer$e
-  ck=($py training/ckplus_cv.py --init "$ckpt" --epochs "$e" --head-init fer --views "$views" --threads 1)
-  "${ck[@]}" --out "$d" > "$out/ckplus-fer$e.log" & pids=($!)
-  if (( ${#ck_list[@]} > 1 )); then "${ck[@]}" --out "$d/inner" --inner > "$out/ckplus-fer$e-inner.log" & pids+=($!); fi
+for recipe in "${ck_list[@]}"; do
+  e=${recipe%%/*}
+  erase=0.25 name=ckplus-fer$e
+  if [[ $recipe == */* ]]; then erase=${recipe#*/} name=$name-erase$erase; fi
+  d=$run/$name
+  ck=($py training/ckplus_cv.py --init "$ckpt" --epochs "$e" --erase "$erase" --head-init fer --views "$views" --threads 1)
+  "${ck[@]}" --out "$d" > "$out/$name.log" & pids=($!)
+  if (( ${#ck_list[@]} > 1 )); then "${ck[@]}" --out "$d/inner" --inner > "$out/$name-inner.log" & pids+=($!); fi
   for pid in "${pids[@]}"; do wait "$pid"; done  # each one's exit status, so set -e stops on a failure
   ck_runs+=("$d")
 done
