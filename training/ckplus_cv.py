@@ -53,7 +53,8 @@ def finetune(init: str, x: np.ndarray, y: np.ndarray, epochs: int, lr: float, ba
     step = 0
     for _ in range(epochs):
         net.train()
-        seen = correct = loss_sum = 0  # the last epoch's, on augmented batches: is the fit still rising?
+        # The last epoch's fit on augmented batches (is it still rising?), summed on the device: no sync per step.
+        seen, correct, loss_sum = 0, torch.zeros((), device=device), torch.zeros((), device=device)
         perm = torch.randperm(len(x), generator=gen)
         for i in range(0, len(x), batch):
             idx = perm[i:i + batch].to(device)
@@ -70,9 +71,9 @@ def finetune(init: str, x: np.ndarray, y: np.ndarray, epochs: int, lr: float, ba
             opt.step()
             step += 1
             seen += len(idx)
-            correct += (logits.argmax(1) == yt[idx]).sum().item()
-            loss_sum += loss.item() * len(idx)
-    fit = {"train_accuracy": round(correct / seen, 4), "train_loss": round(loss_sum / seen, 4)}
+            correct += (logits.argmax(1) == yt[idx]).sum()
+            loss_sum += loss.detach() * len(idx)
+    fit = {"train_accuracy": round(correct.item() / seen, 4), "train_loss": round(loss_sum.item() / seen, 4)}
     return net, cfg, size, fit
 
 

@@ -41,7 +41,8 @@ def select(runs: list[str]) -> dict:
         "nested_mean_accuracy": round(float(np.mean(acc)), 4), "views": views.pop(),
         "per_fold": {k: {"recipe": chosen[k], "accuracy": a} for k, a in zip(folds, acc)},
         "recipes": {r: {"inner_mean": i["mean_accuracy"], "outer_mean": o["mean_accuracy"],
-                        "epochs": o["epochs"], "lr": o["lr"], "head_init": o.get("head_init", "random")}
+                        "epochs": o["epochs"], "lr": o["lr"], "head_init": o.get("head_init", "random"),
+                        "erase": o.get("erase", 0.25)}
                     for r, i, o in zip(runs, inner, outer)},
     }
 

@@ -166,7 +166,6 @@ class WarmStartAndPacking(unittest.TestCase):
         self.assertTrue((decode_images(encode_images(x)) == x).all())
 
 
-
 class CkplusSelection(unittest.TestCase):
     def write(self, root: str, name: str, inner: list[float], outer: list[float]) -> str:
         run = os.path.join(root, name)
