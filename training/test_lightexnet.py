@@ -166,6 +166,52 @@ class WarmStartAndPacking(unittest.TestCase):
         self.assertTrue((decode_images(encode_images(x)) == x).all())
 
 
+class RebuildFromOnnx(unittest.TestCase):
+    """onnx_to_checkpoint.py: the shipped graph (BatchNorm folded into the convs) back to a trainable net."""
+
+    def test_rebuilt_network_computes_what_the_graph_computes_and_trains_alike(self):
+        try:
+            import onnx  # noqa: F401  (Debian's python3-onnx)
+        except ImportError:
+            self.skipTest("python3-onnx is not installed")
+        from export_onnx import ExportWrapper
+        from onnx_to_checkpoint import rebuild
+        torch.manual_seed(0)
+        cfg = LightExNetConfig(in_channels=1, head_width=64)
+        net = LightExNet(cfg)
+        batches = [torch.randn(64, 1, 64, 64) for _ in range(4)]
+        for m in net.modules():  # BatchNorm far from the identity, its statistics the data's own
+            if isinstance(m, torch.nn.Conv2d) and m.bias is not None:  # attention convs start at zero
+                torch.nn.init.normal_(m.weight, 0, 0.1)
+                torch.nn.init.normal_(m.bias, 1.0, 0.5)
+            if isinstance(m, torch.nn.BatchNorm2d):
+                torch.nn.init.uniform_(m.weight, -2, 2)
+                torch.nn.init.normal_(m.bias)
+                m.momentum = None
+        net.train()
+        with torch.no_grad():
+            for xb in batches:
+                net(xb)
+        net.eval()
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "m.onnx")
+            torch.onnx.export(ExportWrapper(net).eval(), (torch.zeros(2, 1, 48, 48), view_grids(VIEWS[:2], 64)), path,
+                              opset_version=16, input_names=["input", "grid"], output_names=["logits"],
+                              do_constant_folding=True)
+            manifest = {"training": {"config": cfg.to_dict()}, "views": {"size": 64}}
+            rebuilt = rebuild(path, manifest, lambda: iter(batches))
+        x = torch.randn(8, 1, 64, 64)
+        with torch.no_grad():
+            self.assertTrue(torch.allclose(rebuilt(x), net(x), atol=1e-4))
+        # Training mode alike too: BatchNorm normalises with batch statistics, then scales and shifts by
+        # the original's |weight| and bias (recovered from the data; drift grows with depth in a random net).
+        from onnx_to_checkpoint import batchnorm_after
+        for bn_o, bn_r in zip(batchnorm_after(net).values(), batchnorm_after(rebuilt).values()):
+            w_err = ((bn_r.weight - bn_o.weight.abs()).abs() / bn_o.weight.abs()).median()
+            self.assertLess(float(w_err), 0.05)
+            self.assertLess(float((bn_r.bias - bn_o.bias).abs().median()), 0.05)
+
+
 class CkplusSelection(unittest.TestCase):
     def write(self, root: str, name: str, inner: list[float], outer: list[float]) -> str:
         run = os.path.join(root, name)
