@@ -9,6 +9,9 @@ folds, test on fold k (with 1, 2 and 6 test-time views, as the exported graph co
 is --views, the shipped manifest's default). Prints per-fold and mean accuracy as JSON and writes it to
 OUT/result.json.
 With --inner, fold k+1 is scored instead, fold k left out: ckplus_select.py chooses among recipes with it.
+With --seeds N, each fold fine-tunes N models from the same start (seeds differ: batch order, augmentation)
+and scores their uniform weight average, BatchNorm re-estimated on the training folds (a "model soup": one
+network, the size of each); each member and the mean of the members' probabilities are scored too.
 """
 from __future__ import annotations
 
@@ -18,10 +21,13 @@ import math
 import os
 import time
 
+import copy
+
 import numpy as np
 import torch
 import torch.nn.functional as F
 
+from average_checkpoints import recalibrate_bn
 from export_onnx import load_checkpoint
 from fer_data import CKPLUS_FROM_FER, CKPLUS_LABELS, DEFAULT_DATA, FER_LABELS, load_ckplus
 from train import augment, noise_generator, normalise, normalised_crops
@@ -77,6 +83,30 @@ def finetune(init: str, x: np.ndarray, y: np.ndarray, epochs: int, lr: float, ba
     return net, cfg, size, fit
 
 
+def soup(nets: list, x_train: np.ndarray, size: int, channels: int, erase: float, seed: int):
+    """The uniform average of the members' weights, BatchNorm statistics re-estimated for it (the members'
+    statistics do not describe the averaged network) on augmented training images."""
+    states = [n.state_dict() for n in nets]
+    avg = {k: torch.stack([s[k].float() for s in states]).mean(0).to(v.dtype) if v.is_floating_point() else v
+           for k, v in states[0].items()}
+    net = copy.deepcopy(nets[0])
+    net.load_state_dict(avg)
+    recalibrate_bn(net, x_train, size, channels, erase, seed, batch=64, device=next(net.parameters()).device.type)
+    return net
+
+
+def accuracy(probs: np.ndarray, y: np.ndarray) -> float:
+    return round(float((probs.argmax(1) == y).mean()), 4)
+
+
+def soup_means(per_fold: dict, seeds: int, views: int) -> dict:
+    """10-fold means of each member alone and of the members' mean probabilities (the soup is the headline)."""
+    key = f"accuracy_views_{views}"
+    return {"member_mean_accuracy": [round(float(np.mean([v["members"][j][key] for v in per_fold.values()])), 4)
+                                     for j in range(seeds)],
+            "ensemble_mean_accuracy": round(float(np.mean([v["ensemble"][key] for v in per_fold.values()])), 4)}
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--init", required=True, help="FER2013 checkpoint to start from")
@@ -87,6 +117,8 @@ def main():
     p.add_argument("--batch", type=int, default=32)
     p.add_argument("--folds", default="0,1,2,3,4,5,6,7,8,9")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seeds", type=int, default=1,
+                   help="models fine-tuned per fold (seeds seed+k+1000j); more than one: their weight average is scored")
     p.add_argument("--inner", action="store_true",
                    help="nested selection: for outer fold k, hold out fold k+1 (mod 10) as the validation "
                    "fold, fine-tune on the other eight and score on k+1; fold k is never seen (ckplus_select.py)")
@@ -109,10 +141,19 @@ def main():
         tr, te = (fold != k) & (fold != held), fold == held
         if not te.any():
             continue
-        net, cfg, size, fit = finetune(a.init, x[tr], y[tr], a.epochs, a.lr, a.batch, a.seed + k, a.device,
-                                       a.head_init, a.erase)
+        members = [finetune(a.init, x[tr], y[tr], a.epochs, a.lr, a.batch, a.seed + k + 1000 * j, a.device,
+                            a.head_init, a.erase) for j in range(a.seeds)]
+        _, cfg, size, fit = members[0]
         xte = normalised_crops(x[te], cfg.in_channels)
         per_fold[k] = {"n": int(te.sum()), "scored_fold": held, **fit}
+        if a.seeds > 1:
+            net = soup([m[0] for m in members], x[tr], size, cfg.in_channels, a.erase, a.seed + k)
+            probs = {n: [predict_views(m[0], xte, size, n, device=a.device) for m in members] for n in CHOICES}
+            per_fold[k]["members"] = [{**m[3], **{f"accuracy_views_{n}": accuracy(probs[n][j], y[te]) for n in CHOICES}}
+                                      for j, m in enumerate(members)]
+            per_fold[k]["ensemble"] = {f"accuracy_views_{n}": accuracy(np.mean(probs[n], 0), y[te]) for n in CHOICES}
+        else:
+            net = members[0][0]
         for n in CHOICES:
             pred = predict_views(net, xte, size, n, device=a.device).argmax(1)
             np.add.at(cms[n], (y[te], pred), 1)
@@ -127,10 +168,11 @@ def main():
                     + (": inner validation, fold k+1 scored, fold k unseen" if a.inner else ""),
         "inner": a.inner,
         "init": a.init, "epochs": a.epochs, "lr": a.lr, "head_init": a.head_init,
-        "erase": a.erase, "views": a.views,
+        "erase": a.erase, "views": a.views, "seeds": a.seeds,
         "mean_accuracy": mean[a.views],
         "pooled_accuracy": round(float(np.trace(cm) / cm.sum()), 4),
         "mean_accuracy_by_views": mean,
+        **(soup_means(per_fold, a.seeds, a.views) if a.seeds > 1 else {}),
         "per_fold": per_fold, "labels": CKPLUS_LABELS, "confusion": cm.tolist(),
     }
     with open(os.path.join(a.out, "result.json"), "w") as f:

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # After training: evaluate, export (the manifest's default test-time views chosen on PublicTest), quantize,
 # check on the Node side, and run the CK+ cross-validation. Writes training/runs/<run>/report/*.json.
-#   bash training/finish.sh training/runs/r64 [CK+ recipes: EPOCHS[/ERASE],...] [checkpoint: best.pt | swa.pt]
-# Several CK+ recipes (fine-tune epochs, optionally the random-erasing probability, 0.25 by default): each runs
+#   bash training/finish.sh training/runs/r64 [CK+ recipes: EPOCHS[/ERASE][xSEEDS],...] [checkpoint: best.pt | swa.pt]
+# Several CK+ recipes (fine-tune epochs, optionally the random-erasing probability, 0.25 by default, and the
+# number of fine-tunes averaged into one network per fold, ckplus_cv.py --seeds, 1 by default): each runs
 # its 10 folds and its inner validation side by side (one thread each, the faster way for these small
 # batches) and ckplus_select.py picks per fold.
 set -euo pipefail
@@ -29,11 +30,15 @@ done
 IFS=, read -ra ck_list <<< "$ck_recipes"
 ck_runs=()
 for recipe in "${ck_list[@]}"; do
+  seeds=1
+  if [[ $recipe == *x* ]]; then seeds=${recipe##*x} recipe=${recipe%x*}; fi
   e=${recipe%%/*}
   erase=0.25 name=ckplus-fer$e
   if [[ $recipe == */* ]]; then erase=${recipe#*/} name=$name-erase$erase; fi
+  if (( seeds > 1 )); then name=$name-soup$seeds; fi
   d=$run/$name
-  ck=($py training/ckplus_cv.py --init "$ckpt" --epochs "$e" --erase "$erase" --head-init fer --views "$views" --threads 1)
+  ck=($py training/ckplus_cv.py --init "$ckpt" --epochs "$e" --erase "$erase" --seeds "$seeds" --head-init fer
+      --views "$views" --threads 1)
   "${ck[@]}" --out "$d" > "$out/$name.log" & pids=($!)
   if (( ${#ck_list[@]} > 1 )); then "${ck[@]}" --out "$d/inner" --inner > "$out/$name-inner.log" & pids+=($!); fi
   for pid in "${pids[@]}"; do wait "$pid"; done  # each one's exit status, so set -e stops on a failure

@@ -212,6 +212,22 @@ class RebuildFromOnnx(unittest.TestCase):
             self.assertLess(float((bn_r.bias - bn_o.bias).abs().median()), 0.05)
 
 
+class CkplusSoup(unittest.TestCase):
+    def test_soup_averages_the_members_and_re_estimates_batchnorm(self):
+        import numpy as np
+        from ckplus_cv import soup
+        torch.manual_seed(0)
+        nets = [LightExNet(LightExNetConfig(in_channels=1, head_width=64)) for _ in range(3)]
+        x = np.random.default_rng(0).integers(0, 256, (128, 48, 48), dtype=np.uint8)
+        s = soup(nets, x, 64, 1, 0.0, seed=0)
+        self.assertFalse(s.training)
+        mean = torch.stack([n.classifier.weight for n in nets]).mean(0)
+        self.assertTrue(torch.allclose(s.classifier.weight, mean))
+        bn = next(m for m in s.modules() if isinstance(m, torch.nn.BatchNorm2d))
+        self.assertFalse(torch.allclose(bn.running_var, torch.ones_like(bn.running_var)))  # measured, not averaged
+        self.assertTrue(all(n.classifier.weight.data_ptr() != s.classifier.weight.data_ptr() for n in nets))
+
+
 class CkplusSelection(unittest.TestCase):
     def write(self, root: str, name: str, inner: list[float], outer: list[float]) -> str:
         run = os.path.join(root, name)
