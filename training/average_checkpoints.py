@@ -25,11 +25,13 @@ from train import augment, noise_generator, normalise, predict
 
 
 def average_state(paths: list[str]) -> dict:
-    states = [torch.load(p, map_location="cpu")["model"] for p in paths]
-    avg = {}
-    for k, v in states[0].items():
-        avg[k] = torch.stack([s[k].float() for s in states]).mean(0).to(v.dtype) if v.is_floating_point() else v
-    return avg
+    return mean_state([torch.load(p, map_location="cpu")["model"] for p in paths])
+
+
+def mean_state(states: list[dict]) -> dict:
+    """The mean of every float tensor; counters (num_batches_tracked) are the first state's."""
+    return {k: torch.stack([s[k].float() for s in states]).mean(0).to(v.dtype) if v.is_floating_point() else v
+            for k, v in states[0].items()}
 
 
 def recalibrate_bn(model: nn.Module, x_u8: np.ndarray, size: int, channels: int, erase: float, seed: int,

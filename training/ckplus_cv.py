@@ -27,7 +27,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from average_checkpoints import recalibrate_bn
+from average_checkpoints import mean_state, recalibrate_bn
 from export_onnx import load_checkpoint
 from fer_data import CKPLUS_FROM_FER, CKPLUS_LABELS, DEFAULT_DATA, FER_LABELS, load_ckplus
 from train import augment, noise_generator, normalise, normalised_crops
@@ -86,11 +86,8 @@ def finetune(init: str, x: np.ndarray, y: np.ndarray, epochs: int, lr: float, ba
 def soup(nets: list, x_train: np.ndarray, size: int, channels: int, erase: float, seed: int):
     """The uniform average of the members' weights, BatchNorm statistics re-estimated for it (the members'
     statistics do not describe the averaged network) on augmented training images."""
-    states = [n.state_dict() for n in nets]
-    avg = {k: torch.stack([s[k].float() for s in states]).mean(0).to(v.dtype) if v.is_floating_point() else v
-           for k, v in states[0].items()}
     net = copy.deepcopy(nets[0])
-    net.load_state_dict(avg)
+    net.load_state_dict(mean_state([n.state_dict() for n in nets]))
     recalibrate_bn(net, x_train, size, channels, erase, seed, batch=64, device=next(net.parameters()).device.type)
     return net
 
