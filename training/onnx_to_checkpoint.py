@@ -77,14 +77,18 @@ def graph_convs(model) -> Tuple[List[Tuple[np.ndarray, np.ndarray | None]], Tupl
     return convs, (w if trans_b else w.T, inits[gemm[0].input[2]])
 
 
-def load_graph_weights(net: LightExNet, model, size: int) -> Dict[nn.BatchNorm2d, torch.Tensor]:
-    """Copy the graph's weights into `net`; returns the folded bias b' of each BatchNorm (whose other
-    parameters are set to the identity, so that eval-mode `net` already equals the graph)."""
+def load_graph_weights(net: LightExNet, model, size: int, unit_norm: bool = False
+                       ) -> Dict[nn.BatchNorm2d, Tuple[torch.Tensor, torch.Tensor]]:
+    """Copy the graph's weights into `net`; returns the folded bias b' and the weight scale s of each
+    BatchNorm's conv (whose BatchNorm is set to x/s + b', so that eval-mode `net` already equals the graph).
+    unit_norm: each output channel of a folded conv is scaled to norm 1 (s = 1/|W'_c|). BatchNorm makes the
+    function indifferent to that scale, but SGD's effective step on such a weight goes as lr/|W|^2, and the
+    original |W| is lost in the folding: W' = W * gamma / sqrt(var + eps)."""
     calls, (convs, (fc_w, fc_b)) = conv_call_order(net, size), graph_convs(model)
     if len(calls) != len(convs):
         raise ValueError(f"the graph has {len(convs)} convolutions, this configuration calls {len(calls)}")
     bn_of = batchnorm_after(net)
-    folded: Dict[nn.BatchNorm2d, torch.Tensor] = {}
+    folded: Dict[nn.BatchNorm2d, Tuple[torch.Tensor, torch.Tensor]] = {}
     with torch.no_grad():
         for conv, (w, b) in zip(calls, convs):
             if tuple(conv.weight.shape) != w.shape:
@@ -94,9 +98,12 @@ def load_graph_weights(net: LightExNet, model, size: int) -> Dict[nn.BatchNorm2d
                 conv.bias.copy_(torch.from_numpy(b))
             elif conv in bn_of:
                 bn = bn_of[conv]
-                folded[bn] = torch.from_numpy(b).float() if b is not None else torch.zeros(bn.num_features)
-                bn.weight.fill_(1.0)
-                bn.bias.copy_(folded[bn])
+                bias = torch.from_numpy(b).float() if b is not None else torch.zeros(bn.num_features)
+                scale = 1 / conv.weight.flatten(1).norm(dim=1) if unit_norm else torch.ones(bn.num_features)
+                conv.weight.mul_(scale.view(-1, 1, 1, 1))
+                folded[bn] = (bias, scale)
+                bn.weight.copy_(1 / scale)
+                bn.bias.copy_(bias)
                 bn.running_mean.zero_()
                 bn.running_var.fill_(1.0 - bn.eps)
         net.classifier.weight.copy_(torch.from_numpy(np.ascontiguousarray(fc_w)))
@@ -105,9 +112,10 @@ def load_graph_weights(net: LightExNet, model, size: int) -> Dict[nn.BatchNorm2d
 
 
 @torch.no_grad()
-def split_batchnorm(net: LightExNet, folded: Dict[nn.BatchNorm2d, torch.Tensor], batches: Batches) -> None:
+def split_batchnorm(net: LightExNet, folded: Dict[nn.BatchNorm2d, Tuple[torch.Tensor, torch.Tensor]],
+                    batches: Batches) -> None:
     """Measure each BatchNorm's input statistics over `batches` (eval mode, where the network already
-    equals the graph) and re-split: running stats m, v; weight sqrt(v + eps); bias m + b'."""
+    equals the graph) and re-split: running stats m, v; weight sqrt(v + eps) / s; bias m / s + b'."""
     sums: Dict[nn.BatchNorm2d, List[torch.Tensor]] = {bn: [torch.zeros(bn.num_features, dtype=torch.float64)] * 3
                                                       for bn in folded}
 
@@ -122,14 +130,15 @@ def split_batchnorm(net: LightExNet, folded: Dict[nn.BatchNorm2d, torch.Tensor],
         net(xb)
     for h in hooks:
         h.remove()
-    for bn, b in folded.items():
+    for bn, (b, scale) in folded.items():
         n, s, ss = sums[bn]
         mean = s / n
         var = (ss / n - mean * mean).clamp(min=0)
+        scale = scale.double()
         bn.running_mean.copy_(mean.float())
         bn.running_var.copy_(var.float())
-        bn.weight.copy_(torch.sqrt(var + bn.eps).float())
-        bn.bias.copy_((mean + b.double()).float())
+        bn.weight.copy_((torch.sqrt(var + bn.eps) / scale).float())
+        bn.bias.copy_((mean / scale + b.double()).float())
 
 
 def fer_training_batches(data: str, size: int, channels: int, n: int, seed: int, batch: int = 256) -> Batches:
@@ -147,12 +156,12 @@ def fer_training_batches(data: str, size: int, channels: int, n: int, seed: int,
     return batches
 
 
-def rebuild(onnx_path: str, manifest: dict, batches: Batches) -> LightExNet:
+def rebuild(onnx_path: str, manifest: dict, batches: Batches, unit_norm: bool = False) -> LightExNet:
     import onnx
     cfg = LightExNetConfig.from_dict(manifest["training"]["config"])
     size = int(manifest["views"]["size"])
     net = LightExNet(cfg)
-    folded = load_graph_weights(net, onnx.load(onnx_path), size)
+    folded = load_graph_weights(net, onnx.load(onnx_path), size, unit_norm)
     split_batchnorm(net, folded, batches)
     return net.eval()
 
@@ -166,6 +175,8 @@ def main():
     p.add_argument("--data", default=DEFAULT_DATA)
     p.add_argument("--images", type=int, default=8192, help="Training images for the BatchNorm statistics")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--unit-norm", action="store_true",
+                   help="scale each channel of the folded convs to norm 1 (a choice of SGD step size; see load_graph_weights)")
     a = p.parse_args()
     torch.set_num_threads(2)
     with open(a.manifest or os.path.splitext(a.onnx)[0] + ".json") as f:
@@ -175,13 +186,15 @@ def main():
     if digest != manifest["sha256"]:
         raise SystemExit(f"{a.onnx}: sha256 {digest} is not the manifest's {manifest['sha256']}")
     size, cfg = int(manifest["views"]["size"]), manifest["training"]["config"]
-    net = rebuild(a.onnx, manifest, fer_training_batches(a.data, size, cfg["in_channels"], a.images, a.seed))
+    net = rebuild(a.onnx, manifest, fer_training_batches(a.data, size, cfg["in_channels"], a.images, a.seed),
+                  a.unit_norm)
     os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
     torch.save({"model": net.state_dict(), "config": cfg, "size": size,
                 "epoch": manifest["training"].get("epoch", -1),
                 "val_acc": manifest["training"].get("checkpoint_publictest_accuracy"),
                 "args": manifest["training"].get("args"),
-                "rebuilt_from": {"onnx": os.path.basename(a.onnx), "sha256": digest, "bn_images": a.images}},
+                "rebuilt_from": {"onnx": os.path.basename(a.onnx), "sha256": digest, "bn_images": a.images,
+                                 "unit_norm": a.unit_norm}},
                a.out)
     print(json.dumps({"out": a.out, "from": a.onnx, "sha256": digest}))
 

@@ -200,16 +200,21 @@ class RebuildFromOnnx(unittest.TestCase):
                               do_constant_folding=True)
             manifest = {"training": {"config": cfg.to_dict()}, "views": {"size": 64}}
             rebuilt = rebuild(path, manifest, lambda: iter(batches))
+            unit = rebuild(path, manifest, lambda: iter(batches), unit_norm=True)
         x = torch.randn(8, 1, 64, 64)
         with torch.no_grad():
             self.assertTrue(torch.allclose(rebuilt(x), net(x), atol=1e-4))
+            self.assertTrue(torch.allclose(unit(x), net(x), atol=1e-4))
+        w = unit.stages[2][0].conv[0][0].weight.flatten(1).norm(dim=1)
+        self.assertTrue(torch.allclose(w, torch.ones_like(w), atol=1e-5))
         # Training mode alike too: BatchNorm normalises with batch statistics, then scales and shifts by
         # the original's |weight| and bias (recovered from the data; drift grows with depth in a random net).
         from onnx_to_checkpoint import batchnorm_after
-        for bn_o, bn_r in zip(batchnorm_after(net).values(), batchnorm_after(rebuilt).values()):
-            w_err = ((bn_r.weight - bn_o.weight.abs()).abs() / bn_o.weight.abs()).median()
-            self.assertLess(float(w_err), 0.05)
-            self.assertLess(float((bn_r.bias - bn_o.bias).abs().median()), 0.05)
+        for model in (rebuilt, unit):
+            for bn_o, bn_r in zip(batchnorm_after(net).values(), batchnorm_after(model).values()):
+                w_err = ((bn_r.weight - bn_o.weight.abs()).abs() / bn_o.weight.abs()).median()
+                self.assertLess(float(w_err), 0.05)
+                self.assertLess(float((bn_r.bias - bn_o.bias).abs().median()), 0.05)
 
 
 class CkplusSoup(unittest.TestCase):
