@@ -16,12 +16,11 @@ network, the size of each); each member and the mean of the members' probabiliti
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import math
 import os
 import time
-
-import copy
 
 import numpy as np
 import torch
