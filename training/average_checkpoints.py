@@ -34,21 +34,25 @@ def mean_state(states: list[dict]) -> dict:
             for k, v in states[0].items()}
 
 
+def augmented_batches(x_u8: np.ndarray, order: np.ndarray, size: int, channels: int, erase: float,
+                      gen: torch.Generator, batch: int, device: str = "cpu", drop_last: bool = False):
+    """x_u8[order] through training's augmentation, batch by batch: the images BatchNorm statistics are
+    measured on (here and in onnx_to_checkpoint.py)."""
+    noise_gen = noise_generator(device, int(gen.initial_seed()))
+    xt = torch.from_numpy(x_u8)
+    stop = len(order) - batch + 1 if drop_last else len(order)
+    for i in range(0, stop, batch):
+        x = xt[order[i:i + batch]].to(device).float().div_(255).unsqueeze(1)
+        yield normalise(augment(x, size, gen, erase, noise_gen), channels).contiguous(memory_format=torch.channels_last)
+
+
 def recalibrate_bn(model: nn.Module, x_u8: np.ndarray, size: int, channels: int, erase: float, seed: int,
                    batch: int = 256, device: str = "cpu") -> None:
     """BatchNorm statistics averaged over augmented training batches, as training saw them (torch's
     update_bn); leaves the model in eval mode."""
     gen = torch.Generator().manual_seed(seed)
-    noise_gen = noise_generator(device, seed)
     perm = torch.randperm(len(x_u8), generator=gen).numpy()
-    xt = torch.from_numpy(x_u8)
-
-    def batches():
-        for i in range(0, len(perm) - batch + 1, batch):
-            x = xt[perm[i:i + batch]].to(device).float().div_(255).unsqueeze(1)
-            yield normalise(augment(x, size, gen, erase, noise_gen), channels).contiguous(memory_format=torch.channels_last)
-
-    update_bn(batches(), model)
+    update_bn(augmented_batches(x_u8, perm, size, channels, erase, gen, batch, device, drop_last=True), model)
     model.eval()
 
 

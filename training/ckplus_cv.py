@@ -82,12 +82,12 @@ def finetune(init: str, x: np.ndarray, y: np.ndarray, epochs: int, lr: float, ba
     return net, cfg, size, fit
 
 
-def soup(nets: list, x_train: np.ndarray, size: int, channels: int, erase: float, seed: int):
+def soup(nets: list, x_train: np.ndarray, size: int, channels: int, erase: float, seed: int, device: str = "cpu"):
     """The uniform average of the members' weights, BatchNorm statistics re-estimated for it (the members'
     statistics do not describe the averaged network) on augmented training images."""
     net = copy.deepcopy(nets[0])
     net.load_state_dict(mean_state([n.state_dict() for n in nets]))
-    recalibrate_bn(net, x_train, size, channels, erase, seed, batch=64, device=next(net.parameters()).device.type)
+    recalibrate_bn(net, x_train, size, channels, erase, seed, batch=64, device=device)
     return net
 
 
@@ -143,7 +143,7 @@ def main():
         xte = normalised_crops(x[te], cfg.in_channels)
         per_fold[k] = {"n": int(te.sum()), "scored_fold": held, **fit}
         if a.seeds > 1:
-            net = soup([m[0] for m in members], x[tr], size, cfg.in_channels, a.erase, a.seed + k)
+            net = soup([m[0] for m in members], x[tr], size, cfg.in_channels, a.erase, a.seed + k, a.device)
             probs = {n: [predict_views(m[0], xte, size, n, device=a.device) for m in members] for n in CHOICES}
             per_fold[k]["members"] = [{**m[3], **{f"accuracy_views_{n}": accuracy(probs[n][j], y[te]) for n in CHOICES}}
                                       for j, m in enumerate(members)]

@@ -143,17 +143,11 @@ def split_batchnorm(net: LightExNet, folded: Dict[nn.BatchNorm2d, Tuple[torch.Te
 
 def fer_training_batches(data: str, size: int, channels: int, n: int, seed: int, batch: int = 256) -> Batches:
     """Augmented FER2013 Training images, as train.py feeds them (erasing 0.25, the shipped run's)."""
+    from average_checkpoints import augmented_batches
     from fer_data import load_fer_training
-    from train import augment, normalise
     x, _ = load_fer_training(data)
     idx = np.random.default_rng(seed).permutation(len(x))[:n]
-
-    def batches():
-        gen = torch.Generator().manual_seed(seed)
-        for i in range(0, len(idx), batch):
-            xb = torch.from_numpy(x[idx[i:i + batch]]).float().div_(255).unsqueeze(1)
-            yield normalise(augment(xb, size, gen, 0.25), channels)
-    return batches
+    return lambda: augmented_batches(x, idx, size, channels, 0.25, torch.Generator().manual_seed(seed), batch)
 
 
 def rebuild(onnx_path: str, manifest: dict, batches: Batches, unit_norm: bool = False) -> LightExNet:
