@@ -45,9 +45,9 @@ def ckplus_head(fer_head: torch.nn.Linear, head_init: str) -> torch.nn.Linear:
 
 
 def finetune(init: str, x: np.ndarray, y: np.ndarray, epochs: int, lr: float, batch: int, seed: int,
-             device: str = "cpu", head_init: str = "fer", erase: float = 0.25):
+             device: str = "cpu", head_init: str = "fer", erase: float = 0.25, size: int | None = None):
     net, cfg, ck = load_checkpoint(init)
-    size = int(ck["size"])
+    size = size or int(ck["size"])
     net.classifier = ckplus_head(net.classifier, head_init)
     net = net.to(device, memory_format=torch.channels_last)
     opt = torch.optim.SGD(net.parameters(), lr=lr, momentum=0.9, nesterov=True, weight_decay=5e-4)
@@ -122,6 +122,8 @@ def main():
     p.add_argument("--head-init", default="fer", choices=("fer", "random"),
                    help="the CK+ classifier starts random or from the FER2013 classifier's matching rows")
     p.add_argument("--views", type=int, default=1, choices=CHOICES, help="test-time views of the headline figures")
+    p.add_argument("--size", type=int, default=None,
+                   help="input size while fine-tuning and testing (default: the FER2013 model's); the network is size-agnostic")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--device", default="cpu")
     a = p.parse_args()
@@ -138,7 +140,7 @@ def main():
         if not te.any():
             continue
         members = [finetune(a.init, x[tr], y[tr], a.epochs, a.lr, a.batch, a.seed + k + 1000 * j, a.device,
-                            a.head_init, a.erase) for j in range(a.seeds)]
+                            a.head_init, a.erase, a.size) for j in range(a.seeds)]
         _, cfg, size, fit = members[0]
         xte = normalised_crops(x[te], cfg.in_channels)
         per_fold[k] = {"n": int(te.sum()), "scored_fold": held, **fit}
@@ -164,7 +166,7 @@ def main():
                     + (": inner validation, fold k+1 scored, fold k unseen" if a.inner else ""),
         "inner": a.inner,
         "init": a.init, "epochs": a.epochs, "lr": a.lr, "head_init": a.head_init,
-        "erase": a.erase, "views": a.views, "seeds": a.seeds,
+        "erase": a.erase, "views": a.views, "seeds": a.seeds, "size": size,
         "mean_accuracy": mean[a.views],
         "pooled_accuracy": round(float(np.trace(cm) / cm.sum()), 4),
         "mean_accuracy_by_views": mean,

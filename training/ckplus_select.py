@@ -42,7 +42,8 @@ def select(runs: list[str]) -> dict:
         "per_fold": {k: {"recipe": chosen[k], "accuracy": a} for k, a in zip(folds, acc)},
         "recipes": {r: {"inner_mean": i["mean_accuracy"], "outer_mean": o["mean_accuracy"],
                         "epochs": o["epochs"], "lr": o["lr"], "head_init": o.get("head_init", "random"),
-                        "erase": o.get("erase", 0.25), "seeds": o.get("seeds", 1), "init": o.get("init")}
+                        "erase": o.get("erase", 0.25), "seeds": o.get("seeds", 1), "size": o.get("size"),
+                        "init": o.get("init")}
                     for r, i, o in zip(runs, inner, outer)},
     }
 
