@@ -163,7 +163,7 @@ def rebuild(onnx_path: str, manifest: dict, batches: Batches, unit_norm: bool = 
 def main():
     from fer_data import DEFAULT_DATA
     p = argparse.ArgumentParser()
-    p.add_argument("--onnx", default="models/lightexnet-fer2013.onnx")
+    p.add_argument("--onnx", default=os.path.join(os.path.dirname(__file__), "..", "models", "lightexnet-fer2013.onnx"))
     p.add_argument("--manifest", default=None, help="default: the .json beside the .onnx")
     p.add_argument("--out", required=True)
     p.add_argument("--data", default=DEFAULT_DATA)
