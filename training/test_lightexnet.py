@@ -254,5 +254,30 @@ class CkplusSelection(unittest.TestCase):
         self.assertAlmostEqual(r["nested_mean_accuracy"], 0.7)
 
 
+class CkplusMerge(unittest.TestCase):
+    def part(self, folds: dict, cm: list, **recipe) -> dict:
+        return {"inner": False, "epochs": 20, "views": 6, "lr": 0.01, "size": 96, "labels": ["a", "b"],
+                "mean_accuracy_by_views": {"1": 0, "6": 0}, "confusion": cm, **recipe,
+                "per_fold": {str(k): {"accuracy_views_1": a1, "accuracy_views_6": a6, "accuracy": a6}
+                             for k, (a1, a6) in folds.items()}}
+
+    def test_parts_on_disjoint_folds_make_one_run(self):
+        from ckplus_merge import merge
+        m = merge([self.part({5: (0.5, 1.0)}, [[3, 1], [0, 4]]),
+                   self.part({0: (0.5, 0.5), 1: (1.0, 0.9)}, [[2, 0], [1, 1]])])
+        self.assertEqual(list(m["per_fold"]), ["0", "1", "5"])
+        self.assertAlmostEqual(m["mean_accuracy"], 0.8)
+        self.assertEqual(m["mean_accuracy_by_views"], {"1": round(2 / 3, 4), "6": 0.8})
+        self.assertEqual(m["confusion"], [[5, 1], [1, 5]])
+        self.assertAlmostEqual(m["pooled_accuracy"], round(10 / 12, 4))
+
+    def test_parts_of_different_recipes_or_the_same_fold_are_refused(self):
+        from ckplus_merge import merge
+        with self.assertRaisesRegex(AssertionError, "size"):
+            merge([self.part({0: (1, 1)}, [[1]]), self.part({1: (1, 1)}, [[1]], size=128)])
+        with self.assertRaisesRegex(AssertionError, "twice"):
+            merge([self.part({0: (1, 1)}, [[1]]), self.part({0: (1, 1)}, [[1]])])
+
+
 if __name__ == "__main__":
     unittest.main()
