@@ -103,6 +103,16 @@ def soup_means(per_fold: dict, seeds: int, views: int) -> dict:
             "ensemble_mean_accuracy": round(float(np.mean([v["ensemble"][key] for v in per_fold.values()])), 4)}
 
 
+def summary(per_fold: dict, confusion: np.ndarray, views: int, seeds: int, choices=CHOICES) -> dict:
+    """A result's figures over its folds: the mean per number of views (the headline at `views`), the pooled
+    accuracy of the confusion matrix, and with several seeds the members' and ensemble's means."""
+    mean = {str(n): round(float(np.mean([v[f"accuracy_views_{n}"] for v in per_fold.values()])), 4) for n in choices}
+    return {"mean_accuracy": mean[str(views)],
+            "pooled_accuracy": round(float(np.trace(confusion) / confusion.sum()), 4),
+            "mean_accuracy_by_views": mean,
+            **(soup_means(per_fold, seeds, views) if seeds > 1 else {})}
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--init", required=True, help="FER2013 checkpoint to start from")
@@ -159,7 +169,6 @@ def main():
         per_fold[k]["accuracy"] = per_fold[k][f"accuracy_views_{a.views}"]
         per_fold[k]["seconds"] = round(time.time() - t0, 1)
         print(json.dumps({"fold": k, **per_fold[k]}), flush=True)
-    mean = {n: round(float(np.mean([v[f"accuracy_views_{n}"] for v in per_fold.values()])), 4) for n in CHOICES}
     cm = cms[a.views]
     result = {
         "protocol": "CK+ subject-independent 10-fold (all_fold10_subject.u8), fine-tuned from FER2013"
@@ -167,10 +176,7 @@ def main():
         "inner": a.inner,
         "init": a.init, "epochs": a.epochs, "lr": a.lr, "head_init": a.head_init,
         "erase": a.erase, "views": a.views, "seeds": a.seeds, "size": size,
-        "mean_accuracy": mean[a.views],
-        "pooled_accuracy": round(float(np.trace(cm) / cm.sum()), 4),
-        "mean_accuracy_by_views": mean,
-        **(soup_means(per_fold, a.seeds, a.views) if a.seeds > 1 else {}),
+        **summary(per_fold, cm, a.views, a.seeds),
         "per_fold": per_fold, "labels": CKPLUS_LABELS, "confusion": cm.tolist(),
     }
     with open(os.path.join(a.out, "result.json"), "w") as f:

@@ -4,7 +4,8 @@
 
 Running folds 0-4 and 5-9 as two one-thread processes halves the wall time on two cores. Fold k's seed is
 --seed + k either way, so the merged result is the one a single process would have written (fold timings
-aside). Means are recomputed over all folds, and the confusion matrices (at the reported views) are summed.
+aside). The figures are recomputed over all folds (ckplus_cv.summary), the confusion matrices (at the reported
+views) summed.
 """
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ import json
 import os
 
 import numpy as np
+
+from ckplus_cv import summary
 
 # What must agree for two parts to be one run.
 RECIPE_KEYS = ("inner", "init", "epochs", "lr", "head_init", "erase", "views", "seeds", "size", "labels")
@@ -29,14 +32,10 @@ def merge(parts: list[dict]) -> dict:
         assert not overlap, f"folds {sorted(overlap)} appear twice"
         per_fold.update(p["per_fold"])
     per_fold = {k: per_fold[k] for k in sorted(per_fold, key=int)}
-    views = [int(k) for k in first["mean_accuracy_by_views"]]
-    mean = {str(n): round(float(np.mean([f[f"accuracy_views_{n}"] for f in per_fold.values()])), 4) for n in views}
     cm = np.sum([np.array(p["confusion"]) for p in parts], axis=0)
     merged = {k: v for k, v in first.items() if k not in ("per_fold", "confusion")}
     merged.update({
-        "mean_accuracy": mean[str(first["views"])],
-        "pooled_accuracy": round(float(np.trace(cm) / cm.sum()), 4),
-        "mean_accuracy_by_views": mean,
+        **summary(per_fold, cm, first["views"], first.get("seeds", 1), [int(n) for n in first["mean_accuracy_by_views"]]),
         "per_fold": per_fold, "confusion": cm.tolist(),
         "folds_run_as": f"{len(parts)} processes, folds "
                         + " and ".join(",".join(sorted(p["per_fold"], key=int)) for p in parts) + " (--folds), merged",
