@@ -28,10 +28,15 @@ def load_fer_dupflag(root: str, split: str) -> np.ndarray:
     return np.fromfile(os.path.join(root, "fer2013", split + "_dupflag.u8"), np.uint8)
 
 
+def fer_training_keep(root: str) -> np.ndarray:
+    """Which Training images training uses: all but identical images with conflicting labels (dupflag bit 1)."""
+    return (load_fer_dupflag(root, "train") & 2) == 0
+
+
 def load_fer_training(root: str) -> Tuple[np.ndarray, np.ndarray]:
-    """The Training split less its identical images with conflicting labels (dupflag bit 1)."""
+    """The Training split less its identical images with conflicting labels."""
     x, y = load_fer_split(root, "train")
-    keep = (load_fer_dupflag(root, "train") & 2) == 0
+    keep = fer_training_keep(root)
     return x[keep], y[keep]
 
 
@@ -42,3 +47,12 @@ def load_ckplus(root: str) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
     y = np.fromfile(base + "y.u8", np.uint8).astype(np.int64)
     fold = np.fromfile(base + "fold10_subject.u8", np.uint8).astype(np.int64)
     return x, y, fold
+
+
+def load_ckplus_as_fer(root: str) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """CK+ without contempt (FER2013 has no such class), labels mapped to FER2013's: the 927 images of the
+    cross-dataset test. Returns (images, FER2013 labels, fold)."""
+    x, y, fold = load_ckplus(root)
+    keep = y != CKPLUS_LABELS.index("contempt")
+    to_fer = np.array([FER_LABELS.index(CKPLUS_FROM_FER[c]) for c in CKPLUS_LABELS])
+    return x[keep], to_fer[y[keep]], fold[keep]

@@ -18,7 +18,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from fer_data import DEFAULT_DATA, load_fer_split, load_fer_training
+import camera_aug
+from fer_data import DEFAULT_DATA, fer_training_keep, load_ckplus_as_fer, load_fer_split, load_fer_training
+from targets import load_ferplus, soft_targets
 from lightexnet import ImprovedCenterLoss, LightExNet, LightExNetConfig, count_macs, count_params
 
 MEAN, STD = 0.5, 0.5  # pixels in [0,1] -> [-1,1]; the manifest records this for the Node side
@@ -40,6 +42,19 @@ def parse_args(argv=None):
     p.add_argument("--center-weight", type=float, default=0.003)
     p.add_argument("--center-warmup", type=int, default=3)
     p.add_argument("--erase", type=float, default=0.5, help="probability of random erasing")
+    p.add_argument("--rotate", type=float, default=12, help="augmentation: max rotation, degrees")
+    p.add_argument("--zoom", type=float, default=0.12, help="augmentation: max relative zoom in or out")
+    p.add_argument("--camera", type=float, default=0, help="probability of each camera degradation "
+                   "(resolution loss, JPEG, noise; camera_aug.py); 0 = off")
+    p.add_argument("--ferplus-weight", type=float, default=0, help="share of the FER+ vote distribution in "
+                   "each image's target (targets.py); the rest is the FER2013 label and the teacher")
+    p.add_argument("--teacher", default="", help="teacher probabilities for Training (teacher_probs.py .npy)")
+    p.add_argument("--teacher-weight", type=float, default=0)
+    p.add_argument("--logit-adjust", type=float, default=0, help="tau: train on logits + tau*log(class prior) "
+                   "(Menon et al. 2021), so the network's own logits are not biased to FER2013's frequent classes")
+    p.add_argument("--ckplus", default="none", help="also train on CK+ (contempt left out, FER2013 labels): "
+                   "'all', or 'except:K' to leave fold K's subjects out; 'none'")
+    p.add_argument("--ckplus-repeat", type=int, default=4, help="copies of each CK+ image per epoch")
     p.add_argument("--subset", type=int, default=0, help="train on the first N images only (quick trials)")
     p.add_argument("--max-epochs-this-run", type=int, default=0, help="stop after this many (then resume)")
     p.add_argument("--init", default="", help="start from these weights (a best.pt/last.pt) with a fresh "
@@ -59,7 +74,7 @@ def parse_args(argv=None):
 
 
 def augment(x: torch.Tensor, size: int, gen: torch.Generator, erase_p: float,
-            noise_gen: torch.Generator | None = None) -> torch.Tensor:
+            noise_gen: torch.Generator | None = None, rotate: float = 12, zoom: float = 0.12) -> torch.Tensor:
     """Whole-batch augmentation: random affine (rotate, scale, shift, flip) resampled straight to
     `size`, brightness/contrast jitter and random erasing. x: B x 1 x 48 x 48 float in [0,1].
     noise_gen: a generator on x's device for the erasing noise (B x size x size values, which at 224 px
@@ -69,8 +84,8 @@ def augment(x: torch.Tensor, size: int, gen: torch.Generator, erase_p: float,
     # as drawing them one by one: CPU generators fill serially).
     u = torch.rand(12 if erase_p > 0 else 7, b, generator=gen)
     u = iter(u.pin_memory().to(dev, non_blocking=True) if dev.type == "cuda" else u.to(dev))
-    angle = (next(u) * 2 - 1) * math.radians(12)
-    scale = 1 + (next(u) * 2 - 1) * 0.12
+    angle = (next(u) * 2 - 1) * math.radians(rotate)
+    scale = 1 + (next(u) * 2 - 1) * zoom
     flip = torch.where(next(u) < 0.5, -1.0, 1.0)
     tx, ty = (next(u) * 2 - 1) * 0.12, (next(u) * 2 - 1) * 0.12
     cos, sin = torch.cos(angle) / scale, torch.sin(angle) / scale
@@ -162,9 +177,27 @@ def main(argv=None):
         torch.backends.cudnn.benchmark = True
 
     xtr, ytr = load_fer_training(a.data)
+    prior = torch.tensor(np.bincount(ytr, minlength=7) / len(ytr), dtype=torch.float32, device=a.device)
+    soft = a.ferplus_weight > 0 or a.teacher_weight > 0
+    if soft:
+        plus = load_ferplus(a.data, "train")[fer_training_keep(a.data)]
+        teacher = np.load(a.teacher) if a.teacher_weight else None
+        ttr = soft_targets(ytr, plus, teacher, a.ferplus_weight, a.teacher_weight)
+    if a.ckplus != "none":
+        xck, yck, fold = load_ckplus_as_fer(a.data)
+        if a.ckplus.startswith("except:"):
+            keep = fold != int(a.ckplus.split(":")[1])
+            xck, yck = xck[keep], yck[keep]
+        xck, yck = np.tile(xck, (a.ckplus_repeat, 1, 1)), np.tile(yck, a.ckplus_repeat)
+        xtr, ytr = np.concatenate([xtr, xck]), np.concatenate([ytr, yck])
+        if soft:
+            ttr = np.concatenate([ttr, np.eye(7, dtype=np.float32)[yck]])
     if a.subset:
         xtr, ytr = xtr[:a.subset], ytr[:a.subset]
+        if soft:
+            ttr = ttr[:a.subset]
     xval, yval = load_fer_split(a.data, "publictest")
+    xck_test, yck_test, _ = load_ckplus_as_fer(a.data) if a.ckplus == "none" else (np.zeros((0, 48, 48)), [], [])
 
     cfg = LightExNetConfig(in_channels=a.channels, stem_stride=a.stem_stride)
     model = LightExNet(cfg).to(a.device)
@@ -205,6 +238,8 @@ def main(argv=None):
 
     # On a GPU the whole training set lives there (66 MB), so a step copies no images.
     ytr_t = torch.from_numpy(ytr).to(a.device)
+    ttr_t = torch.from_numpy(ttr).to(a.device) if soft else None
+    log_prior = a.logit_adjust * prior.log()
     xtr_t = torch.from_numpy(xtr).to(a.device)
     runs, t_start = 0, time.time()
     for epoch in range(start_epoch, a.epochs):
@@ -223,13 +258,20 @@ def main(argv=None):
             idx = perm[it * a.batch:(it + 1) * a.batch]
             x = xtr_t[idx].float().div_(255).unsqueeze(1)
             y = ytr_t[idx]
-            x = normalise(augment(x, a.size, gen, a.erase, noise_gen), a.channels)
+            if a.camera:
+                x = camera_aug.degrade(x, gen, a.camera)
+            x = normalise(augment(x, a.size, gen, a.erase, noise_gen, a.rotate, a.zoom), a.channels)
             x = x.contiguous(memory_format=torch.channels_last)
             with torch.autocast(a.device.split(":")[0], dtype=torch.bfloat16, enabled=a.amp):
                 feats = model.features(x)
                 logits = model.classifier(model.dropout(feats))
             feats, logits = feats.float(), logits.float()
-            loss = F.cross_entropy(logits, y, label_smoothing=a.label_smoothing)
+            fit = logits + log_prior if a.logit_adjust else logits
+            if soft:
+                t = ttr_t[idx] * (1 - a.label_smoothing) + a.label_smoothing / fit.shape[1]
+                loss = -(t * F.log_softmax(fit, 1)).sum(1).mean()
+            else:
+                loss = F.cross_entropy(fit, y, label_smoothing=a.label_smoothing)
             if use_center:
                 closs = center(feats, y)
                 loss = loss + a.center_weight * closs
@@ -249,9 +291,12 @@ def main(argv=None):
         pv = predict(model, xval, a.size, a.channels, a.device)
         val_loss = float(-np.log(pv[np.arange(len(yval)), yval] + 1e-8).mean())
         val_acc = float((pv.argmax(1) == yval).mean())
+        # CK+ as a cross-dataset check (never used for selection here): how the faces cameras see fare.
+        ck_acc = float((predict(model, xck_test, a.size, a.channels, a.device).argmax(1) == yck_test).mean()) \
+            if len(xck_test) else None
         rec = {"epoch": epoch, "lr": opt.param_groups[0]["lr"], "train_loss": sums["loss"] / sums["n"],
                "train_center": sums["center"] / sums["n"], "train_acc": sums["correct"] / sums["n"],
-               "val_loss": val_loss, "val_acc": val_acc, "img_per_s": sums["n"] / train_s,
+               "val_loss": val_loss, "val_acc": val_acc, "ckplus_acc": ck_acc, "img_per_s": sums["n"] / train_s,
                "epoch_s": time.time() - t0, "epochs": a.epochs}
         improved = val_acc > best
         best = max(best, val_acc)
