@@ -36,6 +36,9 @@ async function loadBackend(want: string): Promise<Backend> {
   if (!['auto', 'native', 'wasm'].includes(want)) {
     throw new Error(`LIGHTEXNET_BACKEND must be auto, native or wasm, not "${want}"`);
   }
+  // onnxruntime's telemetry looks up an outside host within seconds of a session; we promise no network.
+  // It reads this when the native library loads, so it must be set before the require below.
+  process.env.ORT_DISABLE_TELEMETRY ??= '1';
   let reason = 'LIGHTEXNET_BACKEND=wasm';
   if (want !== 'wasm') {
     try {
@@ -91,6 +94,9 @@ export async function acquireSession(
     const session = (async () => {
       const bytes = await load();
       const s = await backend.ort.InferenceSession.create(bytes, {
+        // Named, not left to onnxruntime-common's shared registry: once onnxruntime-node is loaded in the
+        // process, an unnamed provider resolves to it even for a session meant for the WASM runtime.
+        executionProviders: [backend.name === 'native' ? 'cpu' : 'wasm'],
         intraOpNumThreads: threads,
         interOpNumThreads: 1,
         executionMode: 'sequential',

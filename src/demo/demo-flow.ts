@@ -65,7 +65,8 @@ const labels = faces.map((f) => f.expression + ' ' + Math.round(f.confidence * 1
 const text = faces.length ? labels.join(', ') : 'no face';
 const image = msg.annotated ? 'data:image/jpeg;base64,' + msg.annotated.toString('base64') : null;
 const view = { payload: { image, text, faces: faces.length, topic: msg.topic } };
-if (msg.topic === 'camera/webcam') return [null, null, null, view];
+// A browser's webcam frame goes back to that browser only (Dashboard 2 routes on msg._client).
+if (msg.topic === 'camera/webcam') return msg._client ? [null, null, null, { ...view, _client: msg._client }] : null;
 const now = Date.now();
 const last = context.get('last') || now;
 context.set('last', now);
@@ -88,6 +89,14 @@ if (!frames.length) return null;
 const i = (context.get('i') || 0) % frames.length;
 context.set('i', i + 1);
 return [{ filename: frames[i], topic: 'camera/demo' }, null];`;
+
+/** The frame endpoint's reply (a small JSON, never the body) and the frame for the flow. Type, size and rate
+ *  were checked before the body was read (src/demo/guard.ts). */
+const ACCEPT_FRAME = `const reply = { res: msg.res, statusCode: 202, payload: { accepted: true, bytes: Buffer.isBuffer(msg.payload) ? msg.payload.length : 0 } };
+if (!Buffer.isBuffer(msg.payload) || msg.payload.length === 0) {
+  return [{ res: msg.res, statusCode: 400, payload: { error: 'expected an image body' } }, null];
+}
+return [reply, { payload: msg.payload, topic: 'camera/posted' }];`;
 
 const MARK_EXTERNAL = `flow.set('externalAt', Date.now());
 return msg;`;
@@ -113,9 +122,9 @@ export function demoFlow(): FlowNode[] {
     n({ id: 'lx-mark', type: 'function', name: 'external frame', func: MARK_EXTERNAL, outputs: 1, timeout: 0, noerr: 0, initialize: '', finalize: '', libs: [], x: 580, y: 230, wires: [['lx-detect']] }),
     // Any program can post frames: curl -X POST -H 'Content-Type: image/jpeg' --data-binary @f.jpg .../lightexnet/frame
     // (the demo launcher relays MJPEG_URL streams this way).
-    n({ id: 'lx-post', type: 'http in', name: 'POST /lightexnet/frame', url: '/lightexnet/frame', method: 'post', upload: false, swaggerDoc: '', x: 160, y: 270, wires: [['lx-accept', 'lx-posted']] }),
-    n({ id: 'lx-accept', type: 'http response', name: '202', statusCode: '202', headers: {}, x: 390, y: 310, wires: [] }),
-    n({ id: 'lx-posted', type: 'change', name: 'frame from body', rules: [{ t: 'set', p: 'topic', pt: 'msg', to: 'camera/posted', tot: 'str' }, { t: 'delete', p: 'req', pt: 'msg' }, { t: 'delete', p: 'res', pt: 'msg' }], x: 390, y: 270, wires: [['lx-mark']] }),
+    n({ id: 'lx-post', type: 'http in', name: 'POST /lightexnet/frame', url: '/lightexnet/frame', method: 'post', upload: false, swaggerDoc: '', x: 160, y: 270, wires: [['lx-posted']] }),
+    n({ id: 'lx-posted', type: 'function', name: 'accept frame', func: ACCEPT_FRAME, outputs: 2, timeout: 0, noerr: 0, initialize: '', finalize: '', libs: [], x: 390, y: 270, wires: [['lx-accept'], ['lx-mark']] }),
+    n({ id: 'lx-accept', type: 'http response', name: 'reply', statusCode: '', headers: {}, x: 570, y: 290, wires: [] }),
     n({ id: 'lx-detect', type: 'face-detect', name: '', model: 'short', minScore: 0.5, minFaceSize: 0, maxFaces: 10, maxMegapixels: 50, annotate: false, busy: 'drop', queueSize: 5, threads: 1, x: 720, y: 100, wires: [['lx-keepms']] }),
     n({ id: 'lx-keepms', type: 'function', name: 'keep detect ms', func: KEEP_DETECT_MS, outputs: 1, timeout: 0, noerr: 0, initialize: '', finalize: '', libs: [], x: 900, y: 100, wires: [['lx-classify']] }),
     n({ id: 'lx-classify', type: 'lightexnet-classify', name: '', classifier: 'lightexnet-fer2013', mode: 'detect', detector: 'short', maxMegapixels: 50, annotate: true, busy: 'drop', queueSize: 5, threads: 1, x: 1090, y: 100, wires: [['lx-todash', 'lx-filter']] }),
@@ -132,7 +141,7 @@ export function demoFlow(): FlowNode[] {
     // MQTT: the embedded broker unless MQTT_URL points at another (e.g. Home Assistant's).
     { id: 'lx-broker', type: 'mqtt-broker', name: 'demo broker', broker: '${LIGHTEXNET_MQTT_HOST}', port: '${LIGHTEXNET_MQTT_PORT}', clientid: '', autoConnect: true, usetls: false, protocolVersion: '4', keepalive: '60', cleansession: true, autoUnsubscribe: true, birthTopic: '', closeTopic: '', willTopic: '', userProps: '', sessionExpiry: '' },
     // Dashboard 2 layout.
-    { id: 'lx-ui', type: 'ui-base', name: 'LightExNet', path: '/dashboard', appIcon: '', includeClientData: true, acceptsClientConfig: ['ui-notification', 'ui-control'], showPathInSidebar: false, headerContent: 'page', navigationStyle: 'default', titleBarStyle: 'default', showReconnectNotification: true, notificationDisplayTime: 1, showDisconnectNotification: true },
+    { id: 'lx-ui', type: 'ui-base', name: 'LightExNet', path: '/dashboard', appIcon: '', includeClientData: true, acceptsClientConfig: ['ui-notification', 'ui-control', 'ui-template'], showPathInSidebar: false, headerContent: 'page', navigationStyle: 'default', titleBarStyle: 'default', showReconnectNotification: true, notificationDisplayTime: 1, showDisconnectNotification: true },
     { id: 'lx-theme', type: 'ui-theme', name: 'LightExNet', colors: { surface: '#2f4f4f', primary: '#0d74ce', bgPage: '#f9f9fb', groupBg: '#ffffff', groupOutline: '#d9d9e0' }, sizes: { density: 'default', pagePadding: '12px', groupGap: '12px', groupBorderRadius: '4px', widgetGap: '12px' } },
     { id: 'lx-p-live', type: 'ui-page', name: 'Live', ui: 'lx-ui', path: '/live', icon: 'emoticon-outline', layout: 'grid', theme: 'lx-theme', breakpoints: [{ name: 'Default', px: 0, cols: 3 }, { name: 'Tablet', px: 576, cols: 6 }, { name: 'Small Desktop', px: 768, cols: 9 }, { name: 'Desktop', px: 1024, cols: 12 }], order: 1, className: '', visible: 'true', disabled: 'false' },
     { id: 'lx-p-webcam', type: 'ui-page', name: 'Webcam', ui: 'lx-ui', path: '/webcam', icon: 'webcam', layout: 'grid', theme: 'lx-theme', breakpoints: [{ name: 'Default', px: 0, cols: 3 }, { name: 'Tablet', px: 576, cols: 6 }, { name: 'Small Desktop', px: 768, cols: 9 }, { name: 'Desktop', px: 1024, cols: 12 }], order: 2, className: '', visible: 'true', disabled: 'false' },

@@ -6,8 +6,14 @@
  * MQTT_PORT (embedded broker, default 1883), CAMERA_URL (an IP camera snapshot URL to use instead of the
  * sample frames), MJPEG_URL (an MJPEG stream; its frames are posted to the flow at 2 per second),
  * LIGHTEXNET_DEMO_DIR (Node-RED user directory, default .node-red-demo).
+ *
+ * Safe by default: the editor and admin API need the login made at first start (printed once, kept in
+ * demo-login.json in the user directory, readable by its owner only); requests must come from this server's
+ * own loopback origin (guard.ts); the embedded broker listens on loopback and takes only the demo's own
+ * credentials; onnxruntime's telemetry is off.
  */
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
@@ -16,6 +22,53 @@ import { readMjpeg } from '../core/mjpeg';
 import { demoFlow } from './demo-flow';
 
 const ROOT = path.resolve(__dirname, '..', '..');
+
+/** The demo's secrets: the editor login and the embedded broker's credentials. */
+interface DemoLogin {
+  editor: { username: string; password: string };
+  mqtt: { username: string; password: string };
+}
+
+/** Reads the login kept in the user directory, or makes one (the only time the password is printed). */
+function demoLogin(userDir: string): { login: DemoLogin; file: string; created: boolean } {
+  const file = path.join(userDir, 'demo-login.json');
+  try {
+    const login = JSON.parse(fs.readFileSync(file, 'utf8')) as DemoLogin;
+    if (login.editor?.password && login.mqtt?.password) return { login, file, created: false };
+  } catch {
+    // none yet, or unreadable: make a new one
+  }
+  const secret = () => randomBytes(18).toString('base64url');
+  const login: DemoLogin = { editor: { username: 'admin', password: secret() }, mqtt: { username: 'lightexnet-demo', password: secret() } };
+  fs.writeFileSync(file, JSON.stringify(login, null, 2), { mode: 0o600 });
+  return { login, file, created: true };
+}
+
+/** settings.js: plain settings plus the guards (functions, so not JSON) and the editor login's hash. */
+function settingsSource(port: number, frames: string[], login: DemoLogin): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const bcrypt = require('bcryptjs') as { hashSync(s: string, rounds: number): string };
+  const plain = {
+    uiHost: '127.0.0.1',
+    uiPort: port,
+    flowFile: 'flows.json',
+    credentialSecret: false,
+    functionGlobalContext: { demoFrames: frames },
+    editorTheme: { tours: false, projects: { enabled: false } },
+    telemetry: { enabled: false }, // no update checks: the demo needs no network
+    logging: { console: { level: 'info' } },
+    adminAuth: { type: 'credentials', users: [{ username: login.editor.username, password: bcrypt.hashSync(login.editor.password, 10), permissions: '*' }] },
+  };
+  return `const guard = require(${JSON.stringify(path.join(__dirname, 'guard.js'))});
+const opts = { port: ${port} };
+module.exports = {
+  ...${JSON.stringify(plain, null, 2)},
+  httpAdminMiddleware: guard.sameOrigin(opts),
+  httpNodeMiddleware: guard.frameEndpoint(opts),
+  dashboard: { middleware: guard.sameOrigin(opts), ioMiddleware: guard.sameOriginSocket(opts) },
+};
+`;
+}
 
 function portFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -74,14 +127,23 @@ function linkPackage(userDir: string): void {
   }, null, 2));
 }
 
-async function startBroker(): Promise<{ host: string; port: number; close: () => void; embedded: boolean }> {
+interface AedesBroker {
+  handle: (s: net.Socket) => void;
+  close: (cb?: () => void) => void;
+  authenticate: (client: unknown, username: string | undefined, password: Buffer | undefined, cb: (err: Error | null, ok: boolean) => void) => void;
+}
+
+async function startBroker(creds: DemoLogin['mqtt']): Promise<{ host: string; port: number; close: () => void; embedded: boolean }> {
   if (process.env.MQTT_URL) {
     const u = new URL(process.env.MQTT_URL);
     return { host: u.hostname, port: Number(u.port || 1883), close: () => undefined, embedded: false };
   }
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { Aedes } = require('aedes') as { Aedes: { createBroker(): Promise<{ handle: (s: net.Socket) => void; close: (cb?: () => void) => void }> } };
+  const { Aedes } = require('aedes') as { Aedes: { createBroker(): Promise<AedesBroker> } };
   const broker = await Aedes.createBroker();
+  // Loopback only, and only with the demo's credentials (other local users and programs get no alerts).
+  broker.authenticate = (_client, username, password, cb) =>
+    cb(null, username === creds.username && password !== undefined && password.toString() === creds.password);
   const port = await freePort(Number(process.env.MQTT_PORT ?? 1883));
   const server = net.createServer(broker.handle);
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
@@ -110,30 +172,26 @@ async function main(): Promise<void> {
   fs.mkdirSync(userDir, { recursive: true });
   linkPackage(userDir);
   const frames = await makeFrames(path.join(userDir, 'frames'));
-  const broker = await startBroker();
+  const { login, file: loginFile, created } = demoLogin(userDir);
+  const broker = await startBroker(login.mqtt);
   const port = Number(process.env.PORT ?? 1880);
   fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(demoFlow(), null, 2));
+  // With credentialSecret false Node-RED keeps credentials as plain JSON beside the flow (the directory is
+  // the user's own); the embedded broker's login goes to the demo's broker node here.
+  const creds = broker.embedded ? { 'lx-broker': { user: login.mqtt.username, password: login.mqtt.password } } : {};
+  fs.writeFileSync(path.join(userDir, 'flows_cred.json'), JSON.stringify(creds, null, 2), { mode: 0o600 });
   const settings = path.join(userDir, 'settings.js');
-  fs.writeFileSync(settings, `module.exports = ${JSON.stringify({
-    uiHost: '127.0.0.1',
-    uiPort: port,
-    flowFile: 'flows.json',
-    credentialSecret: false,
-    functionGlobalContext: { demoFrames: frames },
-    editorTheme: { tours: false, projects: { enabled: false } },
-    telemetry: { enabled: false }, // no update checks: the demo needs no network
-    logging: { console: { level: 'info' } },
-  }, null, 2)};\n`);
+  fs.writeFileSync(settings, settingsSource(port, frames, login));
 
   const red = require.resolve('node-red/red.js');
   const child = spawn(process.execPath, [red, '--userDir', userDir, '--settings', settings], {
     stdio: 'inherit',
-    env: { ...process.env, LIGHTEXNET_MQTT_HOST: broker.host, LIGHTEXNET_MQTT_PORT: String(broker.port) },
+    env: { ...process.env, ORT_DISABLE_TELEMETRY: '1', LIGHTEXNET_MQTT_HOST: broker.host, LIGHTEXNET_MQTT_PORT: String(broker.port) },
   });
   console.log(`\nLightExNet demo
-  editor     http://127.0.0.1:${port}/
+  editor     http://127.0.0.1:${port}/   ${created ? `login: ${login.editor.username} / ${login.editor.password}   (shown once; kept in ${loginFile})` : `login: ${login.editor.username}, password in ${loginFile}`}
   dashboard  http://127.0.0.1:${port}/dashboard   (Webcam page: http://127.0.0.1:${port}/dashboard/webcam)
-  MQTT       ${broker.embedded ? 'embedded broker' : 'broker'} at mqtt://${broker.host}:${broker.port}, alerts on lightexnet/alerts
+  MQTT       ${broker.embedded ? `embedded broker at mqtt://${broker.host}:${broker.port} (user ${login.mqtt.username}, password in ${loginFile})` : `broker at mqtt://${broker.host}:${broker.port}`}, alerts on lightexnet/alerts
   frames     ${process.env.MJPEG_URL ? `MJPEG stream ${process.env.MJPEG_URL}` : process.env.CAMERA_URL ? `IP camera ${process.env.CAMERA_URL}` : `${frames.length} sample frames in ${path.dirname(frames[0])}`}
 `);
   const relay = process.env.MJPEG_URL ? relayMjpeg(process.env.MJPEG_URL, `http://127.0.0.1:${port}/lightexnet/frame`) : undefined;

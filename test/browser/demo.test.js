@@ -15,6 +15,7 @@ const path = require('node:path');
 const { ROOT, FIXTURES } = require('../support/paths');
 const { freePort } = require('../support/mosquitto');
 const { writeY4m } = require('../support/y4m');
+const { editorLogin } = require('../support/demo');
 
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => fs.existsSync(p));
 const SHOTS = path.join(ROOT, 'test-artifacts', 'browser');
@@ -126,7 +127,8 @@ describe('demo in a real browser (Chromium)', function () {
 
   it('the editor opens each of our nodes\' edit dialogs without errors', async () => {
     const { page, errors, context } = await newPage();
-    await page.goto(`${base}/`);
+    const login = JSON.parse(fs.readFileSync(path.join(workDir, 'nr', 'demo-login.json'), 'utf8'));
+    await editorLogin(page, base, login); // the demo's editor is behind the login made at its first start
     await page.waitForFunction(() => window.RED && RED.nodes && RED.nodes.node('lx-detect'), null, { timeout: 90000 });
     const dialogs = { 'lx-detect': ['#node-input-model', '#node-input-minScore', '#node-input-busy', '#node-input-threads'],
       'lx-classify': ['#node-input-classifier', '#node-input-mode', '#node-input-annotate'],
