@@ -20,6 +20,8 @@ export interface Job<T> {
 
 export class BusyGate<T> {
   private busy = false;
+  /** The loop that runs jobs, while one runs. */
+  private running: Promise<void> | undefined;
   private readonly waiting: Job<T>[] = [];
   private closed = false;
   dropped = 0;
@@ -36,7 +38,7 @@ export class BusyGate<T> {
   push(job: Job<T>): void {
     if (this.closed) return this.drop(job);
     if (!this.busy) {
-      void this.start(job);
+      this.running = this.start(job);
       return;
     }
     const cap = this.opts.policy === 'drop' ? 0 : this.opts.policy === 'latest' ? 1 : Math.max(1, this.opts.queueSize);
@@ -67,6 +69,12 @@ export class BusyGate<T> {
       next = this.waiting.shift();
     }
     this.busy = false;
+    this.running = undefined;
+  }
+
+  /** Resolves when no job runs (after close(): when the running one has finished). */
+  idle(): Promise<void> {
+    return this.running ?? Promise.resolve();
   }
 
   /** Drops everything waiting (on close); the running job finishes. */

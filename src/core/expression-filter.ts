@@ -16,6 +16,11 @@ export interface FilterOptions {
   cooldownMs: number;
   /** true: one alert per episode; false: an alert on every frame while it holds (subject to cooldown). */
   changeOnly: boolean;
+  /** An alerted episode ends ("cleared") only after this many frames in a row without its expression:
+   *  one frame without a face, or a blink of another label, does not end it (hysteresis). */
+  releaseFrames: number;
+  /** Sources (msg.topic values) remembered at most; the least recently seen is forgotten first. */
+  maxSources: number;
 }
 
 export interface FaceExpression {
@@ -42,6 +47,8 @@ interface SourceState {
   lastConfidence: number;
   /** The expression alerted for the episode in progress, if any. */
   alerted: string | null;
+  /** Frames in a row without the alerted expression. */
+  missing: number;
   lastAlertAt: Map<string, number>;
 }
 
@@ -52,6 +59,8 @@ export const DEFAULT_FILTER: FilterOptions = {
   holdMs: 0,
   cooldownMs: 10_000,
   changeOnly: true,
+  releaseFrames: 3,
+  maxSources: 1000,
 };
 
 export class ExpressionFilter {
@@ -65,6 +74,7 @@ export class ExpressionFilter {
     if (!(o.holdFrames >= 1) || !(o.holdMs >= 0) || !(o.cooldownMs >= 0)) {
       throw new RangeError('holdFrames must be at least 1; holdMs and cooldownMs at least 0');
     }
+    if (!(o.releaseFrames >= 1) || !(o.maxSources >= 1)) throw new RangeError('releaseFrames and maxSources must be at least 1');
   }
 
   /** The face that decides a frame: the most confident one whose expression counts. */
@@ -82,10 +92,13 @@ export class ExpressionFilter {
   /** Feeds one frame's faces; returns the events it raises (a 'cleared' comes before a new 'alert'). */
   update(faces: FaceExpression[], topic = '', now = Date.now()): FilterEvent[] {
     let s = this.sources.get(topic);
-    if (!s) {
-      s = { candidate: null, since: now, frames: 0, lastConfidence: 0, alerted: null, lastAlertAt: new Map() };
-      this.sources.set(topic, s);
+    if (s) {
+      this.sources.delete(topic); // re-inserted below: Map order is then least recently seen first
+    } else {
+      s = { candidate: null, since: now, frames: 0, lastConfidence: 0, alerted: null, missing: 0, lastAlertAt: new Map() };
+      if (this.sources.size >= this.options.maxSources) this.sources.delete(this.sources.keys().next().value as string);
     }
+    this.sources.set(topic, s);
     const events: FilterEvent[] = [];
     const top = this.pick(faces);
     const candidate = top ? top.expression : null;
@@ -94,8 +107,11 @@ export class ExpressionFilter {
       timestamp: new Date(now).toISOString(),
     });
 
+    if (s.alerted !== null && candidate !== s.alerted && ++s.missing < this.options.releaseFrames) return events;
+    if (candidate === s.alerted) s.missing = 0;
     if (candidate !== s.candidate) {
       if (s.alerted !== null) events.push(make('cleared', s.alerted, s.lastConfidence));
+      s.missing = 0;
       s.alerted = null;
       s.candidate = candidate;
       s.since = now;
@@ -114,6 +130,11 @@ export class ExpressionFilter {
     s.lastAlertAt.set(candidate, now);
     events.push(make('alert', candidate, top.confidence));
     return events;
+  }
+
+  /** How many sources are remembered. */
+  get sourceCount(): number {
+    return this.sources.size;
   }
 
   /** Forgets a source (or all of them). */

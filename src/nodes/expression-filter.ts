@@ -20,6 +20,7 @@ export = function register(RED: NodeAPI): void {
         holdMs: numberIn(def.holdSeconds, 0, 0, 86400) * 1000,
         cooldownMs: numberIn(def.cooldownSeconds, 10, 0, 86400) * 1000,
         changeOnly: def.changeOnly !== false && def.changeOnly !== 'false',
+        releaseFrames: positiveInt(def.releaseFrames, 3),
       });
     } catch (err) {
       node.status({ fill: 'red', shape: 'ring', text: (err as Error).message });

@@ -25,9 +25,9 @@ export = function register(RED: NodeAPI): void {
         const img = await decodeFrame(frame, { maxPixels });
         const faces = await detector.detect(img);
         const ms = performance.now() - t0;
-        await setFrameResult(msg, frame, img, faces, ms, annotate);
+        const warning = await setFrameResult(msg, frame, img, faces, ms, annotate);
         send(msg);
-        return { faces: faces.length, ms };
+        return { faces: faces.length, ms, warning };
       },
     );
   });

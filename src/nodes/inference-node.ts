@@ -13,11 +13,14 @@ export interface InferenceConfig {
   threads: number;
 }
 
+/** The longest queue a node may be given: each waiting frame holds its decoded message in memory. */
+export const MAX_QUEUE = 100;
+
 export function readInferenceConfig(def: NodeDef): InferenceConfig {
   const busy = String(def.busy ?? 'drop');
   return {
     busy: (['drop', 'latest', 'queue'].includes(busy) ? busy : 'drop') as BusyPolicy,
-    queueSize: positiveInt(def.queueSize, 5),
+    queueSize: Math.min(positiveInt(def.queueSize, 5), MAX_QUEUE), // frames held in memory: bounded
     threads: positiveInt(def.threads, 1),
   };
 }
@@ -47,6 +50,8 @@ export interface Releasable {
 export interface Outcome {
   faces: number;
   ms: number;
+  /** Something the user should know that did not stop the result (node.warn). */
+  warning?: string;
 }
 
 /**
@@ -95,6 +100,7 @@ export function setupInferenceNode<M extends Releasable[]>(
             throw new Error(`model not loaded: ${err.message}`);
           });
           const out = await handle(m, job.msg, job.send);
+          if (out.warning) node.warn(out.warning);
           lastText = `${out.faces} face${out.faces === 1 ? '' : 's'} · ${Math.round(out.ms)} ms`;
           node.status({
             fill: 'blue', shape: 'dot',
@@ -113,7 +119,9 @@ export function setupInferenceNode<M extends Releasable[]>(
   node.on('close', (_removed, done) => {
     closed = true;
     gate.close();
-    const release = models ? Promise.all(models.map((x) => x.release())) : Promise.resolve();
+    // A frame still in flight finishes first: releasing its sessions under it would fail it with
+    // "Session already disposed" after the node has gone (every redeploy while a camera streams).
+    const release = gate.idle().then(() => (models ? Promise.all(models.map((x) => x.release())) : undefined));
     release.then(() => {
       node.status({});
       done();
@@ -134,14 +142,20 @@ export async function setFrameResult(
   faces: AnnotatedFace[],
   ms: number,
   annotate: boolean,
-): Promise<void> {
+): Promise<string | undefined> {
   msg.image = frame;
   msg.payload = faces;
   msg.imageSize = { width: img.width, height: img.height };
   msg.faceCount = faces.length;
   msg.inferenceMs = Math.round(ms * 10) / 10;
-  if (annotate) {
-    msg.annotations = toAnnotations(faces);
+  if (!annotate) return undefined;
+  msg.annotations = toAnnotations(faces);
+  try {
     msg.annotated = await annotateJpeg(img, faces);
+  } catch (err) {
+    // The result stands without its picture (e.g. a 100000x1 frame is past JPEG's 65535 px limit).
+    msg.annotationError = (err as Error).message;
+    return `annotated image not made: ${msg.annotationError}`;
   }
+  return undefined;
 }

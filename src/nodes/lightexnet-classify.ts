@@ -1,16 +1,14 @@
 /** Node-RED node `lightexnet-classify`: the expression of every face on the message. */
 import { ExpressionClassifier } from '../core/expression-classifier';
-import { DetectorModel, Face, FaceDetector } from '../core/face-detector';
+import { DetectorModel, FaceDetector } from '../core/face-detector';
+import { checkFaces, DEFAULT_MAX_FACES, looksLikeFaceList } from '../core/face-input';
 import { decodeFrame } from '../core/frame-cache';
 import { DEFAULT_MAX_PIXELS, ImageInputError } from '../core/image';
 import { DEFAULT_CLASSIFIER } from '../core/model-manifest';
-import { numberIn, readInferenceConfig, Releasable, setFrameResult, setupInferenceNode } from './inference-node';
+import { numberIn, positiveInt, readInferenceConfig, Releasable, setFrameResult, setupInferenceNode } from './inference-node';
 import { Node, NodeAPI, NodeDef } from './node-red-types';
 
 type Mode = 'detect' | 'whole';
-
-const isFaceList = (v: unknown): v is Face[] =>
-  Array.isArray(v) && v.every((f) => typeof f === 'object' && f !== null && typeof (f as Face).box === 'object' && (f as Face).box !== null);
 
 export = function register(RED: NodeAPI): void {
   RED.nodes.registerType('lightexnet-classify', function (this: Node, def: NodeDef) {
@@ -22,6 +20,8 @@ export = function register(RED: NodeAPI): void {
     const maxPixels = numberIn(def.maxMegapixels, DEFAULT_MAX_PIXELS / 1e6, 0.01, 1000) * 1e6;
     const annotate = def.annotate === true || def.annotate === 'true';
     const cfg = readInferenceConfig(def);
+    // Faces classified per message at most (the largest): an upstream list is not trusted to be small.
+    const maxFaces = Math.min(positiveInt(def.maxFaces, DEFAULT_MAX_FACES), 1000);
     // '' = the model's default; otherwise 1, 2 or 6 test-time views per face.
     const views = def.views === undefined || def.views === '' ? undefined : Number(def.views);
     let detector: FaceDetector | undefined;
@@ -46,26 +46,29 @@ export = function register(RED: NodeAPI): void {
       async ([classifier], msg, send) => {
         const t0 = performance.now();
         // Faces from face-detect (frame in msg.image), or a frame to find or take the face in.
-        const given = isFaceList(msg.payload) ? msg.payload : undefined;
+        const given = looksLikeFaceList(msg.payload) ? msg.payload : undefined;
         const frame = given ? msg.image : msg.payload;
         if (given && frame === undefined) throw new ImageInputError('msg.payload holds faces but msg.image has no frame to crop them from');
         const img = await decodeFrame(frame, { maxPixels });
         let results;
         if (given) {
-          results = await classifier.classifyFaces(img, given);
+          // Checked and clipped before any pixel work; the largest maxFaces are classified.
+          const checked = checkFaces(given, img.width, img.height, maxFaces);
+          if (checked.capped) msg.facesCapped = checked.capped;
+          results = await classifier.classifyFaces(img, checked.faces);
         } else if (mode === 'detect' && detector) {
-          results = await classifier.classifyFaces(img, await detector.detect(img));
+          results = await classifier.classifyFaces(img, (await detector.detect(img)).slice(0, maxFaces));
         } else {
           const whole = { box: { x: 0, y: 0, width: img.width, height: img.height }, score: 1, keypoints: [] };
           results = [{ ...whole, ...(await classifier.classifyWhole(img)) }];
         }
         const ms = performance.now() - t0;
         const primary = [...results].sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height)[0];
-        await setFrameResult(msg, frame, img, results, ms, annotate);
+        const warning = await setFrameResult(msg, frame, img, results, ms, annotate);
         msg.expression = primary?.expression;
         msg.confidence = primary?.confidence;
         send(msg);
-        return { faces: results.length, ms };
+        return { faces: results.length, ms, warning };
       },
     );
   });

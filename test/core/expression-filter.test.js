@@ -7,7 +7,7 @@ const kinds = (events) => events.map((e) => `${e.event}:${e.expression}`);
 
 describe('ExpressionFilter', () => {
   it('alerts once an expression has held for N frames, once per episode, then clears', () => {
-    const f = new ExpressionFilter({ expressions: ['happy'], holdFrames: 3, cooldownMs: 0 });
+    const f = new ExpressionFilter({ expressions: ['happy'], holdFrames: 3, cooldownMs: 0, releaseFrames: 1 });
     assert.deepEqual(kinds(f.update([face('happy')], 'cam', 0)), []);
     assert.deepEqual(kinds(f.update([face('happy')], 'cam', 100)), []);
     const ev = f.update([face('happy', 0.8), face('sad')], 'cam', 200);
@@ -39,7 +39,7 @@ describe('ExpressionFilter', () => {
   });
 
   it('with no expressions chosen, any confident expression counts; the most confident face decides', () => {
-    const f = new ExpressionFilter({ holdFrames: 1 });
+    const f = new ExpressionFilter({ holdFrames: 1, releaseFrames: 1 });
     assert.deepEqual(kinds(f.update([face('sad', 0.7), face('angry', 0.95)], '', 0)), ['alert:angry']);
     assert.deepEqual(kinds(f.update([face('sad', 0.99)], '', 1)), ['cleared:angry', 'alert:sad']);
   });
@@ -52,7 +52,7 @@ describe('ExpressionFilter', () => {
   });
 
   it('cooldown: no second alert of the same expression within it; a held episode fires when it ends', () => {
-    const f = new ExpressionFilter({ holdFrames: 1, cooldownMs: 5000 });
+    const f = new ExpressionFilter({ holdFrames: 1, cooldownMs: 5000, releaseFrames: 1 });
     assert.deepEqual(kinds(f.update([face('happy')], '', 0)), ['alert:happy']);
     assert.deepEqual(kinds(f.update([face('neutral', 0.3)], '', 100)), ['cleared:happy']);
     assert.deepEqual(kinds(f.update([face('happy')], '', 200)), []);
@@ -77,9 +77,36 @@ describe('ExpressionFilter', () => {
     assert.deepEqual(kinds(f.update([], 'a', 4)), [], 'a reset source has nothing to clear');
   });
 
+  it('hysteresis: an alerted episode survives fewer than releaseFrames frames without it', () => {
+    const f = new ExpressionFilter({ expressions: ['happy'], holdFrames: 2, releaseFrames: 3 });
+    f.update([face('happy')], '', 0);
+    assert.deepEqual(kinds(f.update([face('happy')], '', 1)), ['alert:happy']);
+    // The demo's loop: every fifth frame has no face. One or two gaps do not clear, nor re-alert after.
+    assert.deepEqual(kinds(f.update([], '', 2)), []);
+    assert.deepEqual(kinds(f.update([face('sad')], '', 3)), []);
+    assert.deepEqual(kinds(f.update([face('happy')], '', 4)), [], 'the same episode goes on');
+    assert.deepEqual(kinds(f.update([], '', 5)), []);
+    assert.deepEqual(kinds(f.update([], '', 6)), []);
+    const ev = f.update([], '', 7);
+    assert.deepEqual(kinds(ev), ['cleared:happy'], 'the third frame in a row without it clears');
+  });
+
+  it('remembers at most maxSources topics, forgetting the least recently seen', () => {
+    const f = new ExpressionFilter({ holdFrames: 2, maxSources: 3 });
+    f.update([face('happy')], 'a', 0);
+    for (const t of ['b', 'c']) f.update([], t, 1);
+    f.update([face('happy')], 'a', 2); // a is now the most recent: alert
+    f.update([], 'd', 3); // evicts b
+    assert.equal(f.sourceCount, 3);
+    for (let i = 0; i < 10000; i++) f.update([face('happy')], `cam-${i}`, 4);
+    assert.equal(f.sourceCount, 3, 'bounded however many topics pass');
+  });
+
   it('rejects impossible options', () => {
     assert.throws(() => new ExpressionFilter({ minConfidence: 2 }), RangeError);
     assert.throws(() => new ExpressionFilter({ holdFrames: 0 }), RangeError);
+    assert.throws(() => new ExpressionFilter({ releaseFrames: 0 }), RangeError);
+    assert.throws(() => new ExpressionFilter({ maxSources: 0 }), RangeError);
   });
 
   it('parses expression lists from the editor', () => {
