@@ -3,6 +3,7 @@
  * interest, confident enough, held for long enough, not repeated within a cooldown. State is kept per
  * source (one camera per msg.topic) so several cameras can share one filter.
  */
+import { randomUUID } from 'node:crypto';
 
 export interface FilterOptions {
   /** Expressions that count; empty means every expression. */
@@ -29,6 +30,8 @@ export interface FaceExpression {
 }
 
 export interface FilterEvent {
+  /** Unique per event: lets a consumer drop the duplicate an at-least-once delivery (MQTT QoS 1) may bring. */
+  id: string;
   event: 'alert' | 'cleared';
   expression: string;
   /** The best matching face's confidence on the frame that raised the event (last held frame when cleared). */
@@ -103,7 +106,7 @@ export class ExpressionFilter {
     const top = this.pick(faces);
     const candidate = top ? top.expression : null;
     const make = (event: FilterEvent['event'], expression: string, confidence: number): FilterEvent => ({
-      event, expression, confidence, heldMs: now - s.since, heldFrames: s.frames, faces: faces.length, topic,
+      id: randomUUID(), event, expression, confidence, heldMs: now - s.since, heldFrames: s.frames, faces: faces.length, topic,
       timestamp: new Date(now).toISOString(),
     });
 

@@ -40,6 +40,8 @@ export interface NodeAPI {
   nodes: {
     createNode(node: Node, def: NodeDef): void;
     registerType(type: string, ctor: (this: Node, def: NodeDef) => void): void;
+    /** A config node by id (e.g. the core mqtt-broker node), undefined if it does not exist. */
+    getNode(id: string): unknown;
   };
   _(key: string, subs?: Record<string, unknown>): string;
 }

@@ -26,13 +26,45 @@ function findMosquitto() {
   }
 }
 
-async function startMosquitto() {
+/**
+ * opts.persistence: keep sessions and queued messages across stop()/start() (an outage test's subscriber
+ * must not miss what arrives while it reconnects). Returns { port, url, stop(), start() }: stop() then
+ * start() is a broker outage on the same port; close() ends it for good.
+ */
+async function startMosquitto(opts = {}) {
   const bin = findMosquitto();
   if (!bin) throw new Error('mosquitto is not installed (apt-get install mosquitto); .ci/run installs it');
   const port = await freePort();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mosq-'));
   const conf = path.join(dir, 'mosquitto.conf');
-  fs.writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n`);
+  const persistence = opts.persistence ? `persistence true\npersistence_location ${dir}/\nautosave_interval 1\n` : 'persistence false\n';
+  fs.writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\n${persistence}`);
+  let proc;
+  const run = async () => {
+    proc = await launch(bin, conf, port);
+  };
+  await run();
+  return {
+    port,
+    url: `mqtt://127.0.0.1:${port}`,
+    /** Stops the broker, keeping its configuration (and persisted state) for start(). */
+    async pause() {
+      if (proc.exitCode === null) {
+        proc.kill('SIGTERM');
+        await new Promise((r) => proc.once('exit', r));
+      }
+    },
+    async start() {
+      await run();
+    },
+    async stop() {
+      await this.pause();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function launch(bin, conf, port) {
   const proc = spawn(bin, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   proc.stderr.on('data', (d) => (log += d));
@@ -48,17 +80,7 @@ async function startMosquitto() {
     if (Date.now() - t0 > 10000) throw new Error(`mosquitto did not start: ${log}`);
     await new Promise((r) => setTimeout(r, 50));
   }
-  return {
-    port,
-    url: `mqtt://127.0.0.1:${port}`,
-    async stop() {
-      if (proc.exitCode === null) {
-        proc.kill('SIGTERM');
-        await new Promise((r) => proc.once('exit', r));
-      }
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  return proc;
 }
 
 module.exports = { startMosquitto, freePort };

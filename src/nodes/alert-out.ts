@@ -1,0 +1,75 @@
+/**
+ * Node-RED node `lightexnet-alert-out`: publishes alerts to MQTT without losing them while the broker is
+ * away (src/core/mqtt-outbox.ts). It reads the broker's address and login from a core `mqtt-broker` config
+ * node, so it fits flows that already have one, but runs its own MQTT.js client: the core client drops what
+ * is published during an outage. `done` is called when the broker has acknowledged the alert.
+ */
+import { MqttOutbox } from '../core/mqtt-outbox';
+import { positiveInt } from './inference-node';
+import { Node, NodeAPI, NodeDef } from './node-red-types';
+
+/** What we read of a core mqtt-broker config node (set by its constructor). */
+interface BrokerConfigNode {
+  brokerurl?: string;
+  username?: string;
+  password?: string;
+  options?: { protocolVersion?: 3 | 4 | 5; rejectUnauthorized?: boolean; ca?: unknown; cert?: unknown; key?: unknown };
+}
+
+export = function register(RED: NodeAPI): void {
+  RED.nodes.registerType('lightexnet-alert-out', function (this: Node, def: NodeDef) {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const broker = RED.nodes.getNode(String(def.broker ?? '')) as BrokerConfigNode | undefined;
+    if (!broker?.brokerurl) {
+      node.status({ fill: 'red', shape: 'ring', text: 'no broker configured' });
+      node.on('input', (_msg, _send, done) => done(new Error('lightexnet-alert-out: choose an MQTT broker in the node')));
+      return;
+    }
+    const topicSetting = typeof def.topic === 'string' ? def.topic.trim() : '';
+    const qos = ([0, 1, 2].includes(Number(def.qos)) ? Number(def.qos) : 1) as 0 | 1 | 2;
+    const retain = def.retain === true || def.retain === 'true';
+    const o = broker.options ?? {};
+    const outbox = new MqttOutbox({
+      url: broker.brokerurl,
+      maxPending: Math.min(positiveInt(def.maxPending, 1000), 100_000),
+      client: {
+        username: broker.username || undefined,
+        password: broker.password || undefined,
+        clientId: `lightexnet-alerts-${node.id}`,
+        protocolVersion: o.protocolVersion ?? 4,
+        rejectUnauthorized: o.rejectUnauthorized,
+        ca: o.ca as string | undefined,
+        cert: o.cert as string | undefined,
+        key: o.key as string | undefined,
+      },
+    });
+    const show = () => {
+      const waiting = outbox.pending ? ` · ${outbox.pending} waiting` : '';
+      const lost = outbox.dropped ? ` · ${outbox.dropped} dropped` : '';
+      node.status(outbox.connected
+        ? { fill: 'green', shape: 'dot', text: `connected · ${outbox.delivered} sent${waiting}${lost}` }
+        : { fill: 'yellow', shape: 'ring', text: `broker away${waiting}${lost}` });
+    };
+    show();
+    for (const ev of ['connect', 'close', 'offline']) outbox.client.on(ev as 'connect', show);
+
+    node.on('input', (msg, _send, done) => {
+      const topic = topicSetting || (typeof msg.topic === 'string' ? msg.topic : '');
+      if (!topic) return done(new Error('no topic: set one in the node or in msg.topic'));
+      const p = msg.payload;
+      const payload = Buffer.isBuffer(p) ? p : typeof p === 'string' ? p : JSON.stringify(p ?? null);
+      outbox.publish(topic, payload, { qos, retain }).then(() => {
+        show();
+        done();
+      }, (err: Error) => {
+        show();
+        done(err);
+      });
+      show();
+    });
+    node.on('close', (_removed, done) => {
+      outbox.close().then(() => done(), () => done());
+    });
+  });
+};

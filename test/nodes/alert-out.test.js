@@ -1,0 +1,98 @@
+'use strict';
+/**
+ * lightexnet-alert-out against a real mosquitto that is stopped and restarted mid-stream: every alert
+ * arrives, in order, exactly once after dropping QoS 1 repeats by event id, and each message's done()
+ * is called once the broker has it. The core `mqtt out` loses what is sent during the outage.
+ */
+const assert = require('node:assert/strict');
+const { randomUUID } = require('node:crypto');
+const mqtt = require('mqtt');
+const { helper } = require('../support/flow');
+const { startMosquitto } = require('../support/mosquitto');
+const alertOut = require('../../nodes/alert-out.js');
+const completeNode = require('@node-red/nodes/core/common/24-complete.js');
+const catchNode = require('@node-red/nodes/core/common/25-catch.js');
+const mqttNodes = require('@node-red/nodes/core/network/10-mqtt.js');
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+describe('lightexnet-alert-out (real mosquitto, broker outage)', function () {
+  this.timeout(120000);
+  let broker;
+  let sub;
+  const received = [];
+
+  before(async () => {
+    broker = await startMosquitto({ persistence: true });
+    // A persistent session (fixed id, clean: false): the broker queues for it while it reconnects.
+    sub = mqtt.connect(broker.url, { clientId: `sub-${randomUUID()}`, clean: false, reconnectPeriod: 200 });
+    await new Promise((r) => sub.once('connect', r));
+    await sub.subscribeAsync('lx/alerts', { qos: 1 });
+    sub.on('message', (_t, m) => received.push(JSON.parse(m)));
+  });
+  after(async () => {
+    await helper.unload();
+    sub?.end(true);
+    await broker?.stop();
+  });
+
+  function flow(type) {
+    const out = type === 'mqtt out'
+      ? { id: 'o', z: 't', type: 'mqtt out', broker: 'b', topic: 'lx/alerts', qos: '1', retain: 'false' }
+      : { id: 'o', z: 't', type: 'lightexnet-alert-out', broker: 'b', topic: 'lx/alerts', qos: '1', maxPending: 1000 };
+    return [
+      { id: 't', type: 'tab' },
+      { id: 'b', type: 'mqtt-broker', broker: '127.0.0.1', port: String(broker.port), clientid: '', autoConnect: true, usetls: false, protocolVersion: '4', keepalive: '5', cleansession: true },
+      out,
+      { id: 'cmp', z: 't', type: 'complete', scope: ['o'], uncaught: false, wires: [['done']] },
+      { id: 'done', z: 't', type: 'helper' },
+      { id: 'c', z: 't', type: 'catch', scope: null, wires: [['caught']] },
+      { id: 'caught', z: 't', type: 'helper' },
+    ];
+  }
+
+  /** Sends `n` alerts at `everyMs`, stopping the broker for `outageMs` from the 10th alert on. */
+  async function stream(n, everyMs, outageMs) {
+    const o = helper.getNode('o');
+    let restart;
+    for (let i = 0; i < n; i++) {
+      if (i === 10) restart = broker.pause().then(() => sleep(outageMs)).then(() => broker.start());
+      o.receive({ payload: { id: `a-${i}`, event: 'alert', expression: 'happy', seq: i } });
+      await sleep(everyMs);
+    }
+    await restart;
+  }
+
+  it('delivers every alert sent during a 10 s outage, in order, once each after dropping repeats by id', async () => {
+    await helper.load([alertOut, mqttNodes, completeNode, catchNode], flow('lightexnet-alert-out'));
+    received.length = 0;
+    const dones = [];
+    helper.getNode('done').on('input', (m) => dones.push(m.payload.seq));
+    const errors = [];
+    helper.getNode('caught').on('input', (m) => errors.push(m.error.message));
+    await sleep(500);
+    await stream(60, 200, 10000);
+    const t0 = Date.now();
+    while (dones.length < 60 && Date.now() - t0 < 60000) await sleep(100);
+    while (new Set(received.map((r) => r.id)).size < 60 && Date.now() - t0 < 60000) await sleep(100);
+    assert.deepEqual(errors, []);
+    const seen = new Set();
+    const unique = received.filter((r) => (seen.has(r.id) ? false : seen.add(r.id)));
+    assert.deepEqual(unique.map((r) => r.seq), Array.from({ length: 60 }, (_, i) => i), 'all 60, in order');
+    assert.deepEqual([...dones].sort((a, b) => a - b), Array.from({ length: 60 }, (_, i) => i), 'done() once for each');
+    assert.deepEqual(dones, [...dones].sort((a, b) => a - b), 'acknowledged in order');
+    console.log(`      ${received.length - unique.length} QoS 1 repeat(s) dropped by id`);
+    await helper.unload();
+  });
+
+  it('(for comparison) the core mqtt out loses alerts sent during the outage', async () => {
+    await helper.load([alertOut, mqttNodes, completeNode, catchNode], flow('mqtt out'));
+    received.length = 0;
+    await sleep(1000);
+    await stream(30, 200, 5000);
+    await sleep(3000);
+    const got = new Set(received.map((r) => r.seq)).size;
+    assert.ok(got < 30, `core mqtt out delivered ${got} of 30`);
+    await helper.unload();
+  });
+});
