@@ -85,7 +85,7 @@ describe('palette install (npm pack -> fresh user directory -> Node-RED admin AP
         const base = `http://127.0.0.1:${port}`;
         const nodes = await (await waitForHttp(`${base}/nodes`, proc, () => log)).json();
         const ours = nodes.filter((n) => n.module === '@lightexnet/node-red');
-        assert.deepEqual(ours.flatMap((n) => n.types).sort(), ['expression-filter', 'face-detect', 'lightexnet-classify']);
+        assert.deepEqual(ours.flatMap((n) => n.types).sort(), ['expression-filter', 'face-detect', 'lightexnet-alert-out', 'lightexnet-classify']);
         assert.ok(ours.every((n) => n.enabled && !n.err), JSON.stringify(ours));
 
         // The example, as a user would import it, plus a file node that records what the classifier sends.
