@@ -45,10 +45,50 @@ export function isRawImage(v: unknown): v is RawImage {
     typeof r.channels === 'number';
 }
 
+/** A Buffer after JSON.stringify (what a Buffer becomes on the way through MQTT, a file or a context store). */
+interface BufferJson {
+  type: 'Buffer';
+  data: number[];
+}
+
+const isBufferJson = (v: unknown): v is BufferJson =>
+  typeof v === 'object' && v !== null && (v as BufferJson).type === 'Buffer' && Array.isArray((v as BufferJson).data);
+
+/** Bytes from the shapes other nodes hand pixel data in: Uint8Array/Buffer, Uint8ClampedArray (canvas),
+ *  a plain array of 0-255, or Buffer-JSON. undefined when `v` is none of them. */
+function bytesOf(v: unknown, field: string): Uint8Array | undefined {
+  if (v instanceof Uint8Array) return v;
+  if (v instanceof Uint8ClampedArray) return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+  const arr = isBufferJson(v) ? v.data : Array.isArray(v) ? v : undefined;
+  if (!arr) return undefined;
+  const out = new Uint8Array(arr.length);
+  for (let i = 0; i < arr.length; i++) {
+    const b = arr[i];
+    if (typeof b !== 'number' || !Number.isInteger(b) || b < 0 || b > 255) {
+      throw new ImageInputError(`${field}[${i}] is ${JSON.stringify(b)}; bytes (integers 0-255) expected`);
+    }
+    out[i] = b;
+  }
+  return out;
+}
+
+/** Raw pixels whose data came as another array type: made a RawImage, or undefined if `v` is not one. */
+function asRawImage(v: unknown): RawImage | undefined {
+  if (isRawImage(v)) return v;
+  if (typeof v !== 'object' || v === null || Array.isArray(v) || isBufferJson(v)) return undefined;
+  const r = v as Record<string, unknown>;
+  if (!('data' in r && 'width' in r && 'height' in r)) return undefined;
+  const data = bytesOf(r.data, 'raw image data');
+  if (!data) throw new ImageInputError(`raw image data must be bytes (Buffer, Uint8Array, Uint8ClampedArray or an array), got ${typeof r.data}`);
+  const channels = r.channels === undefined ? data.length / (Number(r.width) * Number(r.height)) : r.channels;
+  return { data, width: Number(r.width), height: Number(r.height), channels: Number(channels) };
+}
+
 /** Decodes a frame into packed RGB. Throws ImageInputError with a clear message on bad input. */
 export async function decodeImage(input: unknown, opts: DecodeOptions = {}): Promise<DecodedImage> {
   const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
-  if (isRawImage(input)) return fromRaw(input, maxPixels);
+  const raw = asRawImage(input);
+  if (raw) return fromRaw(raw, maxPixels);
   const bytes = toEncodedBytes(input);
   if (bytes.length === 0) throw new ImageInputError('the image is empty (0 bytes)');
   let meta: Metadata;
@@ -83,8 +123,16 @@ function toEncodedBytes(input: unknown): Buffer {
     if (!m) {
       throw new ImageInputError('a string payload must be a data URL (data:image/...;base64,...)');
     }
-    return Buffer.from(input.slice(m[0].length), 'base64');
+    const b64 = input.slice(m[0].length);
+    // Buffer.from(…, 'base64') skips what is not base64 instead of failing: check first, say what is wrong.
+    const bad = /[^A-Za-z0-9+/=\s_-]/.exec(b64);
+    if (bad) throw new ImageInputError(`the data URL's base64 has an invalid character "${bad[0]}" at ${m[0].length + bad.index}`);
+    const bytes = Buffer.from(b64, 'base64');
+    if (bytes.length === 0) throw new ImageInputError('the data URL holds no data');
+    return bytes;
   }
+  const bytes = bytesOf(input, 'msg.payload');
+  if (bytes) return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const kind = input === null ? 'null' : Array.isArray(input) ? 'array' : typeof input;
   throw new ImageInputError(
     `expected an image Buffer, a data URL or raw pixels {data, width, height, channels}, got ${kind}`);
