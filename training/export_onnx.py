@@ -31,14 +31,28 @@ from tta_views import CHOICES, VIEWS, multi_view_probs, predict_views, view_grid
 CROP_POLICY = {"scale": 1.13, "offsetX": 0.0, "offsetY": -0.066}
 
 
-class ExportWrapper(torch.nn.Module):
-    """What the graph computes: the views of each crop (resampled to the network's input size by the
-    grid, as training's augmentation resamples), then the mean of their softmax, returned as
-    log-probabilities so the output stays "logits" (softmax of it gives back the mean)."""
+class Tempered(torch.nn.Module):
+    """The network's logits divided by a temperature (calibrate.py fits it on PublicTest): the same argmax,
+    probabilities that mean what they say."""
 
-    def __init__(self, net: LightExNet):
+    def __init__(self, net: LightExNet, temperature: float = 1.0):
         super().__init__()
         self.net = net
+        self.temperature = float(temperature)
+
+    def forward(self, x):
+        z = self.net(x)
+        return z / self.temperature if self.temperature != 1.0 else z
+
+
+class ExportWrapper(torch.nn.Module):
+    """What the graph computes: the views of each crop (resampled to the network's input size by the
+    grid, as training's augmentation resamples), then the mean of their (temperature-scaled) softmax,
+    returned as log-probabilities so the output stays "logits" (softmax of it gives back the mean)."""
+
+    def __init__(self, net: LightExNet, temperature: float = 1.0):
+        super().__init__()
+        self.net = Tempered(net, temperature)
 
     def forward(self, x, grid):
         return torch.log(multi_view_probs(self.net, x, grid))
@@ -72,11 +86,14 @@ def main():
     p.add_argument("--check-n", type=int, default=0, help="check on the split's first N images only (0 = all)")
     p.add_argument("--views", type=int, default=2, choices=CHOICES,
                    help="the manifest's default number of test-time views (choose on PublicTest)")
+    p.add_argument("--temperature", type=float, default=1.0, help="divide the logits by this (calibrate.py)")
+    p.add_argument("--data-note", default="FER2013 Training (28,709 images, 96 duplicate images with conflicting "
+                   "labels removed)", help="what the model was trained on, for the manifest")
     a = p.parse_args()
 
     net, cfg, ck = load_checkpoint(a.ckpt)
     size = int(ck["size"])
-    wrapper = ExportWrapper(net).eval()
+    wrapper = ExportWrapper(net, a.temperature).eval()
     dummy = (torch.zeros(2, cfg.in_channels, 48, 48), view_grids(VIEWS[:3], size))
     torch.onnx.export(wrapper, dummy, a.out, opset_version=a.opset, input_names=["input", "grid"],
                       output_names=["logits"],
@@ -93,7 +110,7 @@ def main():
     if a.check_n:
         x, y = x[:a.check_n], y[:a.check_n]
     inp = normalised_crops(x, cfg.in_channels)
-    probs_pt = predict_views(net, inp, size, a.views)
+    probs_pt = predict_views(wrapper.net, inp, size, a.views)
     check = {"split": a.check_split, "n": int(len(y)), "views": a.views,
              "pytorch_accuracy": float((probs_pt.argmax(1) == y).mean())}
     try:
@@ -127,7 +144,8 @@ def main():
             "network_input": [cfg.in_channels, size, size],
             "params": count_params(net),
             "macs": count_macs(LightExNet(cfg), (cfg.in_channels, size, size)),
-            "data": "FER2013 Training (28,709 images, 96 duplicate images with conflicting labels removed)",
+            "data": a.data_note,
+            "temperature": a.temperature,
             "selected_on": "FER2013 PublicTest",
             "epoch": int(ck.get("epoch", -1)),
             "checkpoint_publictest_accuracy": ck.get("val_acc"),

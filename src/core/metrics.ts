@@ -27,3 +27,25 @@ export function evaluate(labels: string[], truth: number[], predicted: number[])
 }
 
 const round4 = (v: number) => Math.round(v * 10000) / 10000;
+
+/**
+ * Expected calibration error: the gap between confidence and accuracy, averaged over `bins` equal-width
+ * confidence bins weighted by how many predictions fall in each (Guo et al. 2017, 15 bins).
+ */
+export function expectedCalibrationError(confidence: number[], correct: boolean[], bins = 15): number {
+  if (confidence.length !== correct.length) throw new Error('confidence and correctness differ in length');
+  const n = confidence.length;
+  if (n === 0) return 0;
+  const sumConf = new Array<number>(bins).fill(0);
+  const sumAcc = new Array<number>(bins).fill(0);
+  const count = new Array<number>(bins).fill(0);
+  confidence.forEach((c, i) => {
+    const b = Math.min(bins - 1, Math.floor(c * bins));
+    sumConf[b] += c;
+    sumAcc[b] += correct[i] ? 1 : 0;
+    count[b]++;
+  });
+  let ece = 0;
+  for (let b = 0; b < bins; b++) if (count[b]) ece += Math.abs(sumAcc[b] - sumConf[b]) / n;
+  return round4(ece);
+}
