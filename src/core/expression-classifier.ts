@@ -5,7 +5,7 @@
 import type { Tensor } from 'onnxruntime-node';
 import type { Face } from './face-detector';
 import { cropGrey, DecodedImage, Rect } from './image';
-import { CropPolicy, ModelManifest, readManifest, readModelBytes } from './model-manifest';
+import { checkManifestAgainstGraph, CropPolicy, ModelManifest, readManifest, readModelBytes } from './model-manifest';
 import { acquireSession, BackendName, SharedSession } from './onnx-backend';
 import { resolveViewCount, viewGrids } from './test-time-views';
 
@@ -62,6 +62,12 @@ export class ExpressionClassifier {
     }
     const views = spec ? resolveViewCount(spec, opts.views) : 1;
     const shared = await acquireSession(`classifier:${file}`, () => readModelBytes(manifest, file), { threads: opts.threads });
+    try {
+      checkManifestAgainstGraph(manifest, shared.session, file);
+    } catch (err) {
+      await shared.release();
+      throw err;
+    }
     const { ort } = shared.backend;
     const gridFeed: Record<string, Tensor> = spec
       ? { [spec.input]: new ort.Tensor('float32', viewGrids(spec.list.slice(0, views), spec.size), [views, spec.size, spec.size, 2]) }

@@ -58,7 +58,7 @@ export async function readManifest(nameOrPath?: string): Promise<{ manifest: Mod
   try {
     text = await readFile(p, 'utf8');
   } catch (err) {
-    throw new ModelLoadError(`model manifest not found: ${p} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new ModelLoadError(`model manifest ${p} ${unreadable(err)}`);
   }
   let m: ModelManifest;
   try {
@@ -91,11 +91,62 @@ export async function readModelBytes(manifest: ModelManifest, manifestFile: stri
   try {
     bytes = await readFile(file);
   } catch (err) {
-    throw new ModelLoadError(`model file not found: ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new ModelLoadError(`model file ${file} ${unreadable(err)}`);
   }
   const sha = createHash('sha256').update(bytes).digest('hex');
   if (manifest.sha256 && sha !== manifest.sha256) {
     throw new ModelLoadError(`model file ${file} is damaged or replaced: sha256 ${sha}, manifest says ${manifest.sha256}`);
   }
   return bytes;
+}
+
+/** Why a file could not be read, in words (not only the errno code). */
+function unreadable(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'not found (ENOENT)';
+  if (code === 'EISDIR') return 'is a directory, not a file (EISDIR)';
+  if (code === 'EACCES' || code === 'EPERM') return `cannot be read: permission denied (${code})`;
+  return `cannot be read (${code ?? (err as Error).message})`;
+}
+
+/** What a loaded ONNX session declares (onnxruntime-common's InferenceSession metadata). */
+export interface GraphSignature {
+  inputNames: readonly string[];
+  outputNames: readonly string[];
+  inputMetadata?: readonly { name: string; isTensor?: boolean; shape?: readonly (number | string)[] }[];
+  outputMetadata?: readonly { name: string; isTensor?: boolean; shape?: readonly (number | string)[] }[];
+}
+
+/**
+ * Checks a manifest against the graph it describes, at load: a wrong name would otherwise show "ready"
+ * and fail every frame, and a wrong input size would run silently on the wrong crops. Throws
+ * ModelLoadError listing every mismatch.
+ */
+export function checkManifestAgainstGraph(m: ModelManifest, g: GraphSignature, where: string): void {
+  const problems: string[] = [];
+  if (!g.inputNames.includes(m.input.name)) problems.push(`input "${m.input.name}" is not in the graph (inputs: ${g.inputNames.join(', ')})`);
+  if (!g.outputNames.includes(m.output.name)) problems.push(`output "${m.output.name}" is not in the graph (outputs: ${g.outputNames.join(', ')})`);
+  if (m.views && !g.inputNames.includes(m.views.input)) problems.push(`views input "${m.views.input}" is not in the graph`);
+  const extra = g.inputNames.filter((n) => n !== m.input.name && n !== m.views?.input);
+  if (extra.length) problems.push(`the graph needs inputs the manifest does not describe: ${extra.join(', ')}`);
+  // Fixed dimensions must agree; symbolic ones ("batch", "height") accept anything.
+  const shape = g.inputMetadata?.find((x) => x.name === m.input.name)?.shape;
+  if (shape && shape.length === 4) {
+    const want = [undefined, m.input.channels, m.input.height, m.input.width];
+    const names = ['batch', 'channels', 'height', 'width'];
+    shape.forEach((d, i) => {
+      if (i > 0 && typeof d === 'number' && d !== want[i]) problems.push(`input ${names[i]} is ${d} in the graph, ${want[i]} in the manifest`);
+    });
+  } else if (shape && shape.length !== 4) {
+    problems.push(`input "${m.input.name}" has ${shape.length} dimensions; N x C x H x W expected`);
+  }
+  // The views' grids are V x S x S x 2 at the network's own input size S.
+  const grid = m.views ? g.inputMetadata?.find((x) => x.name === m.views?.input)?.shape : undefined;
+  if (m.views && grid && typeof grid[1] === 'number' && grid[1] !== m.views.size) {
+    problems.push(`views size is ${m.views.size} in the manifest, ${grid[1]} in the graph`);
+  }
+  const out = g.outputMetadata?.find((x) => x.name === m.output.name)?.shape;
+  const k = out?.[out.length - 1];
+  if (typeof k === 'number' && k !== m.labels.length) problems.push(`output has ${k} classes, the manifest ${m.labels.length} labels`);
+  if (problems.length) throw new ModelLoadError(`model ${where} does not match its manifest: ${problems.join('; ')}`);
 }

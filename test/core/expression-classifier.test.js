@@ -67,10 +67,30 @@ describe('ExpressionClassifier', function () {
     afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
     it('a missing manifest or model file gives a clear error', async () => {
-      await assert.rejects(ExpressionClassifier.create({ model: path.join(dir, 'none.json') }), /model manifest not found/);
+      await assert.rejects(ExpressionClassifier.create({ model: path.join(dir, 'none.json') }), /model manifest .*none.json not found/);
       const { manifest } = await readManifest();
       fs.writeFileSync(path.join(dir, 'm.json'), JSON.stringify({ ...manifest, file: 'gone.onnx' }));
-      await assert.rejects(ExpressionClassifier.create({ model: path.join(dir, 'm.json') }), /model file not found: .*gone.onnx/);
+      await assert.rejects(ExpressionClassifier.create({ model: path.join(dir, 'm.json') }), /model file .*gone.onnx not found/);
+      fs.mkdirSync(path.join(dir, 'adir.onnx'));
+      fs.writeFileSync(path.join(dir, 'd.json'), JSON.stringify({ ...manifest, file: 'adir.onnx' }));
+      await assert.rejects(ExpressionClassifier.create({ model: path.join(dir, 'd.json') }), /adir.onnx is a directory, not a file/);
+    });
+
+    it('a manifest that does not match its graph is refused at load, naming each mismatch', async () => {
+      const { liveSessionCount } = require('../../dist/core/onnx-backend');
+      const live = liveSessionCount();
+      const { manifest } = await readManifest();
+      fs.copyFileSync(path.join(MODELS_DIR, manifest.file), path.join(dir, manifest.file));
+      const write = (m) => fs.writeFileSync(path.join(dir, 'm.json'), JSON.stringify(m));
+      write({ ...manifest, output: { ...manifest.output, name: 'probs' } });
+      await assert.rejects(ExpressionClassifier.create({ model: path.join(dir, 'm.json') }), /output "probs" is not in the graph \(outputs: logits\)/);
+      write({ ...manifest, input: { ...manifest.input, channels: 3 } });
+      await assert.rejects(ExpressionClassifier.create({ model: path.join(dir, 'm.json') }), /input channels is 1 in the graph, 3 in the manifest/);
+      write({ ...manifest, views: { ...manifest.views, size: 48 } });
+      await assert.rejects(ExpressionClassifier.create({ model: path.join(dir, 'm.json') }), /views size is 48 in the manifest, 64 in the graph/);
+      write({ ...manifest, labels: manifest.labels.slice(0, 6) });
+      await assert.rejects(ExpressionClassifier.create({ model: path.join(dir, 'm.json') }), /output has 7 classes, the manifest 6 labels/);
+      assert.equal(liveSessionCount(), live, 'a refused model leaves no session behind');
     });
 
     it('a damaged model file is refused by its sha256', async () => {

@@ -108,7 +108,7 @@ describe('lightexnet-classify node', function () {
     k.receive({ payload: frame });
     k.receive({ payload: frame });
     const errs = await caught;
-    for (const e of errs) assert.match(e.error.message, /model not loaded: model manifest not found: \/nonexistent\/model.json/);
+    for (const e of errs) assert.match(e.error.message, /model not loaded: model manifest \/nonexistent\/model.json not found/);
     await until(() => status.some((s) => s.fill === 'red'));
   });
 
