@@ -163,6 +163,31 @@ describe('demo in a real browser (Chromium)', function () {
     await context.close();
   });
 
+  it('a webcam\'s frames and results go only to the browser that sent them, and are not kept for later visitors', async () => {
+    const a = await newPage();
+    const b = await newPage();
+    await a.page.goto(`${base}/dashboard/webcam`);
+    await b.page.goto(`${base}/dashboard/webcam`);
+    await b.page.locator('.lx-webcam-toggle').waitFor({ timeout: 60000 });
+    await a.page.locator('.lx-webcam-toggle').click();
+    await a.page.waitForFunction((re) => new RegExp(re).test(document.querySelector('.lx-webcam-result')?.textContent || ''), EXPRESSION.source, { timeout: 60000 });
+    await a.page.locator('.lx-webcam-frame').waitFor({ timeout: 30000 });
+    await a.page.waitForTimeout(5000); // A keeps sending; B must see none of it
+    assert.equal(await b.page.locator('.lx-webcam-frame').count(), 0, 'B sees no frame of A\'s camera');
+    assert.equal((await b.page.locator('.lx-webcam-result').textContent()).trim(), '', 'nor its result');
+    await a.page.locator('.lx-webcam-toggle').click(); // stop
+    await a.context.close();
+    const c = await newPage();
+    await c.page.goto(`${base}/dashboard/webcam`);
+    await c.page.locator('.lx-webcam-toggle').waitFor({ timeout: 60000 });
+    await c.page.waitForTimeout(3000);
+    assert.equal(await c.page.locator('.lx-webcam-frame').count(), 0, 'a later visitor does not get the last frame');
+    await c.page.screenshot({ path: path.join(SHOTS, 'webcam-other-visitor.png') });
+    assert.deepEqual([...b.errors, ...c.errors], []);
+    await b.context.close();
+    await c.context.close();
+  });
+
   it('frames from an MJPEG camera stream reach the dashboard', async () => {
     const { page, errors, context } = await newPage();
     await page.goto(`${base}/dashboard/live`);
