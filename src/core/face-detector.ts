@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { decodeDetections, Detection, weightedNms } from './blazeface-decode';
+import { implausibleFace } from './face-quality';
 import { DecodedImage, letterboxTensor, Letterbox } from './image';
 import { acquireSession, BackendName, SharedSession } from './onnx-backend';
 import { Anchor, generateAnchors, SsdAnchorOptions } from './ssd-anchors';
@@ -51,6 +52,8 @@ export interface DetectorOptions {
   iouThreshold?: number;
   /** At most this many faces, best first (default 20). */
   maxFaces?: number;
+  /** Drop detections whose landmarks are not where a face's are (face-quality.ts; default true). */
+  checkLandmarks?: boolean;
   threads?: number;
   /** Where @mediapipe/face_detection's files are (default: resolved from node_modules). */
   modelDir?: string;
@@ -114,6 +117,7 @@ export class FaceDetector {
       minFaceSize: opts.minFaceSize ?? 0,
       iouThreshold: opts.iouThreshold ?? 0.3,
       maxFaces: opts.maxFaces ?? 20,
+      checkLandmarks: opts.checkLandmarks ?? true,
     });
   }
 
@@ -138,7 +142,8 @@ export class FaceDetector {
     const dets = decodeDetections(out[reg].data as Float32Array, out[cls].data as Float32Array, this.anchors, size, this.opts.minScore);
     const faces = weightedNms(dets, this.opts.iouThreshold)
       .map((d) => toImagePixels(d, box, img))
-      .filter((f) => f.box.width >= this.opts.minFaceSize && f.box.width > 0 && f.box.height > 0);
+      .filter((f) => f.box.width >= this.opts.minFaceSize && f.box.width > 0 && f.box.height > 0)
+      .filter((f) => !this.opts.checkLandmarks || implausibleFace(f) === undefined);
     return faces.slice(0, this.opts.maxFaces);
   }
 

@@ -14,11 +14,12 @@ export = function register(RED: NodeAPI): void {
     const maxFaces = positiveInt(def.maxFaces, 10);
     const maxPixels = numberIn(def.maxMegapixels, DEFAULT_MAX_PIXELS / 1e6, 0.01, 1000) * 1e6;
     const annotate = def.annotate === true || def.annotate === 'true';
+    const checkLandmarks = def.checkLandmarks !== false && def.checkLandmarks !== 'false';
     const cfg = readInferenceConfig(def);
     setupInferenceNode(
       this,
       cfg,
-      async () => [await FaceDetector.create({ model, minScore, minFaceSize, maxFaces, threads: cfg.threads })],
+      async () => [await FaceDetector.create({ model, minScore, minFaceSize, maxFaces, checkLandmarks, threads: cfg.threads })],
       async ([detector], msg, send) => {
         const t0 = performance.now();
         const frame = msg.payload;
