@@ -1,0 +1,85 @@
+'use strict';
+/**
+ * Soak: frames through face-detect -> lightexnet-classify -> expression-filter in a real Node-RED runtime,
+ * with full redeploys while frames flow. Samples resident memory, heap, open file descriptors and live ONNX
+ * sessions as it goes, and counts errors at a Catch node ("Session already disposed" among them). Prints JSON.
+ *
+ *   npm run build && node bench/soak.js [--frames 20000] [--redeploys 100]
+ */
+const fs = require('node:fs');
+const path = require('node:path');
+const { parseArgs } = require('node:util');
+const helper = require('node-red-node-test-helper');
+helper.init(require.resolve('node-red'));
+const { liveSessionCount } = require('../dist/core/onnx-backend');
+
+const { values } = parseArgs({ options: { frames: { type: 'string', default: '20000' }, redeploys: { type: 'string', default: '100' } } });
+const FRAMES = Number(values.frames);
+const REDEPLOYS = Number(values.redeploys);
+const frame = fs.readFileSync(path.join(__dirname, '..', 'test', 'fixtures', 'astronaut-640x480.jpg'));
+const nodes = [require('../nodes/face-detect.js'), require('../nodes/lightexnet-classify.js'), require('../nodes/expression-filter.js'),
+  require('@node-red/nodes/core/common/25-catch.js')];
+const flow = (gen) => [
+  { id: 't', type: 'tab' },
+  { id: 'd', z: 't', type: 'face-detect', name: `gen ${gen}`, model: 'short', busy: 'drop', wires: [['k']] },
+  { id: 'k', z: 't', type: 'lightexnet-classify', busy: 'drop', views: 1, wires: [['f', 'out']] },
+  { id: 'f', z: 't', type: 'expression-filter', expressions: 'happy', holdFrames: 3, wires: [['alerts'], []] },
+  { id: 'out', z: 't', type: 'helper' },
+  { id: 'alerts', z: 't', type: 'helper' },
+  { id: 'c', z: 't', type: 'catch', scope: null, wires: [['caught']] },
+  { id: 'caught', z: 't', type: 'helper' },
+];
+
+const fds = () => fs.readdirSync('/proc/self/fd').length;
+const sample = (frames) => ({ frames, rssMB: Math.round(process.memoryUsage().rss / 1e6), heapMB: Math.round(process.memoryUsage().heapUsed / 1e6), fds: fds(), sessions: liveSessionCount() });
+
+async function main() {
+  await new Promise((r) => helper.load(nodes, flow(0), r));
+  const errors = {};
+  let outputs = 0;
+  const wire = () => {
+    helper.getNode('out').on('input', () => outputs++);
+    helper.getNode('caught').on('input', (m) => { const k = m.error.message.slice(0, 80); errors[k] = (errors[k] || 0) + 1; });
+  };
+  wire();
+  const series = [];
+  const every = Math.max(1, Math.floor(FRAMES / Math.max(1, REDEPLOYS)));
+  const t0 = Date.now();
+  let redeploys = 0;
+  for (let i = 0; i < FRAMES; i++) {
+    if (i > 0 && i % every === 0 && redeploys < REDEPLOYS) {
+      // Redeploy while frames flow: three frames go in just before, unawaited.
+      for (let j = 0; j < 3; j++) helper.getNode('d').receive({ payload: frame, topic: 'cam' });
+      await helper.setFlows(flow(++redeploys), 'full');
+      wire();
+    }
+    const done = new Promise((resolve) => {
+      const k = helper.getNode('out');
+      const timer = setTimeout(resolve, 2000); // a dropped frame sends nothing
+      k.once('input', () => { clearTimeout(timer); resolve(); });
+    });
+    helper.getNode('d').receive({ payload: frame, topic: 'cam' });
+    await done;
+    if (i % 500 === 0 || i === FRAMES - 1) {
+      if (global.gc) global.gc();
+      series.push(sample(i));
+    }
+  }
+  const third = Math.max(1, Math.floor(series.length / 3));
+  const mean = (a, k) => a.reduce((s, x) => s + x[k], 0) / a.length;
+  const early = series.slice(1, 1 + third);
+  const late = series.slice(-third);
+  const change = (k) => Math.round((mean(late, k) / mean(early, k) - 1) * 1000) / 10;
+  console.log(JSON.stringify({
+    frames: FRAMES, redeploys, outputs, seconds: Math.round((Date.now() - t0) / 1000), errors,
+    rssChangePercent: change('rssMB'), fdsChangePercent: change('fds'), sessionsMax: Math.max(...series.map((s) => s.sessions)),
+    series,
+  }, null, 1));
+  await helper.unload();
+  process.exit(0);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
