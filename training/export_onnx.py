@@ -27,7 +27,7 @@ from tta_views import CHOICES, VIEWS, multi_view_probs, predict_views, view_grid
 
 # The crop around a BlazeFace box that frames a face like FER2013 does, measured by running BlazeFace
 # (short range) on 1,500 PublicTest images: median FER side / box side = 1.13, FER centre 6.6 % of the
-# side above the box centre (see models/MODEL_CARD.md).
+# side above the box centre (see training/EXPERIMENTS.md).
 CROP_POLICY = {"scale": 1.13, "offsetX": 0.0, "offsetY": -0.066}
 
 
