@@ -48,7 +48,9 @@ export function checkFaces<F extends { box: unknown }>(faces: F[], width: number
     const x1 = Math.min(width, x + w);
     const y1 = Math.min(height, y + h);
     if (x1 <= x0 || y1 <= y0) throw new ImageInputError(`${where} (${x},${y} ${w}x${h}) lies outside the ${width}x${height} frame`);
-    return { ...f, box: { x: x0, y: y0, width: x1 - x0, height: y1 - y0 } };
+    const inside = x0 === x && y0 === y && x1 === x + w && y1 === y + h;
+    // A box inside the frame keeps its numbers exactly (x1 - x0 would round them).
+    return { ...f, box: inside ? { x, y, width: w, height: h } : { x: x0, y: y0, width: x1 - x0, height: y1 - y0 } };
   });
   if (out.length <= maxFaces) return { faces: out, capped: 0 };
   const kept = out

@@ -44,16 +44,23 @@ describe('face-detect node', function () {
   });
 
   it('accepts a data URL and raw pixels, and reports an empty list for a frame without faces', async () => {
-    await helper.load(ALL_NODES, flow());
+    await helper.load(ALL_NODES, flow({ busy: 'queue', queueSize: 5 }));
     const out = helper.getNode('out');
-    const got = collect(out, 2);
+    const got = collect(out, 4);
     const raw = await sharp(frame).raw().toBuffer({ resolveWithObject: true });
+    const rgba = await sharp(frame).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
     helper.getNode('d').receive({ payload: `data:image/jpeg;base64,${frame.toString('base64')}` });
+    helper.getNode('d').receive({ payload: { data: raw.data, width: raw.info.width, height: raw.info.height, channels: 3 } });
+    // A canvas's ImageData: RGBA in a Uint8ClampedArray.
+    helper.getNode('d').receive({ payload: { data: new Uint8ClampedArray(rgba.data), width: rgba.info.width, height: rgba.info.height, channels: 4 } });
     helper.getNode('d').receive({ payload: { data: new Uint8Array(64 * 48 * 3).fill(90), width: 64, height: 48, channels: 3 } });
-    const [a, b] = await got;
+    const [a, b, c, d] = await got;
     assert.equal(a.payload.length, 1);
-    assert.equal(b.payload.length, 0);
-    assert.ok(raw.info.width === 640);
+    assert.equal(b.payload.length, 1, 'the photo as raw RGB pixels: the same face');
+    assert.deepEqual(b.imageSize, { width: 640, height: 480 });
+    assert.equal(c.payload.length, 1, 'as RGBA ImageData');
+    assert.ok(Math.abs(b.payload[0].box.x - a.payload[0].box.x) < 8, 'the box matches the JPEG\'s');
+    assert.equal(d.payload.length, 0);
   });
 
   it('adds an annotated JPEG and annotate-image annotations when asked', async () => {

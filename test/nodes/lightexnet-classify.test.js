@@ -35,14 +35,19 @@ describe('lightexnet-classify node', function () {
   });
 
   it('classifies the faces found by face-detect, reusing its boxes and keeping the message', async () => {
-    await helper.load(ALL_NODES, flow({}, true));
+    // mode 'whole': if the node ignored the face list it would classify the whole frame, box 640x480.
+    await helper.load(ALL_NODES, flow({ mode: 'whole' }, true));
+    const seen = collect(helper.getNode('k'), 1);
     const got = collect(helper.getNode('out'), 1);
     helper.getNode('d').receive({ payload: frame, topic: 'cam1' });
+    const [fromDetect] = await seen;
+    const detectBox = { ...fromDetect.payload[0].box };
     const [msg] = await got;
     assert.equal(msg.topic, 'cam1');
     assert.equal(msg.payload.length, 1);
     assertExpressionFace(msg.payload[0]);
-    assert.ok(msg.payload[0].box.width > 100, 'the detector box is kept');
+    assert.deepEqual(msg.payload[0].box, detectBox, 'the detector box is kept');
+    assert.equal(msg.payload[0].score, fromDetect.payload[0].score);
     assert.equal(msg.expression, msg.payload[0].expression);
     assert.equal(msg.confidence, msg.payload[0].confidence);
     assert.ok(msg.image.equals(frame));
