@@ -6,11 +6,15 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const SHARED_DATA = process.env.LIGHTEXNET_DATA || path.resolve(ROOT, '..', 'shared', 'data');
 const FIXTURES = path.join(ROOT, 'test', 'fixtures');
 
-/** Skips the calling suite (with a message saying why) when ../shared/data is not there. */
+/**
+ * Skips the calling suite, loudly, when ../shared/data is not there; with LIGHTEXNET_REQUIRE_DATA=1 (set by
+ * .ci/run) a missing folder fails instead, so the accuracy checks cannot vanish from CI unnoticed.
+ */
 function requireSharedData(ctx, sub) {
   const dir = path.join(SHARED_DATA, sub);
   if (!fs.existsSync(dir)) {
-    console.log(`      (skipped: ${dir} is not present; these tests need the shared datasets)`);
+    if (process.env.LIGHTEXNET_REQUIRE_DATA === '1') throw new Error(`${dir} is not present, and LIGHTEXNET_REQUIRE_DATA=1 requires it`);
+    console.warn(`\n      !!! SKIPPED: ${dir} is not present; the accuracy checks that need the shared datasets did not run !!!\n`);
     ctx.skip();
   }
   return dir;
