@@ -27,17 +27,20 @@ describe('expression-filter node', function () {
     const [a] = await alert;
     assert.equal(a.topic, 'cam/kitchen');
     assert.equal(a.image, undefined, 'frames stay out of alerts');
-    assert.deepEqual(Object.keys(a.payload).sort(), ['confidence', 'event', 'expression', 'faces', 'heldFrames', 'heldMs', 'timestamp', 'topic']);
+    assert.deepEqual(Object.keys(a.payload).sort(), ['confidence', 'event', 'expression', 'faces', 'heldFrames', 'heldMs', 'id', 'timestamp', 'topic']);
+    assert.match(a.payload.id, /^[0-9a-f-]{36}$/);
     assert.equal(a.payload.event, 'alert');
     assert.equal(a.payload.expression, 'happy');
     assert.equal(a.payload.confidence, 0.8);
     assert.equal(a.payload.heldFrames, 2);
     assert.equal(a.payload.faces, 1);
     assert.equal(a.payload.topic, 'cam/kitchen');
-    f.receive({ payload: [], topic: 'cam/kitchen' });
+    // Cleared after releaseFrames (default 3) frames in a row without it, not after one.
+    for (let i = 0; i < 3; i++) f.receive({ payload: [], topic: 'cam/kitchen' });
     const [c] = await cleared;
     assert.equal(c.payload.event, 'cleared');
     assert.equal(c.payload.expression, 'happy');
+    assert.notEqual(c.payload.id, a.payload.id);
   });
 
   it('uses the alert topic when set and keeps cameras apart by msg.topic', async () => {
