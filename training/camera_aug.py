@@ -25,7 +25,7 @@ def degrade(x: torch.Tensor, gen: torch.Generator, p: float = 0.5) -> torch.Tens
     JPEG at quality 25-90, gamma 0.67-1.5, Gaussian noise up to sigma 0.03."""
     b, side = x.shape[0], x.shape[-1]
     u = torch.rand(8, b, generator=gen)
-    out = x.cpu()
+    out = x.detach().cpu().clone()  # never write into the caller's tensor
     # Resolution loss, in groups of similar factors (one interpolation per group, not per image).
     low = torch.where(u[0] < p, (0.4 + 0.6 * u[1]) * side, torch.full_like(u[1], float(side))).round().long()
     for s in low.unique().tolist():

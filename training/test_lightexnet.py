@@ -279,5 +279,38 @@ class CkplusMerge(unittest.TestCase):
             merge([self.part({0: (1, 1)}, [[1]]), self.part({0: (1, 1)}, [[1]])])
 
 
+class TargetsAndCameraAugmentation(unittest.TestCase):
+    def test_soft_targets_keep_the_fer_label_first_and_sum_to_one(self):
+        import numpy as np
+        from targets import soft_targets
+        labels = np.array([0, 4, 6])
+        plus = np.array([[0, 0, 0, 0, 0, 0, 1], [0, 0, 0, 0, 0.3, 0, 0.7], [np.nan] * 7], dtype=np.float32)
+        teacher = np.full((3, 7), 1 / 7, dtype=np.float32)
+        t = soft_targets(labels, plus, teacher, 0.3, 0.2)
+        np.testing.assert_allclose(t.sum(1), 1, atol=1e-6)
+        self.assertEqual(t.argmax(1).tolist(), [0, 4, 6])  # FER2013's label keeps at least half
+        self.assertAlmostEqual(float(t[0, 6]), 0.3 + 0.2 / 7, places=5)  # FER+ says neutral: 0.3 of it
+        self.assertAlmostEqual(float(t[2, 6]), 0.8 + 0.2 / 7, places=5)  # no FER+ row: its share to the label
+
+    def test_ferplus_columns_map_to_fer_order(self):
+        from targets import FERPLUS_TO_FER
+        # FER2013 order angry, disgust, fear, happy, sad, surprise, neutral -> FER+ vote columns
+        self.assertEqual(FERPLUS_TO_FER, [4, 5, 6, 1, 3, 2, 0])
+
+    def test_camera_degradation_is_seeded_and_keeps_shape_and_range(self):
+        import camera_aug
+        x = torch.rand(16, 1, 48, 48)
+        a = camera_aug.degrade(x, torch.Generator().manual_seed(3), 1.0)
+        b = camera_aug.degrade(x, torch.Generator().manual_seed(3), 1.0)
+        self.assertEqual(a.shape, x.shape)
+        self.assertTrue(torch.equal(a, b))
+        self.assertGreaterEqual(float(a.min()), 0.0)
+        self.assertLessEqual(float(a.max()), 1.0)
+        self.assertGreater(float((a - x).abs().mean()), 0.01)  # p = 1: every image changed
+        same = camera_aug.degrade(x, torch.Generator().manual_seed(3), 0.0)
+        # p = 0 leaves resolution, JPEG and noise alone: only gamma moves pixels
+        self.assertLess(float((same - x.clamp(1e-4, 1).pow(1.0)).abs().max()), 0.5)
+
+
 if __name__ == "__main__":
     unittest.main()
