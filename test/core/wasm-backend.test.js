@@ -23,4 +23,24 @@ describe('WASM fallback backend', () => {
       assert.ok(Math.abs(wasm.faces[0].score - native.faces[0].score) < 1e-3);
     });
   }
+
+  it('with both runtimes loaded in one process, a WASM session really runs on WASM (shared registry bug)', () => {
+    // onnxruntime-node and -web share onnxruntime-common's backend registry: an unnamed execution provider
+    // resolved to the native one. In a child: a native session first, then one on the WASM backend.
+    const script = `
+      const ob = require(${JSON.stringify(path.join(ROOT, 'dist', 'core', 'onnx-backend.js'))});
+      const bytes = require('fs').readFileSync(${JSON.stringify(path.join(ROOT, 'models', 'lightexnet-fer2013.onnx'))});
+      (async () => {
+        process.env.LIGHTEXNET_BACKEND = 'native';
+        const a = await ob.acquireSession('a', async () => bytes);
+        process.env.LIGHTEXNET_BACKEND = 'wasm';
+        const b = await ob.acquireSession('b', async () => bytes);
+        console.log(JSON.stringify({ native: a.session.handler.constructor.name, wasm: b.session.handler.constructor.name, wasmBackend: b.backend.name }));
+        await a.release(); await b.release();
+      })();`;
+    const r = JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' }));
+    assert.equal(r.native, 'OnnxruntimeSessionHandler', 'onnxruntime-node\'s handler');
+    assert.equal(r.wasmBackend, 'wasm');
+    assert.notEqual(r.wasm, 'OnnxruntimeSessionHandler', 'the WASM session is not the native handler');
+  });
 });
