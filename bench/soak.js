@@ -43,7 +43,7 @@ async function main() {
   };
   wire();
   const series = [];
-  const every = Math.max(1, Math.floor(FRAMES / Math.max(1, REDEPLOYS)));
+  const every = Math.max(1, Math.floor(FRAMES / (REDEPLOYS + 1)));
   const t0 = Date.now();
   let redeploys = 0;
   for (let i = 0; i < FRAMES; i++) {
