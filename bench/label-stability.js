@@ -14,6 +14,7 @@ const path = require('node:path');
 const { parseArgs } = require('node:util');
 const sharp = require('sharp');
 const { FaceDetector, ExpressionClassifier, decodeImage } = require('../dist/core');
+const { prng } = require('../test/support/prng');
 
 const { values } = parseArgs({
   options: {
@@ -24,17 +25,6 @@ const { values } = parseArgs({
     classifier: { type: 'string' },
   },
 });
-
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** One camera-like copy and how to map its pixels back to the original's. */
 async function jitter(file, meta, r) {

@@ -7,15 +7,13 @@
  * test-artifacts/browser/.
  */
 const assert = require('node:assert/strict');
-const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const http = require('node:http');
 const os = require('node:os');
 const path = require('node:path');
 const { ROOT, FIXTURES } = require('../support/paths');
-const { freePort } = require('../support/mosquitto');
 const { writeY4m } = require('../support/y4m');
-const { editorLogin } = require('../support/demo');
+const { editorLogin, startDemo } = require('../support/demo');
 
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => fs.existsSync(p));
 const SHOTS = path.join(ROOT, 'test-artifacts', 'browser');
@@ -24,7 +22,6 @@ const EXPRESSION = /(angry|disgust|fear|happy|sad|surprise|neutral) \d+%/;
 describe('demo in a real browser (Chromium)', function () {
   this.timeout(300000);
   let demo;
-  let log = '';
   let base;
   let browser;
   let workDir;
@@ -47,26 +44,8 @@ describe('demo in a real browser (Chromium)', function () {
       res.on('close', () => clearInterval(timer));
     });
     await new Promise((r) => mjpeg.listen(0, '127.0.0.1', r));
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    demo = spawn(process.execPath, [path.join(ROOT, 'dist', 'demo', 'start.js')], {
-      env: { ...process.env, PORT: String(port), MQTT_PORT: String(await freePort()), LIGHTEXNET_DEMO_DIR: path.join(workDir, 'nr'), MQTT_URL: '', CAMERA_URL: '',
-        MJPEG_URL: `http://127.0.0.1:${mjpeg.address().port}/video` },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    demo.stdout.on('data', (d) => (log += d));
-    demo.stderr.on('data', (d) => (log += d));
-    const t0 = Date.now();
-    for (;;) {
-      if (demo.exitCode !== null) throw new Error(`demo exited:\n${log}`);
-      try {
-        if ((await fetch(`${base}/dashboard`)).status < 500) break;
-      } catch {
-        // starting
-      }
-      if (Date.now() - t0 > 120000) throw new Error(`demo did not start:\n${log}`);
-      await new Promise((r) => setTimeout(r, 300));
-    }
+    demo = await startDemo({ MJPEG_URL: `http://127.0.0.1:${mjpeg.address().port}/video` });
+    base = demo.base;
     const clip = path.join(workDir, 'face.y4m');
     await writeY4m(path.join(FIXTURES, 'astronaut-640x480.jpg'), clip);
     browser = await chromium.launch({
@@ -78,10 +57,7 @@ describe('demo in a real browser (Chromium)', function () {
 
   after(async () => {
     await browser?.close();
-    if (demo && demo.exitCode === null) {
-      demo.kill('SIGTERM');
-      await new Promise((r) => demo.once('exit', r));
-    }
+    await demo?.stop();
     mjpeg?.closeAllConnections();
     mjpeg?.close();
     if (workDir) fs.rmSync(workDir, { recursive: true, force: true });
@@ -127,8 +103,7 @@ describe('demo in a real browser (Chromium)', function () {
 
   it('the editor opens each of our nodes\' edit dialogs without errors', async () => {
     const { page, errors, context } = await newPage();
-    const login = JSON.parse(fs.readFileSync(path.join(workDir, 'nr', 'demo-login.json'), 'utf8'));
-    await editorLogin(page, base, login); // the demo's editor is behind the login made at its first start
+    await editorLogin(page, base, demo.login); // the demo's editor is behind the login made at its first start
     await page.waitForFunction(() => window.RED && RED.nodes && RED.nodes.node('lx-detect'), null, { timeout: 90000 });
     const dialogs = { 'lx-detect': ['#node-input-model', '#node-input-minScore', '#node-input-busy', '#node-input-threads'],
       'lx-classify': ['#node-input-classifier', '#node-input-mode', '#node-input-annotate'],

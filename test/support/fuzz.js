@@ -10,18 +10,7 @@ const path = require('node:path');
 const sharp = require('sharp');
 const { helper, ALL_NODES } = require('./flow');
 const { FIXTURES } = require('./paths');
-
-/** mulberry32: a small seeded PRNG, so a failing case can be replayed from its seed. */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const { prng } = require('./prng');
 
 /** The seed frames: the test photo in every format sharp writes, small so a case is fast. */
 async function seedFrames() {
@@ -184,4 +173,4 @@ async function fuzz({ count, seed = 1 }) {
   return stats;
 }
 
-module.exports = { fuzz, prng, seedFrames, MUTATIONS };
+module.exports = { fuzz, seedFrames, MUTATIONS };
