@@ -118,7 +118,7 @@ export class ExpressionClassifier {
   /** Crops each face from the frame (as training framed faces) and classifies all of them in one run. */
   async classifyFaces<F extends { box: Face['box'] }>(img: DecodedImage, faces: F[]): Promise<(F & Expression)[]> {
     const size = this.manifest.input.width;
-    const crops = await Promise.all(faces.map((f) => cropGrey(img, faceCrop(f.box, this.manifest.crop), size)));
+    const crops = faces.map((f) => cropGrey(img, faceCrop(f.box, this.manifest.crop), size));
     const results = await this.classifyCrops(crops);
     return faces.map((f, i) => ({ ...f, ...results[i] }));
   }
@@ -126,7 +126,7 @@ export class ExpressionClassifier {
   /** Treats the whole frame as one face crop (for pre-cropped input). */
   async classifyWhole(img: DecodedImage): Promise<Expression> {
     const size = this.manifest.input.width;
-    const crop = await cropGrey(img, { x: 0, y: 0, width: img.width, height: img.height }, size);
+    const crop = cropGrey(img, { x: 0, y: 0, width: img.width, height: img.height }, size);
     return (await this.classifyCrops([crop]))[0];
   }
 

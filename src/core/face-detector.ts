@@ -132,7 +132,7 @@ export class FaceDetector {
   /** Finds faces in a decoded frame; boxes and keypoints come back in the frame's pixels. */
   async detect(img: DecodedImage): Promise<Face[]> {
     const size = this.inputSize;
-    const { tensor, box } = await letterboxTensor(img, size);
+    const { tensor, box } = letterboxTensor(img, size);
     const { ort } = this.shared.backend;
     const feeds = { [this.graph.inputName]: new ort.Tensor('float32', tensor, this.graph.inputShape) };
     const out = await this.shared.session.run(feeds);

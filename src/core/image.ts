@@ -1,9 +1,10 @@
 /**
- * Frame decoding and the pixel operations the models need, on sharp. A frame is decoded once into
- * packed RGB (EXIF orientation applied); the detector's letterbox and the classifier's face crops are
- * cut from that one buffer.
+ * Frame decoding (sharp) and the pixel operations the models need. A frame is decoded once into packed
+ * RGB (EXIF orientation applied); the detector's letterbox and the classifier's face crops are sampled
+ * from that one buffer in JavaScript (resample.ts).
  */
 import sharp, { type Metadata } from 'sharp';
+import { cropGrey as resampleCrop, letterbox, Letterbox } from './resample';
 
 /** Raw pixels as a camera or another node may hand them over. */
 export interface RawImage {
@@ -167,39 +168,14 @@ function toRgb(data: Buffer, width: number, height: number, channels: number): D
 
 const rawInput = (img: DecodedImage) => sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } });
 
-/** How a letterboxed square maps back to the original image. */
-export interface Letterbox {
-  size: number;
-  /** Scaled image size inside the square, and its offset. */
-  innerWidth: number;
-  innerHeight: number;
-  padX: number;
-  padY: number;
-}
+export type { Letterbox } from './resample';
 
 /**
  * Letterboxes the frame into a size x size square (aspect kept, centred, black bars) and returns it as a
- * planar float32 NCHW tensor with values scaled to [-1, 1], as BlazeFace expects.
+ * planar float32 NCHW tensor with values scaled to [-1, 1], as BlazeFace expects (resample.ts).
  */
-export async function letterboxTensor(img: DecodedImage, size: number): Promise<{ tensor: Float32Array; box: Letterbox }> {
-  const scale = size / Math.max(img.width, img.height);
-  const innerWidth = Math.max(1, Math.min(size, Math.round(img.width * scale)));
-  const innerHeight = Math.max(1, Math.min(size, Math.round(img.height * scale)));
-  const padX = Math.floor((size - innerWidth) / 2);
-  const padY = Math.floor((size - innerHeight) / 2);
-  const px = await rawInput(img).resize(innerWidth, innerHeight, { fit: 'fill', kernel: 'linear' }).raw().toBuffer();
-  const plane = size * size;
-  const tensor = new Float32Array(3 * plane).fill(-1);
-  for (let y = 0; y < innerHeight; y++) {
-    for (let x = 0; x < innerWidth; x++) {
-      const s = (y * innerWidth + x) * 3;
-      const d = (y + padY) * size + x + padX;
-      tensor[d] = px[s] / 127.5 - 1;
-      tensor[plane + d] = px[s + 1] / 127.5 - 1;
-      tensor[2 * plane + d] = px[s + 2] / 127.5 - 1;
-    }
-  }
-  return { tensor, box: { size, innerWidth, innerHeight, padX, padY } };
+export function letterboxTensor(img: DecodedImage, size: number): { tensor: Float32Array; box: Letterbox } {
+  return letterbox(img, size);
 }
 
 export interface Rect {
@@ -211,34 +187,17 @@ export interface Rect {
 
 /**
  * Cuts `rect` (may extend past the frame: the outside is filled by edge replication, like the FER2013
- * crops that reach the image border) and resizes it to size x size single-channel grey.
+ * crops that reach the image border) and resizes it to size x size single-channel grey (resample.ts).
  */
-export async function cropGrey(img: DecodedImage, rect: Rect, size: number): Promise<Buffer> {
+export function cropGrey(img: DecodedImage, rect: Rect, size: number): Uint8Array {
   const left = Math.round(rect.x);
   const top = Math.round(rect.y);
-  const w = Math.max(1, Math.round(rect.width));
-  const h = Math.max(1, Math.round(rect.height));
-  const ix0 = Math.max(0, left);
-  const iy0 = Math.max(0, top);
-  const ix1 = Math.min(img.width, left + w);
-  const iy1 = Math.min(img.height, top + h);
-  if (ix1 <= ix0 || iy1 <= iy0) throw new ImageInputError('face box lies outside the image');
-  let pipeline = rawInput(img).extract({ left: ix0, top: iy0, width: ix1 - ix0, height: iy1 - iy0 });
-  const ext = { left: ix0 - left, top: iy0 - top, right: left + w - ix1, bottom: top + h - iy1 };
-  if (ext.left || ext.top || ext.right || ext.bottom) {
-    // sharp resizes before it extends, whatever the call order: pad in a pass of its own.
-    const part = await pipeline.extend({ ...ext, extendWith: 'copy' }).raw().toBuffer({ resolveWithObject: true });
-    pipeline = sharp(part.data, { raw: { width: part.info.width, height: part.info.height, channels: 3 } });
+  const width = Math.max(1, Math.round(rect.width));
+  const height = Math.max(1, Math.round(rect.height));
+  if (Math.min(img.width, left + width) <= Math.max(0, left) || Math.min(img.height, top + height) <= Math.max(0, top)) {
+    throw new ImageInputError('face box lies outside the image');
   }
-  const buf = await pipeline.greyscale().resize(size, size, { fit: 'fill', kernel: 'linear' }).raw().toBuffer();
-  return buf.length === size * size ? buf : firstChannel(buf, size * size);
-}
-
-function firstChannel(buf: Buffer, n: number): Buffer {
-  const c = buf.length / n;
-  const out = Buffer.allocUnsafe(n);
-  for (let i = 0; i < n; i++) out[i] = buf[i * c];
-  return out;
+  return resampleCrop(img, { left, top, width, height }, size);
 }
 
 /** Encodes a decoded frame as JPEG (for annotated output). */

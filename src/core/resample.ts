@@ -1,0 +1,235 @@
+/**
+ * The two resamplings the models need, done in JavaScript on the decoded frame instead of a libvips job
+ * each (a sharp job costs ~1.5 ms of scheduling for a few hundred microseconds of work):
+ *
+ * - the detector's letterbox: bilinear point sampling with half-pixel centres, as MediaPipe's own
+ *   ImageToTensorCalculator does (OpenCV INTER_LINEAR): BlazeFace was built for that input;
+ * - the classifier's face crop: a triangle filter widened by the reduction factor (what libvips' "linear"
+ *   reduce, i.e. the sharp path this replaces, does), so a 200 px face is averaged down to 64 px the way the
+ *   FER2013 faces were, not point-sampled; upscaling is plain bilinear, as training's 48 -> 64 resize.
+ *
+ * Pixels outside the frame take the nearest edge pixel (edge replication).
+ */
+
+/** A decoded frame: packed RGB, 3 bytes a pixel (image.ts's DecodedImage). */
+export interface RgbFrame {
+  data: Uint8Array;
+  width: number;
+  height: number;
+}
+
+/** Where the scaled frame sits inside the letterboxed square. */
+export interface Letterbox {
+  size: number;
+  innerWidth: number;
+  innerHeight: number;
+  padX: number;
+  padY: number;
+}
+
+/**
+ * The frame scaled into a size x size square (aspect kept, centred, bars of -1), as a planar float32
+ * NCHW tensor with values in [-1, 1], as BlazeFace expects.
+ */
+export function letterbox(img: RgbFrame, size: number): { tensor: Float32Array; box: Letterbox } {
+  const scale = size / Math.max(img.width, img.height);
+  const innerWidth = Math.max(1, Math.min(size, Math.round(img.width * scale)));
+  const innerHeight = Math.max(1, Math.min(size, Math.round(img.height * scale)));
+  const padX = Math.floor((size - innerWidth) / 2);
+  const padY = Math.floor((size - innerHeight) / 2);
+  const plane = size * size;
+  const tensor = new Float32Array(3 * plane).fill(-1);
+  const xs = bilinearAxis(img.width, innerWidth);
+  const ys = bilinearAxis(img.height, innerHeight);
+  const src = img.data;
+  const stride = img.width * 3;
+  const k = 1 / 127.5;
+  const g = plane;
+  const b = 2 * plane;
+  for (let oy = 0; oy < innerHeight; oy++) {
+    const r0 = ys.i0[oy] * stride;
+    const r1 = ys.i1[oy] * stride;
+    const wy = ys.w[oy];
+    const vy = 1 - wy;
+    let d = (oy + padY) * size + padX;
+    for (let ox = 0; ox < innerWidth; ox++, d++) {
+      const wx = xs.w[ox];
+      const w00 = (1 - wx) * vy * k;
+      const w01 = wx * vy * k;
+      const w10 = (1 - wx) * wy * k;
+      const w11 = wx * wy * k;
+      const p00 = r0 + xs.i0[ox] * 3;
+      const p01 = r0 + xs.i1[ox] * 3;
+      const p10 = r1 + xs.i0[ox] * 3;
+      const p11 = r1 + xs.i1[ox] * 3;
+      tensor[d] = src[p00] * w00 + src[p01] * w01 + src[p10] * w10 + src[p11] * w11 - 1;
+      tensor[g + d] = src[p00 + 1] * w00 + src[p01 + 1] * w01 + src[p10 + 1] * w10 + src[p11 + 1] * w11 - 1;
+      tensor[b + d] = src[p00 + 2] * w00 + src[p01 + 2] * w01 + src[p10 + 2] * w10 + src[p11 + 2] * w11 - 1;
+    }
+  }
+  return { tensor, box: { size, innerWidth, innerHeight, padX, padY } };
+}
+
+/** For each output position: the two source indices either side of its centre and the weight of the second. */
+function bilinearAxis(inLen: number, outLen: number): { i0: Int32Array; i1: Int32Array; w: Float32Array } {
+  const i0 = new Int32Array(outLen);
+  const i1 = new Int32Array(outLen);
+  const w = new Float32Array(outLen);
+  const scale = inLen / outLen;
+  for (let o = 0; o < outLen; o++) {
+    const c = Math.min(inLen - 1, Math.max(0, (o + 0.5) * scale - 0.5));
+    const f = Math.floor(c);
+    i0[o] = f;
+    i1[o] = Math.min(inLen - 1, f + 1);
+    w[o] = c - f;
+  }
+  return { i0, i1, w };
+}
+
+/** Integer source rectangle (may extend past the frame) of a crop. */
+export interface PixelRect {
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+}
+
+/**
+ * The rectangle resized to size x size grey bytes, as sharp's greyscale().resize(kernel linear) made it:
+ * luminance in linear light (Rec. 709 weights) re-encoded to sRGB; for reductions of 4x or more an integer
+ * box shrink first (libvips' vips_resize with its default gap of 2), then the triangle filter.
+ */
+export function cropGrey(img: RgbFrame, rect: PixelRect, size: number): Uint8Array {
+  const fx = Math.max(1, Math.floor(rect.width / size / 2));
+  const fy = Math.max(1, Math.floor(rect.height / size / 2));
+  const sw = Math.ceil(rect.width / fx);
+  const sh = Math.ceil(rect.height / fy);
+  const shrunk = boxShrunkGrey(img, rect, fx, fy, sw, sh);
+  const xs = triangleAxis(0, rect.width / fx, size, sw);
+  const ys = triangleAxis(0, rect.height / fy, size, sh);
+  const across = new Float32Array(sh * size);
+  const nx = xs.taps;
+  for (let y = 0; y < sh; y++) {
+    const row = y * sw;
+    for (let o = 0, t = 0; o < size; o++) {
+      let acc = 0;
+      for (let k = 0; k < nx; k++, t++) acc += shrunk[row + xs.index[t]] * xs.weight[t];
+      across[y * size + o] = acc;
+    }
+  }
+  const out = new Uint8Array(size * size);
+  const ny = ys.taps;
+  for (let o = 0; o < size; o++) {
+    const t0 = o * ny;
+    for (let x = 0; x < size; x++) {
+      let acc = 0;
+      for (let k = 0; k < ny; k++) acc += across[ys.index[t0 + k] * size + x] * ys.weight[t0 + k];
+      const v = (acc + 0.5) | 0;
+      out[o * size + x] = v > 255 ? 255 : v < 0 ? 0 : v;
+    }
+  }
+  return out;
+}
+
+/** Grey of the rectangle averaged over fx x fy blocks (rounded, as libvips' shrink does on bytes); pixels
+ *  past the frame repeat its edge. */
+function boxShrunkGrey(img: RgbFrame, rect: PixelRect, fx: number, fy: number, sw: number, sh: number): Float32Array {
+  const [lr, lg, lb] = linearTables();
+  const enc = linearToSrgbByte();
+  const src = img.data;
+  const maxX = img.width - 1;
+  const maxY = img.height - 1;
+  // Source column offset (x 3) of each column of the rectangle, clamped into the frame.
+  const cols = new Int32Array(sw * fx);
+  for (let i = 0; i < cols.length; i++) cols[i] = Math.min(maxX, Math.max(0, rect.left + Math.min(i, rect.width - 1))) * 3;
+  const out = new Float32Array(sw * sh);
+  const sums = new Float32Array(sw);
+  const area = fx * fy;
+  for (let j = 0; j < sh; j++) {
+    sums.fill(0);
+    for (let b = 0; b < fy; b++) {
+      const y = Math.min(maxY, Math.max(0, rect.top + Math.min(j * fy + b, rect.height - 1)));
+      const base = y * img.width * 3;
+      for (let i = 0, c = 0; i < sw; i++) {
+        let acc = 0;
+        for (let a = 0; a < fx; a++, c++) {
+          const s = base + cols[c];
+          acc += enc[lr[src[s]] + lg[src[s + 1]] + lb[src[s + 2]]];
+        }
+        sums[i] += acc;
+      }
+    }
+    for (let i = 0; i < sw; i++) out[j * sw + i] = area === 1 ? sums[i] : Math.round(sums[i] / area);
+  }
+  return out;
+}
+
+interface TriangleTaps {
+  /** Taps per output pixel: output o reads index[o * taps + k] with weight[o * taps + k]. */
+  taps: number;
+  /** Source index of each tap, clamped into the frame (edge replication). */
+  index: Int32Array;
+  weight: Float32Array;
+}
+
+/**
+ * A triangle filter of half-width max(1, len/outLen) over `len` source pixels from `first`, centres at
+ * half pixels (torch's align_corners=False); weights normalised, unused taps of weight 0; indices clamped
+ * into 0..limit-1 (edge replication).
+ */
+function triangleAxis(first: number, len: number, outLen: number, limit: number): TriangleTaps {
+  const scale = len / outLen;
+  const support = Math.max(1, scale);
+  const taps = Math.ceil(2 * support) + 1;
+  const index = new Int32Array(outLen * taps);
+  const weight = new Float32Array(outLen * taps);
+  for (let o = 0; o < outLen; o++) {
+    const c = first + (o + 0.5) * scale - 0.5;
+    const lo = Math.ceil(c - support);
+    let sum = 0;
+    for (let k = 0; k < taps; k++) {
+      const i = lo + k;
+      const w = Math.max(0, 1 - Math.abs(i - c) / support);
+      const at = Math.min(limit - 1, Math.max(0, i));
+      index[o * taps + k] = at;
+      weight[o * taps + k] = w;
+      sum += w;
+    }
+    for (let k = 0; k < taps; k++) weight[o * taps + k] /= sum;
+  }
+  return { taps, index, weight };
+}
+
+let weighted: [Int32Array, Int32Array, Int32Array] | undefined;
+let toByte: Uint8Array | undefined;
+
+/** Each channel's share of linear-light luminance (Rec. 709 weights), in 1/65535 steps, per sRGB byte: the
+ *  three looked up and added index linearToSrgbByte(). */
+function linearTables(): [Int32Array, Int32Array, Int32Array] {
+  if (!weighted) {
+    const tables = [0.2126, 0.7152, 0.0722].map((k) => {
+      const t = new Int32Array(256);
+      for (let i = 0; i < 256; i++) {
+        const c = i / 255;
+        t[i] = Math.round(k * 65535 * (c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4));
+      }
+      return t;
+    });
+    weighted = tables as [Int32Array, Int32Array, Int32Array];
+  }
+  return weighted;
+}
+
+/** Linear light in 1/65535 steps -> sRGB byte (fine enough that the step never changes the rounding by
+ *  more than one level near black, where the curve is steepest). Indexes past 65535 (rounding) clamp. */
+function linearToSrgbByte(): Uint8Array {
+  if (!toByte) {
+    toByte = new Uint8Array(65536 + 4).fill(255);
+    for (let i = 0; i < 65536; i++) {
+      const y = i / 65535;
+      const e = y <= 0.0031308 ? y * 12.92 : 1.055 * y ** (1 / 2.4) - 0.055;
+      toByte[i] = Math.round(e * 255);
+    }
+  }
+  return toByte;
+}

@@ -1,0 +1,120 @@
+'use strict';
+/**
+ * The JavaScript letterbox and face crop (src/core/resample.ts) against what they replace and what
+ * training saw: sharp's greyscale + linear resize for reductions (the crop path before the change; libvips' fixed-point
+ * weights leave differences of up to two grey levels), and
+ * PyTorch's bilinear resize (align_corners=False, training's) for enlargements of small faces.
+ */
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const { execFileSync } = require('node:child_process');
+const sharp = require('sharp');
+const { cropGrey, letterbox } = require('../../dist/core/resample');
+const { decodeImage } = require('../../dist/core/image');
+const { FIXTURES } = require('../support/paths');
+
+const PYTHON = '/usr/bin/python3';
+
+/** Today's-before crop: extract, extend by copy, greyscale, resize linear (sharp). */
+async function sharpCrop(img, { left, top, width, height }, size) {
+  const ix0 = Math.max(0, left);
+  const iy0 = Math.max(0, top);
+  const ix1 = Math.min(img.width, left + width);
+  const iy1 = Math.min(img.height, top + height);
+  let p = sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
+    .extract({ left: ix0, top: iy0, width: ix1 - ix0, height: iy1 - iy0 });
+  const ext = { left: ix0 - left, top: iy0 - top, right: left + width - ix1, bottom: top + height - iy1 };
+  if (ext.left || ext.top || ext.right || ext.bottom) {
+    const part = await p.extend({ ...ext, extendWith: 'copy' }).raw().toBuffer({ resolveWithObject: true });
+    p = sharp(part.data, { raw: { width: part.info.width, height: part.info.height, channels: 3 } });
+  }
+  const buf = await p.greyscale().resize(size, size, { fit: 'fill', kernel: 'linear' }).raw().toBuffer();
+  return buf.length === size * size ? buf : Buffer.from(buf.filter((_, i) => i % (buf.length / (size * size)) === 0));
+}
+
+function diff(a, b) {
+  let sum = 0;
+  let max = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i] - b[i]);
+    sum += d;
+    max = Math.max(max, d);
+  }
+  return { mean: sum / a.length, max };
+}
+
+describe('resampling (crop and letterbox in JavaScript)', () => {
+  let photo;
+  before(async () => {
+    photo = await decodeImage(fs.readFileSync(path.join(FIXTURES, 'astronaut-640x480.jpg')));
+  });
+
+  for (const side of [60, 96, 150, 200, 300, 420]) {
+    it(`a ${side} px crop reduced to 48 equals sharp's within two grey levels`, async () => {
+      const rect = { left: 210, top: 40, width: side, height: side };
+      const d = diff(cropGrey(photo, rect, 48), await sharpCrop(photo, rect, 48));
+      assert.ok(d.max <= 2 && d.mean < 1, `mean ${d.mean.toFixed(3)}, max ${d.max}`);
+    });
+  }
+
+  it('a crop past the frame repeats the edge, as sharp\'s extend did', async () => {
+    const rect = { left: 560, top: -40, width: 130, height: 130 };
+    const d = diff(cropGrey(photo, rect, 48), await sharpCrop(photo, rect, 48));
+    assert.ok(d.max <= 2 && d.mean < 1, `mean ${d.mean.toFixed(3)}, max ${d.max}`);
+  });
+
+  it('grey pixels stay themselves (the linear-light round trip is exact on grey)', () => {
+    const data = Buffer.alloc(256 * 3);
+    for (let v = 0; v < 256; v++) data.fill(v, v * 3, v * 3 + 3);
+    const out = cropGrey({ data, width: 256, height: 1 }, { left: 0, top: 0, width: 256, height: 1 }, 1);
+    assert.equal(out.length, 1);
+    const row = cropGrey({ data: Buffer.concat(Array(256).fill(data)), width: 256, height: 256 }, { left: 0, top: 0, width: 256, height: 256 }, 256);
+    for (let v = 0; v < 256; v++) assert.equal(row[v], v);
+  });
+
+  it('a small face enlarged to 48 equals PyTorch\'s bilinear resize (align_corners=False), as in training', function () {
+    if (!fs.existsSync(PYTHON) || spawnFails(`import torch`)) {
+      console.log('      (skipped: Debian\'s python3-torch is not installed; .ci/run installs it)');
+      return this.skip();
+    }
+    const side = 31;
+    const grey = new Uint8Array(side * side);
+    for (let i = 0; i < grey.length; i++) grey[i] = (i * 37 + ((i / side) | 0) * 11) % 256;
+    const rgb = Buffer.alloc(grey.length * 3);
+    grey.forEach((v, i) => rgb.fill(v, i * 3, i * 3 + 3));
+    const ours = cropGrey({ data: rgb, width: side, height: side }, { left: 0, top: 0, width: side, height: side }, 48);
+    const script = [
+      'import sys, torch, torch.nn.functional as F',
+      `x = torch.tensor(list(sys.stdin.buffer.read()), dtype=torch.float32).view(1, 1, ${side}, ${side})`,
+      'y = F.interpolate(x, size=(48, 48), mode="bilinear", align_corners=False)',
+      'sys.stdout.buffer.write(bytes(y.round().clamp(0, 255).to(torch.uint8).flatten().tolist()))',
+    ].join('\n');
+    const theirs = execFileSync(PYTHON, ['-c', script], { input: Buffer.from(grey) });
+    const d = diff(ours, theirs);
+    assert.ok(d.max <= 1, `mean ${d.mean.toFixed(3)}, max ${d.max}`);
+  });
+
+  it('letterboxes by bilinear sampling at pixel centres (MediaPipe\'s image-to-tensor)', () => {
+    // A horizontal ramp 0..255 over 256 px, halved to 128: each output is the mean of its two sources.
+    const w = 256;
+    const data = Buffer.alloc(w * 2 * 3);
+    for (let y = 0; y < 2; y++) for (let x = 0; x < w; x++) data.fill(x, (y * w + x) * 3, (y * w + x) * 3 + 3);
+    const { tensor, box } = letterbox({ data, width: w, height: 2 }, 128);
+    assert.deepEqual(box, { size: 128, innerWidth: 128, innerHeight: 1, padX: 0, padY: 63 });
+    for (let x = 0; x < 128; x++) {
+      const expected = (2 * x + 0.5) / 127.5 - 1;
+      assert.ok(Math.abs(tensor[63 * 128 + x] - expected) < 1e-5, `x=${x}: ${tensor[63 * 128 + x]} vs ${expected}`);
+    }
+    assert.equal(tensor[0], -1);
+  });
+});
+
+function spawnFails(code) {
+  try {
+    execFileSync(PYTHON, ['-c', code], { stdio: 'ignore' });
+    return false;
+  } catch {
+    return true;
+  }
+}
