@@ -16,7 +16,7 @@ import { DetectorModel, Face, FaceDetector } from './core/face-detector';
 import { decodeImage } from './core/image';
 import { evaluate, EvalReport, expectedCalibrationError } from './core/metrics';
 import { createHash } from 'node:crypto';
-import { getBackend } from './core/onnx-backend';
+import type { BackendInfo } from './core/onnx-backend';
 import { classifyFrame, detectFrame } from './core/pipeline';
 
 const USAGE = `usage:
@@ -84,8 +84,7 @@ function viewCount(v: Values): number | undefined {
   return n;
 }
 
-async function backendLine(): Promise<string> {
-  const b = await getBackend();
+function backendLine(b: BackendInfo): string {
   return b.fallbackReason ? `${b.name} (${b.fallbackReason})` : b.name;
 }
 
@@ -97,7 +96,7 @@ async function detectCommand(file: string, model: DetectorModel, threads: number
     if (v.json) {
       console.log(JSON.stringify({ faces: r.faces, width: r.width, height: r.height, model, backend: detector.backend }));
     } else {
-      console.log(`${file}: ${r.width}x${r.height}, ${r.faces.length} face(s) [BlazeFace ${model}, ${await backendLine()}]`);
+      console.log(`${file}: ${r.width}x${r.height}, ${r.faces.length} face(s) [BlazeFace ${model}, ${backendLine(detector.backendInfo)}]`);
       for (const f of r.faces) console.log(`  ${fmtBox(f)} score ${f.score.toFixed(3)}`);
     }
   } finally {
@@ -117,7 +116,7 @@ async function classifyCommand(file: string, model: DetectorModel, threads: numb
     if (v.json) {
       console.log(JSON.stringify({ faces: r.faces, width: r.width, height: r.height, model, classifier: classifier.manifest.name, views: classifier.views, backend: classifier.backend }));
     } else {
-      console.log(`${file}: ${r.width}x${r.height}, ${r.faces.length} face(s) [${classifier.manifest.name}, ${await backendLine()}]`);
+      console.log(`${file}: ${r.width}x${r.height}, ${r.faces.length} face(s) [${classifier.manifest.name}, ${backendLine(detector.backendInfo)}]`);
       for (const f of r.faces) console.log(`  ${fmtBox(f)} ${f.expression} ${(f.confidence * 100).toFixed(1)}%`);
     }
   } finally {

@@ -2,7 +2,6 @@
  * The LightExNet expression classifier: crops faces as training framed them, batches every face of a
  * frame into one run, and returns per-face labels with probabilities.
  */
-import type { Tensor } from 'onnxruntime-node';
 import type { Face } from './face-detector';
 import { cropGrey, DecodedImage, Rect } from './image';
 import { checkManifestAgainstGraph, CropPolicy, ModelManifest, readManifest, readModelBytes } from './model-manifest';
@@ -50,8 +49,6 @@ export class ExpressionClassifier {
     readonly manifest: ModelManifest,
     /** How many test-time views each face gets. */
     readonly views: number,
-    /** The views' sampling grids, fed unchanged with every batch (absent for a single-input graph). */
-    private readonly gridFeed: Record<string, Tensor>,
   ) {}
 
   static async create(opts: ClassifierOptions = {}): Promise<ExpressionClassifier> {
@@ -61,18 +58,21 @@ export class ExpressionClassifier {
       throw new RangeError(`model ${manifest.name} takes no test-time views input, so views (${opts.views}) does not apply to it`);
     }
     const views = spec ? resolveViewCount(spec, opts.views) : 1;
-    const shared = await acquireSession(`classifier:${file}`, () => readModelBytes(manifest, file), { threads: opts.threads });
+    // The views' sampling grids are the same for every batch: given to the session once, as a constant.
+    const constants = spec
+      ? { [spec.input]: { data: viewGrids(spec.list.slice(0, views), spec.size), dims: [views, spec.size, spec.size, 2] } }
+      : {};
+    const shared = await acquireSession(`classifier:${file}|views=${views}`, () => readModelBytes(manifest, file), {
+      threads: opts.threads,
+      constants,
+    });
     try {
       checkManifestAgainstGraph(manifest, shared.session, file);
     } catch (err) {
       await shared.release();
       throw err;
     }
-    const { ort } = shared.backend;
-    const gridFeed: Record<string, Tensor> = spec
-      ? { [spec.input]: new ort.Tensor('float32', viewGrids(spec.list.slice(0, views), spec.size), [views, spec.size, spec.size, 2]) }
-      : {};
-    return new ExpressionClassifier(shared, manifest, views, gridFeed);
+    return new ExpressionClassifier(shared, manifest, views);
   }
 
   get backend(): BackendName {
@@ -97,12 +97,8 @@ export class ExpressionClassifier {
         for (let p = 0; p < plane; p++) data[base + p] = (crop[p] / 255 - mean) / std;
       }
     });
-    const { ort } = this.shared.backend;
-    const out = await this.shared.session.run({
-      [name]: new ort.Tensor('float32', data, [crops.length, channels, height, width]),
-      ...this.gridFeed,
-    });
-    const scores = out[this.manifest.output.name].data as Float32Array;
+    const out = await this.shared.session.run({ [name]: { data, dims: [crops.length, channels, height, width] } });
+    const scores = out[this.manifest.output.name].data;
     const k = this.labels.length;
     return crops.map((_, i) => {
       const row = scores.subarray(i * k, (i + 1) * k);

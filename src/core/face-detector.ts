@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { decodeDetections, Detection, weightedNms } from './blazeface-decode';
 import { implausibleFace } from './face-quality';
 import { DecodedImage, letterboxTensor, Letterbox } from './image';
-import { acquireSession, BackendName, SharedSession } from './onnx-backend';
+import { acquireSession, BackendInfo, BackendName, SharedSession } from './onnx-backend';
 import { Anchor, generateAnchors, SsdAnchorOptions } from './ssd-anchors';
 import { readTflite } from './tflite-reader';
 import { ConvertedModel, tfliteToOnnx } from './tflite-to-onnx';
@@ -125,6 +125,11 @@ export class FaceDetector {
     return this.shared.backend.name;
   }
 
+  /** The runtime and, when it is the fallback, why. */
+  get backendInfo(): BackendInfo {
+    return this.shared.backend;
+  }
+
   get inputSize(): number {
     return BLAZEFACE[this.model].inputSize;
   }
@@ -133,13 +138,11 @@ export class FaceDetector {
   async detect(img: DecodedImage): Promise<Face[]> {
     const size = this.inputSize;
     const { tensor, box } = letterboxTensor(img, size);
-    const { ort } = this.shared.backend;
-    const feeds = { [this.graph.inputName]: new ort.Tensor('float32', tensor, this.graph.inputShape) };
-    const out = await this.shared.session.run(feeds);
+    const out = await this.shared.session.run({ [this.graph.inputName]: { data: tensor, dims: this.graph.inputShape } });
     // Outputs: [1, N, 16] box regressors and [1, N, 1] score logits; tell them apart by shape.
     const [a, b] = this.graph.outputNames;
     const [reg, cls] = this.graph.outputShapes[0][2] === 16 ? [a, b] : [b, a];
-    const dets = decodeDetections(out[reg].data as Float32Array, out[cls].data as Float32Array, this.anchors, size, this.opts.minScore);
+    const dets = decodeDetections(out[reg].data, out[cls].data, this.anchors, size, this.opts.minScore);
     const faces = weightedNms(dets, this.opts.iouThreshold)
       .map((d) => toImagePixels(d, box, img))
       .filter((f) => f.box.width >= this.opts.minFaceSize && f.box.width > 0 && f.box.height > 0)

@@ -1,17 +1,22 @@
 /**
- * Which ONNX Runtime runs the models, and the shared session cache.
+ * Which ONNX Runtime runs the models, where, and the shared session cache.
  *
  * onnxruntime-node is native and ships glibc builds for x64 and arm64 only. Where its binary cannot load
  * (Alpine/musl, as in the official Node-RED Docker image and the Home Assistant add-on; 32-bit ARM) we fall
  * back to onnxruntime-web's WASM backend, which runs in Node too. Both share onnxruntime-common's API.
  * LIGHTEXNET_BACKEND=wasm forces the fallback (tests use it); =native refuses it.
+ *
+ * Sessions run in worker threads (inference-pool.ts) unless LIGHTEXNET_WORKERS=0: onnxruntime's run is
+ * synchronous on the thread that calls it, and Node-RED has one thread for every flow.
  */
 import * as path from 'node:path';
 import type * as OrtNode from 'onnxruntime-node';
+import type { GraphSignature } from './model-manifest';
+import { poolSize, sharedPool } from './inference-pool';
 
 export type Ort = typeof OrtNode;
 export type BackendName = 'native' | 'wasm';
-export type Session = OrtNode.InferenceSession;
+export type BackendRequest = 'auto' | BackendName;
 
 export interface Backend {
   name: BackendName;
@@ -20,22 +25,46 @@ export interface Backend {
   fallbackReason?: string;
 }
 
-let cached: Promise<Backend> | undefined;
-let cachedFor: string | undefined;
-
-export function getBackend(): Promise<Backend> {
-  const want = (process.env.LIGHTEXNET_BACKEND ?? 'auto').toLowerCase();
-  if (!cached || cachedFor !== want) {
-    cachedFor = want;
-    cached = loadBackend(want);
-  }
-  return cached;
+/** What a caller learns about the runtime that runs its session (it may be in another thread). */
+export interface BackendInfo {
+  name: BackendName;
+  fallbackReason?: string;
 }
 
-async function loadBackend(want: string): Promise<Backend> {
+/** A float32 tensor as plain data: what crosses to a worker and back. */
+export interface TensorData {
+  data: Float32Array;
+  dims: readonly number[];
+}
+
+/** An inference session wherever it runs: its graph's names and shapes, and run(). */
+export interface ModelSession extends GraphSignature {
+  run(feeds: Record<string, TensorData>): Promise<Record<string, TensorData>>;
+}
+
+const backends = new Map<BackendRequest, Promise<Backend>>();
+
+/** The backend LIGHTEXNET_BACKEND asks for (auto: native, else WASM). */
+export function requestedBackend(): BackendRequest {
+  const want = (process.env.LIGHTEXNET_BACKEND ?? 'auto').toLowerCase();
   if (!['auto', 'native', 'wasm'].includes(want)) {
     throw new Error(`LIGHTEXNET_BACKEND must be auto, native or wasm, not "${want}"`);
   }
+  return want as BackendRequest;
+}
+
+/** Loads the runtime in this thread (once per request kind). */
+export function getBackend(want: BackendRequest = requestedBackend()): Promise<Backend> {
+  let p = backends.get(want);
+  if (!p) {
+    p = loadBackend(want);
+    backends.set(want, p);
+    p.catch(() => backends.delete(want));
+  }
+  return p;
+}
+
+async function loadBackend(want: BackendRequest): Promise<Backend> {
   // onnxruntime's telemetry looks up an outside host within seconds of a session; we promise no network.
   // It reads this when the native library loads, so it must be set before the require below.
   process.env.ORT_DISABLE_TELEMETRY ??= '1';
@@ -54,32 +83,75 @@ async function loadBackend(want: string): Promise<Backend> {
   const ort = require('onnxruntime-web') as Ort;
   // The Node build finds its .wasm beside itself only when told where that is.
   ort.env.wasm.wasmPaths = path.dirname(require.resolve('onnxruntime-web')) + path.sep;
-  ort.env.wasm.numThreads = 1; // worker threads in Node would need a worker script of their own
+  ort.env.wasm.numThreads = 1; // our own workers give the parallelism; ORT's would need a script of their own
+  ort.env.wasm.simd = true;
   return { name: 'wasm', ort, fallbackReason: reason };
 }
 
 export interface SessionOptions {
-  /** Intra-op threads for the native backend (default 1: leave cores for Node-RED and other flows). */
+  /** Intra-op threads (default 1: parallelism comes from the worker pool, one frame per worker). */
   threads?: number;
+  /** Inputs that are the same for every run (the classifier's view grids): sent once, not per run. */
+  constants?: Record<string, TensorData>;
+}
+
+/** A session in this thread: what each pool worker holds, and what LIGHTEXNET_WORKERS=0 uses directly. */
+export async function createLocalSession(
+  bytes: Uint8Array,
+  want: BackendRequest,
+  opts: SessionOptions = {},
+): Promise<{ session: ModelSession & { release(): Promise<void> }; backend: BackendInfo }> {
+  const backend = await getBackend(want);
+  const { ort } = backend;
+  const s = await ort.InferenceSession.create(bytes, {
+    // Named, not left to onnxruntime-common's shared registry: once onnxruntime-node is loaded in the
+    // process, an unnamed provider resolves to it even for a session meant for the WASM runtime.
+    executionProviders: [backend.name === 'native' ? 'cpu' : 'wasm'],
+    intraOpNumThreads: Math.max(1, Math.floor(opts.threads ?? 1)),
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+  });
+  const toTensor = (t: TensorData) => new ort.Tensor('float32', t.data, t.dims);
+  const constants = Object.fromEntries(Object.entries(opts.constants ?? {}).map(([k, v]) => [k, toTensor(v)]));
+  const meta = (m: unknown) => (Array.isArray(m) ? m.map((x: { name: string; isTensor?: boolean; shape?: (number | string)[] }) => ({ name: x.name, isTensor: x.isTensor, shape: x.shape ? [...x.shape] : undefined })) : undefined);
+  const session = {
+    inputNames: [...s.inputNames],
+    outputNames: [...s.outputNames],
+    inputMetadata: meta((s as unknown as { inputMetadata?: unknown }).inputMetadata),
+    outputMetadata: meta((s as unknown as { outputMetadata?: unknown }).outputMetadata),
+    /** The runtime's own session, for tests that check which handler runs it. */
+    handler: (s as unknown as { handler?: object }).handler,
+    async run(feeds: Record<string, TensorData>): Promise<Record<string, TensorData>> {
+      const inputs: Record<string, OrtNode.Tensor> = { ...constants };
+      for (const [k, v] of Object.entries(feeds)) inputs[k] = toTensor(v);
+      const out = await s.run(inputs);
+      const result: Record<string, TensorData> = {};
+      for (const [k, v] of Object.entries(out)) result[k] = { data: v.data as Float32Array, dims: [...v.dims] };
+      return result;
+    },
+    release: () => s.release(),
+  };
+  return { session, backend: { name: backend.name, fallbackReason: backend.fallbackReason } };
 }
 
 interface CacheEntry {
   refs: number;
-  session: Promise<{ session: Session; backend: Backend }>;
+  opened: Promise<{ session: ModelSession; backend: BackendInfo; close(): Promise<void> }>;
 }
 
 const cache = new Map<string, CacheEntry>();
 
 /** A session shared by everyone who acquired it under the same key; release() once per acquire. */
 export interface SharedSession {
-  session: Session;
-  backend: Backend;
+  session: ModelSession;
+  backend: BackendInfo;
   release(): Promise<void>;
 }
 
 /**
- * Gets (or creates) the session for `key`. `load` gives the model bytes; it runs once per key while
- * the session is held.
+ * Gets (or creates) the session for `key`. `load` gives the model bytes; it runs once per key while the
+ * session is held (and again for a worker that replaces one that died).
  */
 export async function acquireSession(
   key: string,
@@ -87,31 +159,23 @@ export async function acquireSession(
   opts: SessionOptions = {},
 ): Promise<SharedSession> {
   const threads = Math.max(1, Math.floor(opts.threads ?? 1));
-  const backend = await getBackend();
-  const fullKey = `${backend.name}|${threads}|${key}`;
+  const want = requestedBackend();
+  const workers = poolSize();
+  const fullKey = `${want}|${threads}|${workers}|${key}`;
   let entry = cache.get(fullKey);
   if (!entry) {
-    const session = (async () => {
-      const bytes = await load();
-      const s = await backend.ort.InferenceSession.create(bytes, {
-        // Named, not left to onnxruntime-common's shared registry: once onnxruntime-node is loaded in the
-        // process, an unnamed provider resolves to it even for a session meant for the WASM runtime.
-        executionProviders: [backend.name === 'native' ? 'cpu' : 'wasm'],
-        intraOpNumThreads: threads,
-        interOpNumThreads: 1,
-        executionMode: 'sequential',
-        graphOptimizationLevel: 'all',
-      });
-      return { session: s, backend };
-    })();
-    entry = { refs: 0, session };
+    const opened = workers > 0
+      ? sharedPool(workers).open({ load, backend: want, threads, constants: opts.constants ?? {} })
+      : load().then((bytes) => createLocalSession(bytes, want, { threads, constants: opts.constants }))
+        .then(({ session, backend }) => ({ session, backend, close: () => session.release() }));
+    entry = { refs: 0, opened };
     cache.set(fullKey, entry);
-    session.catch(() => cache.delete(fullKey)); // a failed load is not cached
+    opened.catch(() => cache.delete(fullKey)); // a failed load is not cached
   }
   entry.refs++;
-  let value: { session: Session; backend: Backend };
+  let value: Awaited<CacheEntry['opened']>;
   try {
-    value = await entry.session;
+    value = await entry.opened;
   } catch (err) {
     entry.refs--;
     throw err;
@@ -119,14 +183,15 @@ export async function acquireSession(
   let released = false;
   const held = entry;
   return {
-    ...value,
+    session: value.session,
+    backend: value.backend,
     async release() {
       if (released) return;
       released = true;
       held.refs--;
       if (held.refs === 0 && cache.get(fullKey) === held) {
         cache.delete(fullKey);
-        await value.session.release();
+        await value.close();
       }
     },
   };

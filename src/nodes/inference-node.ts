@@ -4,6 +4,7 @@
  */
 import { AnnotatedFace, annotateJpeg, toAnnotations } from '../core/annotate';
 import { BusyGate, BusyPolicy } from '../core/busy-gate';
+import { poolSize } from '../core/inference-pool';
 import type { DecodedImage } from '../core/image';
 import { DoneFn, Node, NodeDef, NodeMessage, SendFn } from './node-red-types';
 
@@ -11,6 +12,8 @@ export interface InferenceConfig {
   busy: BusyPolicy;
   queueSize: number;
   threads: number;
+  /** Frames in flight at once: one per inference worker, so every core has one (results stay in order). */
+  concurrency: number;
 }
 
 /** The longest queue a node may be given: each waiting frame holds its decoded message in memory. */
@@ -22,6 +25,7 @@ export function readInferenceConfig(def: NodeDef): InferenceConfig {
     busy: (['drop', 'latest', 'queue'].includes(busy) ? busy : 'drop') as BusyPolicy,
     queueSize: Math.min(positiveInt(def.queueSize, 5), MAX_QUEUE), // frames held in memory: bounded
     threads: positiveInt(def.threads, 1),
+    concurrency: Math.max(1, poolSize()),
   };
 }
 
@@ -82,7 +86,10 @@ export function setupInferenceNode<M extends Releasable[]>(
   );
   loading.catch(() => undefined); // reported above and to each message below
 
-  const gate = new BusyGate<Job>({ policy: config.busy, queueSize: config.queueSize });
+  const gate = new BusyGate<Job>({ policy: config.busy, queueSize: config.queueSize, concurrency: config.concurrency });
+  // Frames run side by side (one per worker) but leave in the order they came: each job sends only after
+  // the one before it has sent (or failed).
+  let previous: Promise<void> = Promise.resolve();
   const showDropped = () => {
     if (gate.dropped > 0) node.status({ fill: 'blue', shape: 'ring', text: `${lastText || 'busy'} · ${gate.dropped} dropped` });
   };
@@ -95,22 +102,31 @@ export function setupInferenceNode<M extends Releasable[]>(
         showDropped();
       },
       run: async (job) => {
+        const before = previous;
+        let finished = () => undefined as void;
+        previous = new Promise<void>((r) => (finished = r));
         try {
           const m = await loading.catch((err: Error) => {
             throw new Error(`model not loaded: ${err.message}`);
           });
-          const out = await handle(m, job.msg, job.send);
-          if (out.warning) node.warn(out.warning);
-          lastText = `${out.faces} face${out.faces === 1 ? '' : 's'} · ${Math.round(out.ms)} ms`;
+          const out: Parameters<SendFn>[0][] = [];
+          const result = await handle(m, job.msg, (msg) => out.push(msg));
+          await before;
+          for (const msg of out) job.send(msg);
+          if (result.warning) node.warn(result.warning);
+          lastText = `${result.faces} face${result.faces === 1 ? '' : 's'} · ${Math.round(result.ms)} ms`;
           node.status({
             fill: 'blue', shape: 'dot',
             text: gate.dropped ? `${lastText} · ${gate.dropped} dropped` : lastText,
           });
           job.done();
         } catch (err) {
+          await before;
           const e = err instanceof Error ? err : new Error(String(err));
           node.status({ fill: 'red', shape: 'ring', text: short(e.message) });
           job.done(e);
+        } finally {
+          finished();
         }
       },
     });

@@ -67,3 +67,43 @@ describe('BusyGate', () => {
     assert.throws(() => new BusyGate({ policy: 'hurry', queueSize: 1 }), RangeError);
   });
 });
+
+describe('BusyGate with concurrency', () => {
+  it('runs up to `concurrency` jobs at once and drops beyond that', async () => {
+    const gate = new BusyGate({ policy: 'drop', queueSize: 1, concurrency: 2 });
+    const releases = [];
+    const dropped = [];
+    let peak = 0;
+    for (let i = 0; i < 4; i++) {
+      gate.push({
+        value: i,
+        run: () => new Promise((r) => { releases.push(r); peak = Math.max(peak, gate.pending); }),
+        onDrop: (v) => dropped.push(v),
+      });
+    }
+    assert.equal(releases.length, 2, 'two running');
+    assert.deepEqual(dropped, [2, 3]);
+    assert.equal(peak, 2);
+    const idle = gate.idle();
+    releases.forEach((r) => r());
+    await idle;
+    assert.equal(gate.pending, 0);
+    assert.equal(gate.processed, 2);
+  });
+
+  it('queue: a freed slot takes the oldest waiting job', async () => {
+    const gate = new BusyGate({ policy: 'queue', queueSize: 3, concurrency: 2 });
+    const started = [];
+    const releases = new Map();
+    for (let i = 0; i < 5; i++) {
+      gate.push({ value: i, run: (v) => new Promise((r) => { started.push(v); releases.set(v, r); }), onDrop: () => {} });
+    }
+    assert.deepEqual(started, [0, 1]);
+    releases.get(1)();
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(started, [0, 1, 2]);
+    releases.get(0)();
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(started, [0, 1, 2, 3]);
+  });
+});

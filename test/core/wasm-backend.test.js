@@ -38,7 +38,8 @@ describe('WASM fallback backend', () => {
         console.log(JSON.stringify({ native: a.session.handler.constructor.name, wasm: b.session.handler.constructor.name, wasmBackend: b.backend.name }));
         await a.release(); await b.release();
       })();`;
-    const r = JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' }));
+    // In this thread (LIGHTEXNET_WORKERS=0) so the handlers can be looked at; pool workers open sessions the same way.
+    const r = JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { ...process.env, LIGHTEXNET_WORKERS: '0' } }));
     assert.equal(r.native, 'OnnxruntimeSessionHandler', 'onnxruntime-node\'s handler');
     assert.equal(r.wasmBackend, 'wasm');
     assert.notEqual(r.wasm, 'OnnxruntimeSessionHandler', 'the WASM session is not the native handler');

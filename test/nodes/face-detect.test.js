@@ -4,6 +4,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const sharp = require('sharp');
 const { helper, ALL_NODES, recordStatus, collect, until } = require('../support/flow');
+const { withWorkers } = require('../support/workers');
 const { liveSessionCount } = require('../../dist/core/onnx-backend');
 const { FIXTURES } = require('../support/paths');
 
@@ -106,7 +107,7 @@ describe('face-detect node', function () {
     assert.match((await caught)[0].error.message, /over the limit/);
   });
 
-  it('drops frames that arrive while busy, completes them and counts them in the status', async () => {
+  it('drops frames that arrive while busy, completes them and counts them in the status', () => withWorkers(1, async () => { // one frame in flight: the busy policies alone
     await helper.load(ALL_NODES, flow({ busy: 'drop' }));
     const d = helper.getNode('d');
     const status = recordStatus(d);
@@ -116,18 +117,18 @@ describe('face-detect node', function () {
     await until(() => outputs === 1 && status.some((s) => /4 dropped/.test(s.text || '')));
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(outputs, 1);
-  });
+  }));
 
-  it('keep latest: processes the first frame and then only the newest waiting one', async () => {
+  it('keep latest: processes the first frame and then only the newest waiting one', () => withWorkers(1, async () => { // one frame in flight: the busy policies alone
     await helper.load(ALL_NODES, flow({ busy: 'latest' }));
     const d = helper.getNode('d');
     const got = collect(helper.getNode('out'), 2);
     for (let i = 0; i < 5; i++) d.receive({ payload: frame, n: i });
     const msgs = await got;
     assert.deepEqual(msgs.map((m) => m.n), [0, 4]);
-  });
+  }));
 
-  it('a bounded queue processes up to its size and drops the rest', async () => {
+  it('a bounded queue processes up to its size and drops the rest', () => withWorkers(1, async () => { // one frame in flight: the busy policies alone
     await helper.load(ALL_NODES, flow({ busy: 'queue', queueSize: 2 }));
     const d = helper.getNode('d');
     const status = recordStatus(d);
@@ -135,7 +136,7 @@ describe('face-detect node', function () {
     for (let i = 0; i < 6; i++) d.receive({ payload: frame, n: i });
     assert.deepEqual((await got).map((m) => m.n), [0, 1, 2]);
     await until(() => status.some((s) => /3 dropped/.test(s.text || '')));
-  });
+  }));
 
   it('shows loading, ready and per-frame status', async () => {
     await helper.load(ALL_NODES, flow());

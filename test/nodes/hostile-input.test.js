@@ -36,6 +36,10 @@ describe('hostile input to lightexnet-classify', function () {
 
   it('clips a 20,000 px box to the frame before cropping (bounded memory), and classifies it', async () => {
     await helper.load(ALL_NODES, flow());
+    // Models loaded (the workers and their sessions are memory of their own) before measuring.
+    const ready = collect(helper.getNode('out'), 1);
+    helper.getNode('k').receive({ payload: [box(40, 30, 60, 60)], image: small });
+    await ready;
     const rss0 = process.memoryUsage().rss;
     const got = collect(helper.getNode('out'), 1);
     helper.getNode('k').receive({ payload: [box(-10000, -10000, 20000, 20000)], image: small });

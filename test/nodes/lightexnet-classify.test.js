@@ -6,6 +6,7 @@ const sharp = require('sharp');
 const { helper, ALL_NODES, collect, recordStatus, until } = require('../support/flow');
 const { liveSessionCount } = require('../../dist/core/onnx-backend');
 const { FIXTURES } = require('../support/paths');
+const { withWorkers } = require('../support/workers');
 
 const frame = fs.readFileSync(path.join(FIXTURES, 'astronaut-640x480.jpg'));
 const LABELS = ['angry', 'disgust', 'fear', 'happy', 'sad', 'surprise', 'neutral'];
@@ -147,5 +148,18 @@ describe('lightexnet-classify node', function () {
     assert.equal(liveSessionCount(), base + 2);
     await helper.unload();
     assert.equal(liveSessionCount(), base);
+  });
+
+  it('keeps frames in order while two run at once on two workers, and sends every one', async () => {
+    await withWorkers(2, async () => {
+      await helper.load(ALL_NODES, flow({ mode: 'detect', busy: 'queue', queueSize: 20 }));
+      // Alternate a face frame with a faceless one: their answers differ, so a swap would show.
+      const blank = await sharp({ create: { width: 320, height: 240, channels: 3, background: '#808080' } }).jpeg().toBuffer();
+      const got = collect(helper.getNode('out'), 12);
+      for (let i = 0; i < 12; i++) helper.getNode('k').receive({ payload: i % 2 ? blank : frame, seq: i });
+      const msgs = await got;
+      assert.deepEqual(msgs.map((m) => m.seq), [...Array(12).keys()]);
+      assert.deepEqual(msgs.map((m) => m.faceCount), msgs.map((m) => (m.seq % 2 ? 0 : 1)));
+    });
   });
 });

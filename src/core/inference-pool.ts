@@ -1,0 +1,245 @@
+/**
+ * A small pool of worker threads that hold the ONNX Runtime sessions and run them, so that inference
+ * never blocks the thread Node-RED runs every flow on, and frames in flight at once use every core.
+ *
+ * Each session is opened in every worker; a run goes to the worker with the fewest runs in flight. Feeds
+ * and outputs cross as transferred buffers (no copy). A worker that dies fails its runs in flight with a
+ * clear error and is replaced on the next run, which reopens the sessions in the new one. When the last
+ * session closes, the workers end (nothing keeps a process alive after its models are released).
+ */
+import { availableParallelism } from 'node:os';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { BackendInfo, BackendRequest, ModelSession, TensorData } from './onnx-backend';
+import type { GraphSignature } from './model-manifest';
+
+/** Workers a process uses: LIGHTEXNET_WORKERS (0 = run in the calling thread), else one a core, at most 4. */
+export function poolSize(): number {
+  const env = process.env.LIGHTEXNET_WORKERS;
+  if (env !== undefined && env !== '') {
+    const n = Number(env);
+    if (!Number.isInteger(n) || n < 0 || n > 64) throw new Error(`LIGHTEXNET_WORKERS must be a whole number 0-64, not "${env}"`);
+    return n;
+  }
+  return Math.max(1, Math.min(4, availableParallelism()));
+}
+
+export interface OpenSpec {
+  load: () => Promise<Uint8Array>;
+  backend: BackendRequest;
+  threads: number;
+  constants: Record<string, TensorData>;
+}
+
+/** Messages to a worker (inference-worker.ts answers each with a Reply of the same req). */
+export type Request =
+  | { op: 'open'; req: number; session: number; bytes: Uint8Array; backend: BackendRequest; threads: number; constants: Record<string, TensorData> }
+  | { op: 'run'; req: number; session: number; feeds: Record<string, TensorData> }
+  | { op: 'close'; req: number; session: number };
+
+export type Reply =
+  | { req: number; ok: true; graph?: GraphSignature; backend?: BackendInfo; outputs?: Record<string, TensorData> }
+  | { req: number; ok: false; error: { name: string; message: string } };
+
+const WORKER_SCRIPT = path.join(__dirname, 'inference-worker.js');
+
+class PoolWorker {
+  readonly thread: Worker;
+  private nextReq = 1;
+  private readonly pending = new Map<number, { resolve: (r: Reply & { ok: true }) => void; reject: (e: Error) => void }>();
+  /** Sessions opened in this worker (or opening). */
+  readonly opened = new Map<number, Promise<Reply & { ok: true }>>();
+  dead: Error | undefined;
+  /** Runs answered, for stats. */
+  runs = 0;
+
+  constructor(onDeath: (w: PoolWorker) => void) {
+    this.thread = new Worker(WORKER_SCRIPT, { env: process.env, stdout: false, stderr: false });
+    this.thread.unref(); // ref'd only while a request is out (see call)
+    const fail = (err: Error) => {
+      if (this.dead) return;
+      this.end(err);
+      onDeath(this);
+    };
+    this.thread.on('message', (r: Reply) => {
+      const p = this.pending.get(r.req);
+      if (!p) return;
+      this.pending.delete(r.req);
+      if (this.pending.size === 0) this.thread.unref();
+      if (r.ok) p.resolve(r);
+      else p.reject(Object.assign(new Error(r.error.message), { name: r.error.name }));
+    });
+    this.thread.on('error', (err) => fail(new Error(`an inference worker failed: ${err.message}`)));
+    this.thread.on('exit', (code) => fail(new Error(`an inference worker stopped (exit code ${code})`)));
+  }
+
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
+  call(msg: DistributiveOmit<Request, 'req'>, transfer: ArrayBuffer[] = []): Promise<Reply & { ok: true }> {
+    if (this.dead) return Promise.reject(this.dead);
+    const req = this.nextReq++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(req, { resolve, reject });
+      this.thread.ref();
+      this.thread.postMessage({ ...msg, req }, transfer);
+    });
+  }
+
+  /** Marks the worker dead and fails what it still owes. */
+  private end(err: Error): void {
+    this.dead = err;
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+    this.thread.unref();
+  }
+
+  terminate(): Promise<number> {
+    if (!this.dead) this.end(new Error('the inference pool was closed'));
+    return this.thread.terminate();
+  }
+}
+
+type DistributiveOmit<T, K extends keyof never> = T extends unknown ? Omit<T, K> : never;
+
+interface OpenSession {
+  spec: OpenSpec;
+  graph: GraphSignature;
+  backend: BackendInfo;
+}
+
+export class InferencePool {
+  private workers: PoolWorker[] = [];
+  private readonly sessions = new Map<number, OpenSession>();
+  private nextSession = 1;
+  /** Opens under way: the workers must not end under them. */
+  private opening = 0;
+  private turn = 0;
+
+  constructor(readonly size: number) {
+    if (size < 1) throw new RangeError('an inference pool needs at least one worker');
+  }
+
+  /** Opens a session in every worker; resolves when all have it, with its graph and backend. */
+  async open(spec: OpenSpec): Promise<{ session: ModelSession; backend: BackendInfo; close(): Promise<void> }> {
+    const id = this.nextSession++;
+    this.opening++;
+    let first: Reply & { ok: true };
+    try {
+      const bytes = await spec.load();
+      this.fill();
+      const replies = await Promise.all(this.workers.map((w) => this.openIn(w, id, spec, bytes)));
+      first = replies[0];
+    } catch (err) {
+      this.opening--;
+      await this.closeIn(id);
+      await this.endIfIdle();
+      throw err;
+    }
+    this.opening--;
+    const opened: OpenSession = { spec, graph: first.graph as GraphSignature, backend: first.backend as BackendInfo };
+    this.sessions.set(id, opened);
+    const session: ModelSession = {
+      ...opened.graph,
+      run: (feeds) => this.run(id, feeds),
+    };
+    return { session, backend: opened.backend, close: () => this.close(id) };
+  }
+
+  private openIn(w: PoolWorker, id: number, spec: OpenSpec, bytes: Uint8Array): Promise<Reply & { ok: true }> {
+    let p = w.opened.get(id);
+    if (!p) {
+      // Each worker gets its own copy of the bytes (structured clone); the main thread keeps none.
+      p = w.call({ op: 'open', session: id, bytes, backend: spec.backend, threads: spec.threads, constants: spec.constants });
+      w.opened.set(id, p);
+    }
+    return p;
+  }
+
+  private async run(id: number, feeds: Record<string, TensorData>): Promise<Record<string, TensorData>> {
+    const s = this.sessions.get(id);
+    if (!s) throw new Error('the session was released');
+    this.fill();
+    const w = this.pick();
+    if (!w.opened.has(id)) await this.openIn(w, id, s.spec, await s.spec.load()); // a replacement worker
+    else await w.opened.get(id);
+    const transfer: ArrayBuffer[] = [];
+    const sent: Record<string, TensorData> = {};
+    for (const [k, t] of Object.entries(feeds)) {
+      // Transfer a tensor that owns its whole buffer; copy one that is a view into something larger.
+      const owns = t.data.byteOffset === 0 && t.data.byteLength === t.data.buffer.byteLength && t.data.buffer instanceof ArrayBuffer;
+      const data = owns ? t.data : t.data.slice();
+      transfer.push(data.buffer as ArrayBuffer);
+      sent[k] = { data, dims: t.dims };
+    }
+    const reply = await w.call({ op: 'run', session: id, feeds: sent }, transfer);
+    w.runs++;
+    return reply.outputs ?? {};
+  }
+
+  /** The live worker with the fewest runs in flight; ties taken in turn. */
+  private pick(): PoolWorker {
+    let best: PoolWorker | undefined;
+    for (let i = 0; i < this.workers.length; i++) {
+      const w = this.workers[(this.turn + i) % this.workers.length];
+      if (!best || w.inFlight < best.inFlight) best = w;
+    }
+    this.turn++;
+    return best as PoolWorker;
+  }
+
+  /** Starts workers up to the pool's size (at the first open, and to replace one that died). */
+  private fill(): void {
+    while (this.workers.length < this.size) {
+      this.workers.push(new PoolWorker((dead) => {
+        this.workers = this.workers.filter((w) => w !== dead);
+      }));
+    }
+  }
+
+  private async close(id: number): Promise<void> {
+    this.sessions.delete(id);
+    await this.closeIn(id);
+    await this.endIfIdle();
+  }
+
+  /** Ends the workers when no session is open or opening. */
+  private async endIfIdle(): Promise<void> {
+    if (this.sessions.size > 0 || this.opening > 0) return;
+    const workers = this.workers;
+    this.workers = [];
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+
+  private async closeIn(id: number): Promise<void> {
+    await Promise.all(this.workers.map(async (w) => {
+      if (!w.opened.has(id)) return;
+      w.opened.delete(id);
+      await w.call({ op: 'close', session: id }).catch(() => undefined);
+    }));
+  }
+
+  /** The workers alive now: thread id, runs in flight, runs done (for tests, status and benchmarks). */
+  stats(): { threadId: number; inFlight: number; runs: number }[] {
+    return this.workers.map((w) => ({ threadId: w.thread.threadId, inFlight: w.inFlight, runs: w.runs }));
+  }
+
+  /** Ends a worker as if it had crashed (tests). */
+  async killOne(): Promise<void> {
+    const w = this.workers[0];
+    if (w) await w.thread.terminate();
+  }
+}
+
+const pools = new Map<number, InferencePool>();
+
+/** The process's pool of `size` workers. */
+export function sharedPool(size = poolSize()): InferencePool {
+  let p = pools.get(size);
+  if (!p) {
+    p = new InferencePool(size);
+    pools.set(size, p);
+  }
+  return p;
+}

@@ -1,0 +1,55 @@
+/**
+ * The body of an inference worker (inference-pool.ts): holds sessions by id and runs them, one request at
+ * a time, answering each with its outputs (transferred) or its error.
+ */
+import { parentPort } from 'node:worker_threads';
+import { createLocalSession, ModelSession, TensorData } from './onnx-backend';
+import type { Reply, Request } from './inference-pool';
+
+const port = parentPort;
+if (!port) throw new Error('inference-worker.js runs as a worker thread of the inference pool');
+
+const sessions = new Map<number, ModelSession & { release(): Promise<void> }>();
+
+async function handle(m: Request): Promise<Reply> {
+  switch (m.op) {
+    case 'open': {
+      const { session, backend } = await createLocalSession(m.bytes, m.backend, { threads: m.threads, constants: m.constants });
+      sessions.set(m.session, session);
+      const { inputNames, outputNames, inputMetadata, outputMetadata } = session;
+      return { req: m.req, ok: true, graph: { inputNames, outputNames, inputMetadata, outputMetadata }, backend };
+    }
+    case 'run': {
+      const s = sessions.get(m.session);
+      if (!s) throw new Error(`no session ${m.session} in this worker`);
+      return { req: m.req, ok: true, outputs: await s.run(m.feeds) };
+    }
+    case 'close': {
+      const s = sessions.get(m.session);
+      sessions.delete(m.session);
+      await s?.release();
+      return { req: m.req, ok: true };
+    }
+  }
+}
+
+port.on('message', (m: Request) => {
+  handle(m).then(
+    (reply) => {
+      const transfer = reply.ok && reply.outputs ? ownBuffers(reply.outputs) : [];
+      port.postMessage(reply, transfer);
+    },
+    (err: Error) => port.postMessage({ req: m.req, ok: false, error: { name: err.name, message: err.message } } satisfies Reply),
+  );
+});
+
+/** Output buffers to transfer: each once, and only when the tensor is all of its buffer. */
+function ownBuffers(outputs: Record<string, TensorData>): ArrayBuffer[] {
+  const seen = new Set<ArrayBuffer>();
+  for (const t of Object.values(outputs)) {
+    const b = t.data.buffer;
+    if (!(b instanceof ArrayBuffer && t.data.byteOffset === 0 && t.data.byteLength === b.byteLength)) t.data = t.data.slice();
+    seen.add(t.data.buffer as ArrayBuffer);
+  }
+  return [...seen];
+}

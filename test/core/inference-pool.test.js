@@ -1,0 +1,82 @@
+'use strict';
+/**
+ * Inference in worker threads (src/core/inference-pool.ts): the same answers as in the calling thread,
+ * frames in flight spread over the workers, errors and a dying worker reported, workers gone after release.
+ */
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const { FaceDetector, ExpressionClassifier, decodeImage } = require('../../dist/core');
+const { sharedPool } = require('../../dist/core/inference-pool');
+const { FIXTURES } = require('../support/paths');
+const { withWorkers } = require('../support/workers');
+
+async function classifyAll(img) {
+  const detector = await FaceDetector.create({ model: 'full' });
+  const classifier = await ExpressionClassifier.create({ views: 6 });
+  try {
+    return await classifier.classifyFaces(img, await detector.detect(img));
+  } finally {
+    await Promise.all([detector.release(), classifier.release()]);
+  }
+}
+
+describe('inference pool (worker threads)', () => {
+  let img;
+  before(async () => {
+    img = await decodeImage(fs.readFileSync(path.join(FIXTURES, 'astronaut-640x480.jpg')));
+  });
+
+  it('gives exactly the answers the calling thread gives', async () => {
+    const inThread = await withWorkers(0, () => classifyAll(img));
+    const pooled = await withWorkers(2, () => classifyAll(img));
+    assert.equal(inThread.length, 1);
+    assert.deepEqual(pooled, inThread);
+  });
+
+  it('runs on two workers when two frames are in flight, and ends the workers at release', async () => {
+    await withWorkers(2, async () => {
+      const detector = await FaceDetector.create({ model: 'short' });
+      const pool = sharedPool(2);
+      const before = pool.stats();
+      assert.equal(before.length, 2, 'two workers while a session is held');
+      assert.ok(before.every((w) => w.threadId > 0), 'they are threads other than the main one (0)');
+      const [a, b] = await Promise.all([detector.detect(img), detector.detect(img)]);
+      assert.deepEqual(a, b);
+      const after = pool.stats();
+      assert.deepEqual(after.map((w, i) => w.runs - before[i].runs), [1, 1], 'one run on each worker');
+      await detector.release();
+      assert.deepEqual(pool.stats(), [], 'no worker left once nothing holds a session');
+    });
+  });
+
+  it('fails the runs of a worker that dies with a clear error, and carries on in a replacement', async () => {
+    await withWorkers(1, async () => {
+      const detector = await FaceDetector.create({ model: 'short' });
+      const pool = sharedPool(1);
+      try {
+        const expected = await detector.detect(img);
+        const inFlight = detector.detect(img);
+        await pool.killOne();
+        await assert.rejects(inFlight, /inference worker stopped/);
+        assert.deepEqual(await detector.detect(img), expected, 'a new worker reopened the session');
+      } finally {
+        await detector.release();
+      }
+    });
+  });
+
+  it('passes the runtime\'s own error back for a bad input', async () => {
+    await withWorkers(1, async () => {
+      const classifier = await ExpressionClassifier.create({ views: 1 });
+      try {
+        // A flat vector where the graph takes N x C x H x W: onnxruntime refuses the rank.
+        const bad = classifier.shared.session.run({ input: { data: new Float32Array(48 * 48), dims: [48 * 48] } });
+        await assert.rejects(bad, (err) => err instanceof Error && /input|dimension|shape/i.test(err.message) && !/worker stopped/.test(err.message));
+        assert.equal((await classifier.classifyCrops([new Uint8Array(48 * 48)])).length, 1, 'the session still works');
+      } finally {
+        await classifier.release();
+      }
+    });
+  });
+});
