@@ -8,8 +8,8 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const SAMPLE = 'http://127.0.0.1:1880/resources/@lightexnet/node-red/samples/astronaut-640x480.jpg';
-const detect = (id, x, y, wires, extra = {}) => ({ id, type: 'face-detect', name: '', model: 'short', minScore: 0.5, minFaceSize: 0, maxFaces: 10, maxMegapixels: 50, annotate: false, busy: 'drop', queueSize: 5, threads: 1, x, y, wires: [wires], ...extra });
-const classify = (id, x, y, wires, extra = {}) => ({ id, type: 'lightexnet-classify', name: '', classifier: 'lightexnet-fer2013', mode: 'detect', detector: 'short', maxMegapixels: 50, annotate: false, busy: 'drop', queueSize: 5, threads: 1, x, y, wires: [wires], ...extra });
+const detect = (id, x, y, wires, extra = {}) => ({ id, type: 'face-detect', name: '', model: 'full', minScore: 0.5, minFaceSize: 0, maxFaces: 10, maxMegapixels: 50, annotate: false, busy: 'drop', queueSize: 5, threads: 1, x, y, wires: [wires], ...extra });
+const classify = (id, x, y, wires, extra = {}) => ({ id, type: 'lightexnet-classify', name: '', classifier: 'lightexnet-fer2013', mode: 'detect', detector: 'full', maxMegapixels: 50, annotate: false, busy: 'drop', queueSize: 5, threads: 1, x, y, wires: [wires], ...extra });
 const inject = (id, x, y, wires, name = 'go', repeat = '') => ({ id, type: 'inject', name, props: [{ p: 'payload' }, { p: 'topic', vt: 'str' }], repeat, crontab: '', once: false, onceDelay: 0.1, topic: 'camera/demo', payload: '', payloadType: 'date', x, y, wires: [wires] });
 const fetchImage = (id, x, y, wires, url = SAMPLE, name = 'fetch frame') => ({ id, type: 'http request', name, method: 'GET', ret: 'bin', paytoqs: 'ignore', url, tls: '', persist: false, proxy: '', insecureHTTPParser: false, authType: '', senderr: false, headers: [], x, y, wires: [wires] });
 const debug = (id, x, y, name, complete = 'payload') => ({ id, type: 'debug', name, active: true, tosidebar: true, console: false, tostatus: false, complete, targetType: complete === 'true' ? 'full' : 'msg', x, y, wires: [] });

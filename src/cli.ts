@@ -26,11 +26,11 @@ const USAGE = `usage:
   lightexnet eval --folder DIR [--detect] [--model short|full] [--classifier NAME|PATH]
   lightexnet eval --rafdb DIR [--split test|train]   (RAF-DB basic: EmoLabel/list_patition_label.txt, Image/aligned/)
   lightexnet bench IMAGE [--runs N] [--threads N]
-options: --threads N (intra-op threads, default 1); --views N (test-time views per face: 1, 2 or 6; default:
+options: --model full (default) or short; --threads N (intra-op threads, default 1); --views N (test-time views per face: 1, 2 or 6; default:
   the model's); LIGHTEXNET_BACKEND=wasm forces the WASM runtime`;
 
 const OPTIONS = {
-  model: { type: 'string', default: 'short' },
+  model: { type: 'string', default: 'full' },
   classifier: { type: 'string' },
   json: { type: 'boolean', default: false },
   'min-score': { type: 'string' },

@@ -3,7 +3,7 @@
  * process them; rather than queue without limit, a frame that arrives while busy is dropped (default),
  * replaces the one waiting (keep latest), or waits in a bounded queue. Dropped jobs get `onDrop`, so
  * Node-RED can complete their messages. "Busy" means `concurrency` jobs running (one per inference
- * worker, so every core has a frame); the gate does not order their results (inference-node.ts does).
+ * worker and one decoding); the gate does not order their results (inference-node.ts does).
  */
 export type BusyPolicy = 'drop' | 'latest' | 'queue';
 

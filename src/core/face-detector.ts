@@ -99,7 +99,7 @@ export class FaceDetector {
   ) {}
 
   static async create(opts: DetectorOptions = {}): Promise<FaceDetector> {
-    const model = opts.model ?? 'short';
+    const model = opts.model ?? 'full';
     if (!(model in BLAZEFACE)) throw new Error(`unknown detector model "${model}" (short or full)`);
     const spec = BLAZEFACE[model];
     const modelDir = opts.modelDir ?? mediapipeModelDir();

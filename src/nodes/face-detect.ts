@@ -8,7 +8,7 @@ import { Node, NodeAPI, NodeDef } from './node-red-types';
 export = function register(RED: NodeAPI): void {
   RED.nodes.registerType('face-detect', function (this: Node, def: NodeDef) {
     RED.nodes.createNode(this, def);
-    const model: DetectorModel = def.model === 'full' ? 'full' : 'short';
+    const model: DetectorModel = def.model === 'short' ? 'short' : 'full'; // full range: faces at room distance
     const minScore = numberIn(def.minScore, 0.5, 0, 1);
     const minFaceSize = numberIn(def.minFaceSize, 0, 0, 100000);
     const maxFaces = positiveInt(def.maxFaces, 10);

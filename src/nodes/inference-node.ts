@@ -12,7 +12,7 @@ export interface InferenceConfig {
   busy: BusyPolicy;
   queueSize: number;
   threads: number;
-  /** Frames in flight at once: one per inference worker, so every core has one (results stay in order). */
+  /** Frames in flight at once: one per inference worker plus one that decodes meanwhile (results stay in order). */
   concurrency: number;
 }
 
@@ -25,7 +25,7 @@ export function readInferenceConfig(def: NodeDef): InferenceConfig {
     busy: (['drop', 'latest', 'queue'].includes(busy) ? busy : 'drop') as BusyPolicy,
     queueSize: Math.min(positiveInt(def.queueSize, 5), MAX_QUEUE), // frames held in memory: bounded
     threads: positiveInt(def.threads, 1),
-    concurrency: Math.max(1, poolSize()),
+    concurrency: poolSize() + 1,
   };
 }
 

@@ -16,7 +16,7 @@ export = function register(RED: NodeAPI): void {
     const modelName = typeof def.classifier === 'string' && def.classifier.trim() ? def.classifier.trim() : DEFAULT_CLASSIFIER;
     // Without faces on the message: detect them here, or take the whole image as one face crop.
     const mode: Mode = def.mode === 'whole' ? 'whole' : 'detect';
-    const detectorModel: DetectorModel = def.detector === 'full' ? 'full' : 'short';
+    const detectorModel: DetectorModel = def.detector === 'short' ? 'short' : 'full';
     const maxPixels = numberIn(def.maxMegapixels, DEFAULT_MAX_PIXELS / 1e6, 0.01, 1000) * 1e6;
     const annotate = def.annotate === true || def.annotate === 'true';
     const cfg = readInferenceConfig(def);

@@ -107,7 +107,7 @@ describe('face-detect node', function () {
     assert.match((await caught)[0].error.message, /over the limit/);
   });
 
-  it('drops frames that arrive while busy, completes them and counts them in the status', () => withWorkers(1, async () => { // one frame in flight: the busy policies alone
+  it('drops frames that arrive while busy, completes them and counts them in the status', () => withWorkers(0, async () => { // in-thread: one frame in flight, the busy policies alone
     await helper.load(ALL_NODES, flow({ busy: 'drop' }));
     const d = helper.getNode('d');
     const status = recordStatus(d);
@@ -119,7 +119,7 @@ describe('face-detect node', function () {
     assert.equal(outputs, 1);
   }));
 
-  it('keep latest: processes the first frame and then only the newest waiting one', () => withWorkers(1, async () => { // one frame in flight: the busy policies alone
+  it('keep latest: processes the first frame and then only the newest waiting one', () => withWorkers(0, async () => { // in-thread: one frame in flight, the busy policies alone
     await helper.load(ALL_NODES, flow({ busy: 'latest' }));
     const d = helper.getNode('d');
     const got = collect(helper.getNode('out'), 2);
@@ -128,7 +128,7 @@ describe('face-detect node', function () {
     assert.deepEqual(msgs.map((m) => m.n), [0, 4]);
   }));
 
-  it('a bounded queue processes up to its size and drops the rest', () => withWorkers(1, async () => { // one frame in flight: the busy policies alone
+  it('a bounded queue processes up to its size and drops the rest', () => withWorkers(0, async () => { // in-thread: one frame in flight, the busy policies alone
     await helper.load(ALL_NODES, flow({ busy: 'queue', queueSize: 2 }));
     const d = helper.getNode('d');
     const status = recordStatus(d);
