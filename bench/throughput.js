@@ -29,6 +29,7 @@ async function measure(workers) {
     .composite([0, 1, 2].map((i) => ({ input: small, left: i * 213, top: 40 + i * 120 }))).jpeg({ quality: 85 }).toBuffer();
   const detector = await FaceDetector.create();
   const classifier = await ExpressionClassifier.create({ views: values.views ? Number(values.views) : undefined });
+  await require('../dist/core/inference-pool').sharedPool(Math.max(1, workers)).settled();
   const inFlight = Number(values['in-flight'] || workers + 1);
   for (let i = 0; i < 10; i++) await classifyFrame(detector, classifier, frame); // warm-up
   const frames = Number(values.frames);

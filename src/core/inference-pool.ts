@@ -2,7 +2,8 @@
  * A small pool of worker threads that hold the ONNX Runtime sessions and run them, so that inference
  * never blocks the thread Node-RED runs every flow on, and frames in flight at once use every core.
  *
- * Each session is opened in every worker; a run goes to the worker with the fewest runs in flight. Feeds
+ * Each session is opened in every worker (a caller waits only for the first: the others open meanwhile);
+ * a run goes to the worker, among those that have the session, with the fewest runs in flight. Feeds
  * and outputs cross as transferred buffers (no copy). A worker that dies fails its runs in flight with a
  * clear error and is replaced on the next run, which reopens the sessions in the new one. When the last
  * session closes, the workers end (nothing keeps a process alive after its models are released).
@@ -49,12 +50,14 @@ class PoolWorker {
   private readonly pending = new Map<number, { resolve: (r: Reply & { ok: true }) => void; reject: (e: Error) => void }>();
   /** Sessions opened in this worker (or opening). */
   readonly opened = new Map<number, Promise<Reply & { ok: true }>>();
+  /** Sessions open and ready in this worker. */
+  readonly ready = new Set<number>();
   dead: Error | undefined;
   /** Runs answered, for stats. */
   runs = 0;
 
   constructor(onDeath: (w: PoolWorker) => void) {
-    this.thread = new Worker(WORKER_SCRIPT, { env: process.env, stdout: false, stderr: false });
+    this.thread = new Worker(WORKER_SCRIPT, { env: process.env, stdout: false, stderr: false, workerData: { backend: requestedBackendName() } });
     this.thread.unref(); // ref'd only while a request is out (see call)
     const fail = (err: Error) => {
       if (this.dead) return;
@@ -101,6 +104,11 @@ class PoolWorker {
   }
 }
 
+/** LIGHTEXNET_BACKEND as the worker should preload it (an invalid value is reported at open, not here). */
+function requestedBackendName(): string {
+  return (process.env.LIGHTEXNET_BACKEND ?? 'auto').toLowerCase();
+}
+
 type DistributiveOmit<T, K extends keyof never> = T extends unknown ? Omit<T, K> : never;
 
 interface OpenSession {
@@ -121,16 +129,18 @@ export class InferencePool {
     if (size < 1) throw new RangeError('an inference pool needs at least one worker');
   }
 
-  /** Opens a session in every worker; resolves when all have it, with its graph and backend. */
+  /** Opens a session in every worker; resolves when the first has it, with its graph and backend. */
   async open(spec: OpenSpec): Promise<{ session: ModelSession; backend: BackendInfo; close(): Promise<void> }> {
     const id = this.nextSession++;
     this.opening++;
     let first: Reply & { ok: true };
     try {
+      this.fill(); // workers start (and load the runtime) while the model bytes are read
       const bytes = await spec.load();
       this.fill();
-      const replies = await Promise.all(this.workers.map((w) => this.openIn(w, id, spec, bytes)));
-      first = replies[0];
+      const opens = this.workers.map((w) => this.openIn(w, id, spec, bytes));
+      opens.forEach((p) => p.catch(() => undefined)); // the first one's error is the one reported
+      first = await Promise.race(opens);
     } catch (err) {
       this.opening--;
       await this.closeIn(id);
@@ -152,6 +162,7 @@ export class InferencePool {
     if (!p) {
       // Each worker gets its own copy of the bytes (structured clone); the main thread keeps none.
       p = w.call({ op: 'open', session: id, bytes, backend: spec.backend, threads: spec.threads, constants: spec.constants });
+      p.then(() => w.ready.add(id), () => undefined);
       w.opened.set(id, p);
     }
     return p;
@@ -161,7 +172,7 @@ export class InferencePool {
     const s = this.sessions.get(id);
     if (!s) throw new Error('the session was released');
     this.fill();
-    const w = this.pick();
+    const w = this.pick(id);
     if (!w.opened.has(id)) await this.openIn(w, id, s.spec, await s.spec.load()); // a replacement worker
     else await w.opened.get(id);
     const transfer: ArrayBuffer[] = [];
@@ -178,15 +189,23 @@ export class InferencePool {
     return reply.outputs ?? {};
   }
 
-  /** The live worker with the fewest runs in flight; ties taken in turn. */
-  private pick(): PoolWorker {
+  /** The live worker with the fewest runs in flight, among those that have the session ready if any do
+   *  (else a new worker, which opens it); ties taken in turn. */
+  private pick(id: number): PoolWorker {
+    const ready = this.workers.filter((w) => w.ready.has(id));
+    const from = ready.length ? ready : this.workers;
     let best: PoolWorker | undefined;
-    for (let i = 0; i < this.workers.length; i++) {
-      const w = this.workers[(this.turn + i) % this.workers.length];
+    for (let i = 0; i < from.length; i++) {
+      const w = from[(this.turn + i) % from.length];
       if (!best || w.inFlight < best.inFlight) best = w;
     }
     this.turn++;
     return best as PoolWorker;
+  }
+
+  /** Resolves when every worker has finished opening every session (for tests and benchmarks). */
+  async settled(): Promise<void> {
+    await Promise.all(this.workers.flatMap((w) => [...w.opened.values()].map((p) => p.catch(() => undefined))));
   }
 
   /** Starts workers up to the pool's size (at the first open, and to replace one that died). */
@@ -216,6 +235,7 @@ export class InferencePool {
     await Promise.all(this.workers.map(async (w) => {
       if (!w.opened.has(id)) return;
       w.opened.delete(id);
+      w.ready.delete(id);
       await w.call({ op: 'close', session: id }).catch(() => undefined);
     }));
   }

@@ -2,14 +2,18 @@
  * The body of an inference worker (inference-pool.ts): holds sessions by id and runs them, one request at
  * a time, answering each with its outputs (transferred) or its error.
  */
-import { parentPort } from 'node:worker_threads';
-import { createLocalSession, ModelSession, TensorData } from './onnx-backend';
+import { parentPort, workerData } from 'node:worker_threads';
+import { BackendRequest, createLocalSession, getBackend, ModelSession, TensorData } from './onnx-backend';
 import type { Reply, Request } from './inference-pool';
 
 const port = parentPort;
 if (!port) throw new Error('inference-worker.js runs as a worker thread of the inference pool');
 
 const sessions = new Map<number, ModelSession & { release(): Promise<void> }>();
+
+// Load the runtime now, while the main thread is still reading the models (open reports any failure).
+const preload = (workerData as { backend?: string } | undefined)?.backend;
+if (preload === 'auto' || preload === 'native' || preload === 'wasm') getBackend(preload as BackendRequest).catch(() => undefined);
 
 async function handle(m: Request): Promise<Reply> {
   switch (m.op) {

@@ -30,18 +30,17 @@ export = function register(RED: NodeAPI): void {
       this,
       cfg,
       async () => {
-        const classifier = await ExpressionClassifier.create({ model: modelName, threads: cfg.threads, views });
-        const models: Releasable[] = [classifier];
-        if (mode === 'detect') {
-          try {
-            detector = await FaceDetector.create({ model: detectorModel, threads: cfg.threads });
-          } catch (err) {
-            await classifier.release();
-            throw err;
-          }
-          models.push(detector);
+        // Both models load at once (the detector's conversion overlaps the classifier's session).
+        const [classifier, found] = await Promise.allSettled([
+          ExpressionClassifier.create({ model: modelName, threads: cfg.threads, views }),
+          mode === 'detect' ? FaceDetector.create({ model: detectorModel, threads: cfg.threads }) : Promise.resolve(undefined),
+        ]);
+        if (classifier.status === 'rejected' || found.status === 'rejected') {
+          await Promise.all([classifier, found].map((r) => (r.status === 'fulfilled' ? r.value?.release() : undefined)));
+          throw (classifier.status === 'rejected' ? classifier.reason : (found as PromiseRejectedResult).reason) as Error;
         }
-        return models as [ExpressionClassifier, ...Releasable[]];
+        detector = found.value;
+        return (detector ? [classifier.value, detector] : [classifier.value]) as [ExpressionClassifier, ...Releasable[]];
       },
       async ([classifier], msg, send) => {
         const t0 = performance.now();

@@ -38,6 +38,7 @@ describe('inference pool (worker threads)', () => {
     await withWorkers(2, async () => {
       const detector = await FaceDetector.create({ model: 'short' });
       const pool = sharedPool(2);
+      await pool.settled(); // the second worker opens its copy after the first is ready
       const before = pool.stats();
       assert.equal(before.length, 2, 'two workers while a session is held');
       assert.ok(before.every((w) => w.threadId > 0), 'they are threads other than the main one (0)');
