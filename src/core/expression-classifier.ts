@@ -21,7 +21,8 @@ export interface ClassifierOptions {
   threads?: number;
   /**
    * Test-time views to average (1 = the crop, 2 = + mirror image, 6 = + small rotations; default: the
-   * manifest's choice). Each view costs one more network pass per face.
+   * manifest's choice for the runtime, 2 natively and 1 on WASM for the shipped model). Each view costs one
+   * more network pass per face.
    */
   views?: number;
 }
@@ -57,20 +58,31 @@ export class ExpressionClassifier {
     if (!spec && opts.views !== undefined && opts.views > 1) {
       throw new RangeError(`model ${manifest.name} takes no test-time views input, so views (${opts.views}) does not apply to it`);
     }
-    const views = spec ? resolveViewCount(spec, opts.views) : 1;
-    // The views' sampling grids are the same for every batch: given to the session once, as a constant.
-    const constants = spec
-      ? { [spec.input]: { data: viewGrids(spec.list.slice(0, views), spec.size), dims: [views, spec.size, spec.size, 2] } }
-      : {};
-    const shared = await acquireSession(`classifier:${file}|views=${views}`, () => readModelBytes(manifest, file), {
-      threads: opts.threads,
-      constants,
-    });
-    try {
-      checkManifestAgainstGraph(manifest, shared.session, file);
-    } catch (err) {
+    const open = async (views: number) => {
+      // The views' sampling grids are the same for every batch: given to the session once, as a constant.
+      const constants = spec
+        ? { [spec.input]: { data: viewGrids(spec.list.slice(0, views), spec.size), dims: [views, spec.size, spec.size, 2] } }
+        : {};
+      const shared = await acquireSession(`classifier:${file}|views=${views}`, () => readModelBytes(manifest, file), {
+        threads: opts.threads,
+        constants,
+      });
+      try {
+        checkManifestAgainstGraph(manifest, shared.session, file);
+      } catch (err) {
+        await shared.release();
+        throw err;
+      }
+      return shared;
+    };
+    let views = spec ? resolveViewCount(spec, opts.views) : 1;
+    let shared = await open(views);
+    // The runtime is known once a session exists; on WASM the manifest may default to fewer views.
+    const wasmViews = spec ? resolveViewCount(spec, opts.views, shared.backend.name) : 1;
+    if (wasmViews !== views) {
       await shared.release();
-      throw err;
+      views = wasmViews;
+      shared = await open(views);
     }
     return new ExpressionClassifier(shared, manifest, views);
   }

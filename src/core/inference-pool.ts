@@ -36,7 +36,9 @@ export interface OpenSpec {
 export type Request =
   | { op: 'open'; req: number; session: number; bytes: Uint8Array; backend: BackendRequest; threads: number; constants: Record<string, TensorData> }
   | { op: 'run'; req: number; session: number; feeds: Record<string, TensorData> }
-  | { op: 'close'; req: number; session: number };
+  | { op: 'close'; req: number; session: number }
+  /** Release everything and end the thread with this code (shutdown; a crash in tests). */
+  | { op: 'exit'; req: number; code: number };
 
 export type Reply =
   | { req: number; ok: true; graph?: GraphSignature; backend?: BackendInfo; outputs?: Record<string, TensorData> }
@@ -55,6 +57,7 @@ class PoolWorker {
   dead: Error | undefined;
   /** Runs answered, for stats. */
   runs = 0;
+  private drainWaiters: (() => void)[] = [];
 
   constructor(onDeath: (w: PoolWorker) => void) {
     this.thread = new Worker(WORKER_SCRIPT, { env: process.env, stdout: false, stderr: false, workerData: { backend: requestedBackendName() } });
@@ -68,12 +71,18 @@ class PoolWorker {
       const p = this.pending.get(r.req);
       if (!p) return;
       this.pending.delete(r.req);
-      if (this.pending.size === 0) this.thread.unref();
+      if (this.pending.size === 0) {
+        this.thread.unref();
+        this.drainWaiters.splice(0).forEach((d) => d());
+      }
       if (r.ok) p.resolve(r);
       else p.reject(Object.assign(new Error(r.error.message), { name: r.error.name }));
     });
     this.thread.on('error', (err) => fail(new Error(`an inference worker failed: ${err.message}`)));
-    this.thread.on('exit', (code) => fail(new Error(`an inference worker stopped (exit code ${code})`)));
+    this.thread.on('exit', (code) => {
+      fail(new Error(`an inference worker stopped (exit code ${code})`));
+      this.drainWaiters.splice(0).forEach((d) => d());
+    });
   }
 
   get inFlight(): number {
@@ -98,9 +107,22 @@ class PoolWorker {
     this.thread.unref();
   }
 
-  terminate(): Promise<number> {
-    if (!this.dead) this.end(new Error('the inference pool was closed'));
-    return this.thread.terminate();
+  /**
+   * Ends the thread once nothing is pending. Never worker.terminate() under a native call (a session being
+   * created or run): onnxruntime's binding then throws into a torn-down environment and aborts the process.
+   */
+  async shutdown(): Promise<void> {
+    while (this.pending.size > 0 && !this.dead) await new Promise<void>((r) => this.drainWaiters.push(r));
+    if (this.dead) return;
+    const exited = new Promise<void>((r) => this.thread.once('exit', () => r()));
+    this.thread.ref();
+    this.thread.postMessage({ op: 'exit', req: 0, code: 0 });
+    await exited;
+  }
+
+  /** Ends the thread as a crash would, with requests possibly pending (tests). */
+  crash(): void {
+    this.thread.postMessage({ op: 'exit', req: 0, code: 1 });
   }
 }
 
@@ -228,7 +250,7 @@ export class InferencePool {
     if (this.sessions.size > 0 || this.opening > 0) return;
     const workers = this.workers;
     this.workers = [];
-    await Promise.all(workers.map((w) => w.terminate()));
+    await Promise.all(workers.map((w) => w.shutdown()));
   }
 
   private async closeIn(id: number): Promise<void> {
@@ -245,10 +267,9 @@ export class InferencePool {
     return this.workers.map((w) => ({ threadId: w.thread.threadId, inFlight: w.inFlight, runs: w.runs }));
   }
 
-  /** Ends a worker as if it had crashed (tests). */
-  async killOne(): Promise<void> {
-    const w = this.workers[0];
-    if (w) await w.thread.terminate();
+  /** Ends a worker as if it had crashed, failing what it was asked after (tests). */
+  crashOne(): void {
+    this.workers[0]?.crash();
   }
 }
 

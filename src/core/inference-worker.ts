@@ -34,6 +34,12 @@ async function handle(m: Request): Promise<Reply> {
       await s?.release();
       return { req: m.req, ok: true };
     }
+    case 'exit': {
+      // Sessions released from JavaScript, between native calls: the thread can then end cleanly.
+      await Promise.all([...sessions.values()].map((s) => s.release().catch(() => undefined)));
+      sessions.clear();
+      process.exit(m.code);
+    }
   }
 }
 

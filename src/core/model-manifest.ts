@@ -80,7 +80,8 @@ export async function readManifest(nameOrPath?: string): Promise<{ manifest: Mod
 
 function validViews(v: ViewsSpec): boolean {
   const n = Array.isArray(v.list) ? v.list.length : 0;
-  return typeof v.input === 'string' && v.size > 0 && n > 0 && Number.isInteger(v.default) && v.default >= 1 && v.default <= n &&
+  const count = (d: unknown) => Number.isInteger(d) && (d as number) >= 1 && (d as number) <= n;
+  return typeof v.input === 'string' && v.size > 0 && n > 0 && count(v.default) && (v.wasmDefault === undefined || count(v.wasmDefault)) &&
     v.list.every((x) => Number.isFinite(x.angle) && x.scale > 0 && typeof x.flip === 'boolean');
 }
 

@@ -10,6 +10,8 @@ const { FaceDetector, ExpressionClassifier, decodeImage } = require('../../dist/
 const { sharedPool } = require('../../dist/core/inference-pool');
 const { FIXTURES } = require('../support/paths');
 const { withWorkers } = require('../support/workers');
+const { execFileSync } = require('node:child_process');
+const { ROOT } = require('../support/paths');
 
 async function classifyAll(img) {
   const detector = await FaceDetector.create({ model: 'full' });
@@ -57,9 +59,8 @@ describe('inference pool (worker threads)', () => {
       const pool = sharedPool(1);
       try {
         const expected = await detector.detect(img);
-        const inFlight = detector.detect(img);
-        await pool.killOne();
-        await assert.rejects(inFlight, /inference worker stopped/);
+        pool.crashOne(); // the worker ends before it reads the next request
+        await assert.rejects(detector.detect(img), /inference worker stopped \(exit code 1\)/);
         assert.deepEqual(await detector.detect(img), expected, 'a new worker reopened the session');
       } finally {
         await detector.release();
@@ -79,5 +80,22 @@ describe('inference pool (worker threads)', () => {
         await classifier.release();
       }
     });
+  });
+
+  it('releasing models while other workers still open them ends cleanly (in a child: an abort would end it)', () => {
+    // worker.terminate() under a native session call aborts the whole process; the pool must wait instead.
+    const script = `
+      const core = require(${JSON.stringify(path.join(ROOT, 'dist', 'core'))});
+      const img = { data: Buffer.alloc(320 * 240 * 3, 128), width: 320, height: 240 };
+      (async () => {
+        for (let i = 0; i < 8; i++) {
+          const [d, c] = await Promise.all([core.FaceDetector.create(), core.ExpressionClassifier.create()]);
+          await d.detect(img);
+          await Promise.all([d.release(), c.release()]);
+        }
+        console.log('ok');
+      })();`;
+    const out = execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { ...process.env, LIGHTEXNET_WORKERS: '2' } });
+    assert.match(out, /^ok$/m);
   });
 });
