@@ -232,6 +232,10 @@ export class InferencePool {
 
   /** Starts workers up to the pool's size (at the first open, and to replace one that died). */
   private fill(): void {
+    // onnxruntime's telemetry looks up an outside host; the native library reads this from the process
+    // environment when it loads. A worker's process.env is a copy that never reaches the C environment,
+    // so it is set here, in the main thread, before any worker loads the runtime.
+    process.env.ORT_DISABLE_TELEMETRY ??= '1';
     while (this.workers.length < this.size) {
       this.workers.push(new PoolWorker((dead) => {
         this.workers = this.workers.filter((w) => w !== dead);
