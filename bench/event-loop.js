@@ -9,17 +9,18 @@
  *
  * --workers sets LIGHTEXNET_WORKERS (0 = inference on Node-RED's own thread, as before worker threads).
  */
-const fs = require('node:fs');
 const path = require('node:path');
 const { parseArgs } = require('node:util');
 const { monitorEventLoopDelay } = require('node:perf_hooks');
 const sharp = require('sharp');
 
-const { values } = parseArgs({ options: {
-  fps: { type: 'string', default: '10' },
-  seconds: { type: 'string', default: '30' },
-  workers: { type: 'string' },
-} });
+const { values } = parseArgs({
+  options: {
+    fps: { type: 'string', default: '10' },
+    seconds: { type: 'string', default: '30' },
+    workers: { type: 'string' },
+  },
+});
 if (values.workers !== undefined) process.env.LIGHTEXNET_WORKERS = values.workers;
 const helper = require('node-red-node-test-helper');
 helper.init(require.resolve('node-red'));
@@ -30,7 +31,8 @@ async function threeFaceFrame() {
   const small = await sharp(src).resize(213, 160).toBuffer();
   return sharp({ create: { width: 640, height: 480, channels: 3, background: '#7a7a7a' } })
     .composite([0, 1, 2].map((i) => ({ input: small, left: i * 213, top: 40 + i * 120 })))
-    .jpeg({ quality: 85 }).toBuffer();
+    .jpeg({ quality: 85 })
+    .toBuffer();
 }
 
 const pct = (h, p) => Math.round(h.percentile(p) / 1e4) / 100;
@@ -81,7 +83,11 @@ async function main() {
   ms.sort((a, b) => a - b);
   const result = {
     workers: process.env.LIGHTEXNET_WORKERS ?? 'default',
-    fps, seconds, sent, answered, dropped: sent - answered,
+    fps,
+    seconds,
+    sent,
+    answered,
+    dropped: sent - answered,
     facesPerFrame: answered ? Math.round((faces / answered) * 100) / 100 : 0,
     nodeMsPerFrame: { median: ms[ms.length >> 1], p90: ms[Math.floor(ms.length * 0.9)] },
     eventLoopDelayMs: { p50: pct(h, 50), p99: pct(h, 99), max: Math.round(h.max / 1e4) / 100, mean: Math.round(h.mean / 1e4) / 100 },
@@ -89,7 +95,7 @@ async function main() {
   };
   console.log(JSON.stringify(result, null, 2));
   await helper.unload();
-  await new Promise((r) => helper.stopServer ? helper.stopServer(r) : r());
+  await new Promise((r) => (helper.stopServer ? helper.stopServer(r) : r()));
 }
 
 main().catch((err) => {

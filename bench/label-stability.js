@@ -35,17 +35,35 @@ async function jitter(file, meta, r) {
   const oy = Math.floor(r() * (h - meta.height + 1));
   const brightness = 0.9 + 0.2 * r();
   const quality = 60 + Math.floor(31 * r());
-  const buf = await sharp(file).rotate().resize(w, h).extract({ left: ox, top: oy, width: meta.width, height: meta.height })
-    .modulate({ brightness }).jpeg({ quality }).toBuffer();
+  const buf = await sharp(file)
+    .rotate()
+    .resize(w, h)
+    .extract({ left: ox, top: oy, width: meta.width, height: meta.height })
+    .modulate({ brightness })
+    .jpeg({ quality })
+    .toBuffer();
   return { buf, back: (x, y) => ({ x: (x + ox) / s, y: (y + oy) / s }) };
 }
 
 async function main() {
   const copies = Number(values.copies);
   const detector = await FaceDetector.create({ model: 'full' });
-  const classifier = await ExpressionClassifier.create({ model: values.classifier, views: values.views === undefined ? undefined : Number(values.views) });
-  const files = fs.readdirSync(values.scenes).filter((f) => /\.(jpe?g|png)$/i.test(f)).sort();
-  const out = { classifier: classifier.manifest.name, views: classifier.views, backend: classifier.backend, copies, seed: Number(values.seed), scenes: {} };
+  const classifier = await ExpressionClassifier.create({
+    model: values.classifier,
+    views: values.views === undefined ? undefined : Number(values.views),
+  });
+  const files = fs
+    .readdirSync(values.scenes)
+    .filter((f) => /\.(jpe?g|png)$/i.test(f))
+    .sort();
+  const out = {
+    classifier: classifier.manifest.name,
+    views: classifier.views,
+    backend: classifier.backend,
+    copies,
+    seed: Number(values.seed),
+    scenes: {},
+  };
   let worst = 1;
   for (const f of files) {
     const file = path.join(values.scenes, f);
@@ -80,7 +98,9 @@ async function main() {
       return {
         box: { x: Math.round(o.box.x), y: Math.round(o.box.y), width: Math.round(o.box.width), height: Math.round(o.box.height) },
         original: `${originalLabels[i].expression} ${originalLabels[i].confidence}`,
-        labels: counts[i], missed: missed[i], agreement: Math.round(agreement * 1000) / 1000,
+        labels: counts[i],
+        missed: missed[i],
+        agreement: Math.round(agreement * 1000) / 1000,
       };
     });
   }

@@ -17,7 +17,9 @@ const runsAt = args.indexOf('--runs');
 const RUNS = runsAt >= 0 ? Number(args[runsAt + 1]) : 200;
 const modelAt = args.indexOf('--model');
 const extraModels = modelAt >= 0 ? [args[modelAt + 1]] : [];
-const image = args.find((a, i) => !a.startsWith('--') && !['--runs', '--model'].includes(args[i - 1])) || path.join(__dirname, '..', 'test', 'fixtures', 'astronaut-640x480.jpg');
+const image =
+  args.find((a, i) => !a.startsWith('--') && !['--runs', '--model'].includes(args[i - 1])) ||
+  path.join(__dirname, '..', 'test', 'fixtures', 'astronaut-640x480.jpg');
 
 async function median(fn) {
   for (let i = 0; i < 10; i++) await fn(); // warm-up
@@ -34,7 +36,14 @@ async function median(fn) {
 (async () => {
   const bytes = fs.readFileSync(image);
   const img = await decodeImage(bytes);
-  const out = { image: path.basename(image), width: img.width, height: img.height, runs: RUNS, threads: 1, backend: (await getBackend()).name };
+  const out = {
+    image: path.basename(image),
+    width: img.width,
+    height: img.height,
+    runs: RUNS,
+    threads: 1,
+    backend: (await getBackend()).name,
+  };
   out.decode = await median(() => decodeImage(bytes));
   let face;
   for (const model of ['short', 'full']) {

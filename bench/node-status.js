@@ -25,7 +25,10 @@ helper.load(nodes, flow, async () => {
   for (const id of ['d', 'k']) {
     const n = helper.getNode(id);
     const orig = n.status.bind(n);
-    n.status = (s) => { status[id] = s.text; orig(s); };
+    n.status = (s) => {
+      status[id] = s.text;
+      orig(s);
+    };
   }
   const detectMs = [];
   const classifyMs = [];
@@ -39,7 +42,13 @@ helper.load(nodes, flow, async () => {
     classifyMs.push(msg.inferenceMs);
   }
   const med = (a) => a.slice(5).sort((x, y) => x - y)[Math.floor((a.length - 5) / 2)];
-  console.log(JSON.stringify({ frames: FRAMES, status: { 'face-detect': status.d, 'lightexnet-classify': status.k }, median_ms: { 'face-detect': med(detectMs), 'lightexnet-classify': med(classifyMs) } }));
+  console.log(
+    JSON.stringify({
+      frames: FRAMES,
+      status: { 'face-detect': status.d, 'lightexnet-classify': status.k },
+      median_ms: { 'face-detect': med(detectMs), 'lightexnet-classify': med(classifyMs) },
+    }),
+  );
   await helper.unload();
   process.exit(0);
 });

@@ -17,8 +17,12 @@ const { values } = parseArgs({ options: { frames: { type: 'string', default: '20
 const FRAMES = Number(values.frames);
 const REDEPLOYS = Number(values.redeploys);
 const frame = fs.readFileSync(path.join(__dirname, '..', 'test', 'fixtures', 'astronaut-640x480.jpg'));
-const nodes = [require('../nodes/face-detect.js'), require('../nodes/lightexnet-classify.js'), require('../nodes/expression-filter.js'),
-  require('@node-red/nodes/core/common/25-catch.js')];
+const nodes = [
+  require('../nodes/face-detect.js'),
+  require('../nodes/lightexnet-classify.js'),
+  require('../nodes/expression-filter.js'),
+  require('@node-red/nodes/core/common/25-catch.js'),
+];
 const flow = (gen) => [
   { id: 't', type: 'tab' },
   { id: 'd', z: 't', type: 'face-detect', name: `gen ${gen}`, model: 'short', busy: 'drop', wires: [['k']] },
@@ -31,7 +35,13 @@ const flow = (gen) => [
 ];
 
 const fds = () => fs.readdirSync('/proc/self/fd').length;
-const sample = (frames) => ({ frames, rssMB: Math.round(process.memoryUsage().rss / 1e6), heapMB: Math.round(process.memoryUsage().heapUsed / 1e6), fds: fds(), sessions: liveSessionCount() });
+const sample = (frames) => ({
+  frames,
+  rssMB: Math.round(process.memoryUsage().rss / 1e6),
+  heapMB: Math.round(process.memoryUsage().heapUsed / 1e6),
+  fds: fds(),
+  sessions: liveSessionCount(),
+});
 
 async function main() {
   await new Promise((r) => helper.load(nodes, flow(0), r));
@@ -39,7 +49,10 @@ async function main() {
   let outputs = 0;
   const wire = () => {
     helper.getNode('out').on('input', () => outputs++);
-    helper.getNode('caught').on('input', (m) => { const k = m.error.message.slice(0, 80); errors[k] = (errors[k] || 0) + 1; });
+    helper.getNode('caught').on('input', (m) => {
+      const k = m.error.message.slice(0, 80);
+      errors[k] = (errors[k] || 0) + 1;
+    });
   };
   wire();
   const series = [];
@@ -56,7 +69,10 @@ async function main() {
     const done = new Promise((resolve) => {
       const k = helper.getNode('out');
       const timer = setTimeout(resolve, 2000); // a dropped frame sends nothing
-      k.once('input', () => { clearTimeout(timer); resolve(); });
+      k.once('input', () => {
+        clearTimeout(timer);
+        resolve();
+      });
     });
     helper.getNode('d').receive({ payload: frame, topic: 'cam' });
     await done;
@@ -74,11 +90,23 @@ async function main() {
   const early = series.slice(1, 1 + third);
   const late = series.slice(-third);
   const change = (k) => Math.round((mean(late, k) / mean(early, k) - 1) * 1000) / 10;
-  console.log(JSON.stringify({
-    frames: FRAMES, redeploys, outputs, seconds: Math.round((Date.now() - t0) / 1000), errors,
-    rssChangePercent: change('rssMB'), fdsChangePercent: change('fds'), sessionsMax: Math.max(...series.map((s) => s.sessions)),
-    series,
-  }, null, 1));
+  console.log(
+    JSON.stringify(
+      {
+        frames: FRAMES,
+        redeploys,
+        outputs,
+        seconds: Math.round((Date.now() - t0) / 1000),
+        errors,
+        rssChangePercent: change('rssMB'),
+        fdsChangePercent: change('fds'),
+        sessionsMax: Math.max(...series.map((s) => s.sessions)),
+        series,
+      },
+      null,
+      1,
+    ),
+  );
   await helper.unload();
   process.exit(0);
 }

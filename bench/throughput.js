@@ -11,13 +11,15 @@ const path = require('node:path');
 const { parseArgs } = require('node:util');
 const { execFileSync } = require('node:child_process');
 
-const { values } = parseArgs({ options: {
-  frames: { type: 'string', default: '300' },
-  workers: { type: 'string', default: '2' },
-  views: { type: 'string' },
-  child: { type: 'string' },
-  'in-flight': { type: 'string' },
-} });
+const { values } = parseArgs({
+  options: {
+    frames: { type: 'string', default: '300' },
+    workers: { type: 'string', default: '2' },
+    views: { type: 'string' },
+    child: { type: 'string' },
+    'in-flight': { type: 'string' },
+  },
+});
 
 async function measure(workers) {
   process.env.LIGHTEXNET_WORKERS = String(workers);
@@ -26,7 +28,9 @@ async function measure(workers) {
   const src = path.join(__dirname, '..', 'test', 'fixtures', 'astronaut-640x480.jpg');
   const small = await sharp(src).resize(213, 160).toBuffer();
   const frame = await sharp({ create: { width: 640, height: 480, channels: 3, background: '#7a7a7a' } })
-    .composite([0, 1, 2].map((i) => ({ input: small, left: i * 213, top: 40 + i * 120 }))).jpeg({ quality: 85 }).toBuffer();
+    .composite([0, 1, 2].map((i) => ({ input: small, left: i * 213, top: 40 + i * 120 })))
+    .jpeg({ quality: 85 })
+    .toBuffer();
   const detector = await FaceDetector.create();
   const classifier = await ExpressionClassifier.create({ views: values.views ? Number(values.views) : undefined });
   await require('../dist/core/inference-pool').sharedPool(Math.max(1, workers)).settled();
@@ -37,17 +41,29 @@ async function measure(workers) {
   const answers = new Set();
   const elu0 = performance.eventLoopUtilization();
   const t0 = performance.now();
-  await Promise.all(Array.from({ length: inFlight }, async () => {
-    while (next++ < frames) {
-      const r = await classifyFrame(detector, classifier, Buffer.from(frame));
-      answers.add(JSON.stringify(r.faces));
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (next++ < frames) {
+        const r = await classifyFrame(detector, classifier, Buffer.from(frame));
+        answers.add(JSON.stringify(r.faces));
+      }
+    }),
+  );
   const s = (performance.now() - t0) / 1000;
   const mainThreadBusy = Math.round(performance.eventLoopUtilization(elu0).utilization * 100) / 100;
   await Promise.all([detector.release(), classifier.release()]);
-  return { workers, inFlight, frames, fps: Math.round((frames / s) * 10) / 10, msPerFrame: Math.round((s * 1000 / frames) * 100) / 100,
-    mainThreadBusy, faces: JSON.parse([...answers][0]).length, distinctAnswers: answers.size, answer: [...answers][0], views: classifier.views };
+  return {
+    workers,
+    inFlight,
+    frames,
+    fps: Math.round((frames / s) * 10) / 10,
+    msPerFrame: Math.round(((s * 1000) / frames) * 100) / 100,
+    mainThreadBusy,
+    faces: JSON.parse([...answers][0]).length,
+    distinctAnswers: answers.size,
+    answer: [...answers][0],
+    views: classifier.views,
+  };
 }
 
 async function main() {
@@ -56,17 +72,40 @@ async function main() {
     return;
   }
   // Each configuration in its own process: the pool's size is fixed per process.
-  const run = (w, inFlight) => JSON.parse(execFileSync(process.execPath, [__filename, '--child', String(w), '--in-flight', String(inFlight),
-    '--frames', values.frames, ...(values.views ? ['--views', values.views] : [])], { encoding: 'utf8' }));
+  const run = (w, inFlight) =>
+    JSON.parse(
+      execFileSync(
+        process.execPath,
+        [
+          __filename,
+          '--child',
+          String(w),
+          '--in-flight',
+          String(inFlight),
+          '--frames',
+          values.frames,
+          ...(values.views ? ['--views', values.views] : []),
+        ],
+        { encoding: 'utf8' },
+      ),
+    );
   const n = Number(values.workers);
   const runs = [run(1, 1), run(1, 2), run(n, n + 1)];
   const row = (r) => ({ workers: r.workers, inFlight: r.inFlight, fps: r.fps, msPerFrame: r.msPerFrame, mainThreadBusy: r.mainThreadBusy });
-  console.log(JSON.stringify({
-    frames: runs[0].frames, facesPerFrame: runs[0].faces, views: runs[0].views,
-    runs: runs.map(row),
-    speedupOverOneAtATime: Math.round((runs[2].fps / runs[0].fps) * 100) / 100,
-    sameAnswers: runs.every((r) => r.answer === runs[0].answer && r.distinctAnswers === 1),
-  }, null, 2));
+  console.log(
+    JSON.stringify(
+      {
+        frames: runs[0].frames,
+        facesPerFrame: runs[0].faces,
+        views: runs[0].views,
+        runs: runs.map(row),
+        speedupOverOneAtATime: Math.round((runs[2].fps / runs[0].fps) * 100) / 100,
+        sameAnswers: runs.every((r) => r.answer === runs[0].answer && r.distinctAnswers === 1),
+      },
+      null,
+      2,
+    ),
+  );
 }
 
 main().catch((err) => {

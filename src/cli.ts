@@ -54,7 +54,7 @@ export async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return command || values.help ? 0 : 2;
   }
-  const model = values.model as DetectorModel;
+  const model = values.model;
   if (model !== 'short' && model !== 'full') throw new Error(`--model must be short or full, not "${model}"`);
   const threads = Number(values.threads);
   switch (command) {
@@ -107,16 +107,28 @@ async function detectCommand(file: string, model: DetectorModel, threads: number
 
 async function classifyCommand(file: string, model: DetectorModel, threads: number, v: Values): Promise<number> {
   const detector = await FaceDetector.create({ model, threads });
-  const classifier = await ExpressionClassifier.create({ model: v.classifier, threads, views: viewCount(v) }).catch(async (e) => {
+  const classifier = await ExpressionClassifier.create({ model: v.classifier, threads, views: viewCount(v) }).catch(async (e: unknown) => {
     await detector.release();
     throw e;
   });
   try {
     const r = await classifyFrame(detector, classifier, await readFile(file));
     if (v.json) {
-      console.log(JSON.stringify({ faces: r.faces, width: r.width, height: r.height, model, classifier: classifier.manifest.name, views: classifier.views, backend: classifier.backend }));
+      console.log(
+        JSON.stringify({
+          faces: r.faces,
+          width: r.width,
+          height: r.height,
+          model,
+          classifier: classifier.manifest.name,
+          views: classifier.views,
+          backend: classifier.backend,
+        }),
+      );
     } else {
-      console.log(`${file}: ${r.width}x${r.height}, ${r.faces.length} face(s) [${classifier.manifest.name}, ${backendLine(detector.backendInfo)}]`);
+      console.log(
+        `${file}: ${r.width}x${r.height}, ${r.faces.length} face(s) [${classifier.manifest.name}, ${backendLine(detector.backendInfo)}]`,
+      );
       for (const f of r.faces) console.log(`  ${fmtBox(f)} ${f.expression} ${(f.confidence * 100).toFixed(1)}%`);
     }
   } finally {
@@ -125,12 +137,23 @@ async function classifyCommand(file: string, model: DetectorModel, threads: numb
   return 0;
 }
 
-const fmtBox = (f: Face) => `box x=${Math.round(f.box.x)} y=${Math.round(f.box.y)} w=${Math.round(f.box.width)} h=${Math.round(f.box.height)}`;
+const fmtBox = (f: Face) =>
+  `box x=${Math.round(f.box.x)} y=${Math.round(f.box.y)} w=${Math.round(f.box.width)} h=${Math.round(f.box.height)}`;
 
 /** Folder names people use for the seven FER classes, mapped to our labels. */
 const LABEL_ALIASES: Record<string, string> = {
-  anger: 'angry', angry: 'angry', disgust: 'disgust', disgusted: 'disgust', fear: 'fear', fearful: 'fear',
-  happy: 'happy', happiness: 'happy', sad: 'sad', sadness: 'sad', surprise: 'surprise', surprised: 'surprise',
+  anger: 'angry',
+  angry: 'angry',
+  disgust: 'disgust',
+  disgusted: 'disgust',
+  fear: 'fear',
+  fearful: 'fear',
+  happy: 'happy',
+  happiness: 'happy',
+  sad: 'sad',
+  sadness: 'sad',
+  surprise: 'surprise',
+  surprised: 'surprise',
   neutral: 'neutral',
 };
 
@@ -188,9 +211,19 @@ export async function evalFer2013(classifier: ExpressionClassifier, dir: string,
   const pick = <T>(a: T[]) => a.filter((_, i) => keep[i]);
   const dedup = evaluate(labels, pick(truth), pick(predicted));
   return {
-    dataset: 'fer2013', split, ...evaluate(labels, truth, predicted),
-    ece: expectedCalibrationError(confidence, truth.map((t, i) => t === predicted[i])),
-    deduplicated: { n: dedup.n, accuracy: dedup.accuracy, left_out: truth.length - dedup.n, note: 'images not pixel-identical to any Training image' },
+    dataset: 'fer2013',
+    split,
+    ...evaluate(labels, truth, predicted),
+    ece: expectedCalibrationError(
+      confidence,
+      truth.map((t, i) => t === predicted[i]),
+    ),
+    deduplicated: {
+      n: dedup.n,
+      accuracy: dedup.accuracy,
+      left_out: truth.length - dedup.n,
+      note: 'images not pixel-identical to any Training image',
+    },
   };
 }
 
@@ -224,7 +257,7 @@ async function evalFolder(classifier: ExpressionClassifier, dir: string, detect:
         let expression: string | undefined;
         if (detector) {
           const faces = await detector.detect(img);
-          const largest = faces.sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height)[0];
+          const largest = faces.sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height).at(0);
           if (largest) expression = (await classifier.classifyFaces(img, [largest]))[0].expression;
         } else {
           expression = (await classifier.classifyWhole(img)).expression;

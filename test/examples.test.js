@@ -24,9 +24,13 @@ describe('example flows', () => {
       for (const n of flow) {
         assert.ok([...OURS, ...CORE].includes(n.type), `${n.type} is ours or a core node`);
         for (const out of n.wires || []) for (const target of out) assert.ok(ids.has(target), `${n.id} wires to ${target}`);
-        if (['mqtt in', 'mqtt out', 'lightexnet-alert-out'].includes(n.type)) assert.ok(ids.has(n.broker), 'the broker config node is included');
+        if (['mqtt in', 'mqtt out', 'lightexnet-alert-out'].includes(n.type))
+          assert.ok(ids.has(n.broker), 'the broker config node is included');
       }
-      assert.ok(flow.some((n) => n.type === 'comment' && n.info), 'a comment node explains it');
+      assert.ok(
+        flow.some((n) => n.type === 'comment' && n.info),
+        'a comment node explains it',
+      );
     });
   }
 });

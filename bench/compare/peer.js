@@ -26,10 +26,12 @@ function serve(dir) {
     res.writeHead(200, { 'Content-Type': file.endsWith('.json') ? 'application/json' : 'application/octet-stream' });
     fs.createReadStream(file).pipe(res);
   });
-  return new Promise((r) => server.listen(0, '127.0.0.1', () => {
-    server.unref();
-    r(`http://127.0.0.1:${server.address().port}/`);
-  }));
+  return new Promise((r) =>
+    server.listen(0, '127.0.0.1', () => {
+      server.unref();
+      r(`http://127.0.0.1:${server.address().port}/`);
+    }),
+  );
 }
 
 /** JPEG -> RGB tensor for the tfjs pipelines (the decode is part of every system's time). */
@@ -58,15 +60,29 @@ async function load() {
     const base = await serve(here('@vladmandic/human/models'));
     const off = { enabled: false };
     const human = new Human({
-      backend: 'wasm', wasmPath: `file://${wasmDir}`, modelBasePath: base, debug: false, warmup: 'none',
+      backend: 'wasm',
+      wasmPath: `file://${wasmDir}`,
+      modelBasePath: base,
+      debug: false,
+      warmup: 'none',
       cacheSensitivity: 0, // no result reuse between frames: every frame is inferred
       face: {
         enabled: true,
         detector: { rotation: false, maxDetected: 20, skipFrames: 0, skipTime: 0 },
-        mesh: off, iris: off, description: off, attention: off, antispoof: off, liveness: off,
+        mesh: off,
+        iris: off,
+        description: off,
+        attention: off,
+        antispoof: off,
+        liveness: off,
         emotion: { enabled: true, skipFrames: 0, skipTime: 0 },
       },
-      body: off, hand: off, object: off, gesture: off, segmentation: off, filter: off,
+      body: off,
+      hand: off,
+      object: off,
+      gesture: off,
+      segmentation: off,
+      filter: off,
     });
     human.tf.wasm?.setWasmPaths?.(wasmDir);
     await human.load();

@@ -18,11 +18,13 @@ const { parseArgs } = require('node:util');
 
 const ROOT = path.join(__dirname, '..', '..');
 const sharp = require(require.resolve('sharp', { paths: [ROOT] }));
-const { values } = parseArgs({ options: {
-  rounds: { type: 'string', default: '8' },
-  batch: { type: 'string', default: '5' },
-  systems: { type: 'string', default: 'ours-native,ours-wasm,human,faceapi-tiny,faceapi-ssd' },
-} });
+const { values } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '8' },
+    batch: { type: 'string', default: '5' },
+    systems: { type: 'string', default: 'ours-native,ours-wasm,human,faceapi-tiny,faceapi-ssd' },
+  },
+});
 const SYSTEMS = values.systems.split(',');
 const OUT = path.join(__dirname, 'results');
 
@@ -33,7 +35,10 @@ async function frames() {
   return {
     0: await grey().jpeg({ quality: 85 }).toBuffer(),
     1: await sharp(src).jpeg({ quality: 85 }).toBuffer(),
-    3: await grey().composite([0, 1, 2].map((i) => ({ input: small, left: i * 213, top: 40 + i * 120 }))).jpeg({ quality: 85 }).toBuffer(),
+    3: await grey()
+      .composite([0, 1, 2].map((i) => ({ input: small, left: i * 213, top: 40 + i * 120 })))
+      .jpeg({ quality: 85 })
+      .toBuffer(),
   };
 }
 
@@ -125,17 +130,28 @@ async function main() {
   for (const r of rows) r.throughputVsOurs = r1(ours.msPerFrame[1] > 0 ? r.msPerFrame[1] / ours.msPerFrame[1] : NaN);
   for (const p of Object.values(procs)) p.child.kill();
 
-  const result = { date: new Date().toISOString(), machine: `${require('node:os').cpus()[0].model}, ${require('node:os').availableParallelism()} cores`,
-    node: process.version, rounds: Number(values.rounds), batch: Number(values.batch), rows };
+  const result = {
+    date: new Date().toISOString(),
+    machine: `${require('node:os').cpus()[0].model}, ${require('node:os').availableParallelism()} cores`,
+    node: process.version,
+    rounds: Number(values.rounds),
+    batch: Number(values.batch),
+    rows,
+  };
   fs.mkdirSync(OUT, { recursive: true });
   fs.writeFileSync(path.join(OUT, 'compare.json'), `${JSON.stringify(result, null, 2)}\n`);
   const md = [
     `| system | ms/frame, 0 faces | 1 face | 3 faces | ms per extra face | faces found (0/1/3) | cold start ms | RSS MB | ours native is … × faster (1 face) |`,
     '|---|---|---|---|---|---|---|---|---|',
-    ...rows.map((r) => `| ${r.label} | ${r.msPerFrame[0]} | ${r.msPerFrame[1]} | ${r.msPerFrame[3]} | ${r.msPerExtraFace} | ${faceCounts.map((f) => r.facesFound[f]).join('/')} | ${r.coldStartMs} | ${r.rssMB} | ${r.system === ours.system ? '—' : r.throughputVsOurs} |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.label} | ${r.msPerFrame[0]} | ${r.msPerFrame[1]} | ${r.msPerFrame[3]} | ${r.msPerExtraFace} | ${faceCounts.map((f) => r.facesFound[f]).join('/')} | ${r.coldStartMs} | ${r.rssMB} | ${r.system === ours.system ? '—' : r.throughputVsOurs} |`,
+    ),
   ].join('\n');
   fs.writeFileSync(path.join(OUT, 'compare.md'), `${md}\n`);
-  await sharp(Buffer.from(chart(rows, faceCounts))).png().toFile(path.join(OUT, 'compare.png'));
+  await sharp(Buffer.from(chart(rows, faceCounts)))
+    .png()
+    .toFile(path.join(OUT, 'compare.png'));
   console.log(md);
 }
 

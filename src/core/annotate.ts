@@ -19,7 +19,13 @@ export interface Annotation {
 }
 
 const COLOURS: Record<string, string> = {
-  happy: '#2ecc40', surprise: '#ffdc00', neutral: '#aaaaaa', sad: '#0074d9', angry: '#ff4136', fear: '#b10dc9', disgust: '#ff851b',
+  happy: '#2ecc40',
+  surprise: '#ffdc00',
+  neutral: '#aaaaaa',
+  sad: '#0074d9',
+  angry: '#ff4136',
+  fear: '#b10dc9',
+  disgust: '#ff851b',
 };
 
 export function faceLabel(f: AnnotatedFace): string {
@@ -32,7 +38,7 @@ export function toAnnotations(faces: AnnotatedFace[]): Annotation[] {
     type: 'rect',
     bbox: [Math.round(f.box.x), Math.round(f.box.y), Math.round(f.box.width), Math.round(f.box.height)],
     label: faceLabel(f),
-    stroke: f.expression ? COLOURS[f.expression] ?? '#39cccc' : '#39cccc',
+    stroke: f.expression ? (COLOURS[f.expression] ?? '#39cccc') : '#39cccc',
   }));
 }
 
@@ -44,8 +50,10 @@ export function annotationSvg(width: number, height: number, faces: AnnotatedFac
   const parts = toAnnotations(faces).map((a) => {
     const [x, y, w, h] = a.bbox;
     const ty = y > font + 4 ? y - 4 : y + h + font;
-    return `<rect x="${x}" y="${y}" width="${w}" height="${h}" fill="none" stroke="${a.stroke}" stroke-width="${line}"/>` +
-      `<text x="${x}" y="${ty}" font-family="sans-serif" font-size="${font}" fill="${a.stroke}" stroke="#000" stroke-width="0.5">${escapeXml(a.label)}</text>`;
+    return (
+      `<rect x="${x}" y="${y}" width="${w}" height="${h}" fill="none" stroke="${a.stroke}" stroke-width="${line}"/>` +
+      `<text x="${x}" y="${ty}" font-family="sans-serif" font-size="${font}" fill="${a.stroke}" stroke="#000" stroke-width="0.5">${escapeXml(a.label)}</text>`
+    );
   });
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${parts.join('')}</svg>`;
 }

@@ -60,13 +60,16 @@ export class BusyGate<T> {
   private start(job: Job<T>): void {
     this.active++;
     // run() reports its own errors; the gate only keeps going.
-    job.run(job.value).catch(() => undefined).then(() => {
-      this.active--;
-      this.processed++;
-      const next = this.waiting.shift();
-      if (next) this.start(next);
-      else if (this.active === 0) this.idleWaiters.splice(0).forEach((r) => r());
-    });
+    void job
+      .run(job.value)
+      .catch(() => undefined)
+      .then(() => {
+        this.active--;
+        this.processed++;
+        const next = this.waiting.shift();
+        if (next) this.start(next);
+        else if (this.active === 0) this.idleWaiters.splice(0).forEach((r) => r());
+      });
   }
 
   /** Resolves when no job runs (after close(): when the running ones have finished). */

@@ -106,7 +106,14 @@ export class ExpressionFilter {
     const top = this.pick(faces);
     const candidate = top ? top.expression : null;
     const make = (event: FilterEvent['event'], expression: string, confidence: number): FilterEvent => ({
-      id: randomUUID(), event, expression, confidence, heldMs: now - s.since, heldFrames: s.frames, faces: faces.length, topic,
+      id: randomUUID(),
+      event,
+      expression,
+      confidence,
+      heldMs: now - s.since,
+      heldFrames: s.frames,
+      faces: faces.length,
+      topic,
       timestamp: new Date(now).toISOString(),
     });
 

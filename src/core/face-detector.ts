@@ -79,7 +79,7 @@ export function loadBlazeFace(model: DetectorModel, modelDir = mediapipeModelDir
       try {
         bytes = await readFile(file);
       } catch (err) {
-        throw new Error(`cannot read the BlazeFace model ${file}: ${(err as Error).message}`);
+        throw new Error(`cannot read the BlazeFace model ${file}: ${(err as Error).message}`, { cause: err });
       }
       return tfliteToOnnx(readTflite(bytes), `blazeface_${model}`);
     })();
@@ -104,7 +104,7 @@ export class FaceDetector {
     const spec = BLAZEFACE[model];
     const modelDir = opts.modelDir ?? mediapipeModelDir();
     const graph = await loadBlazeFace(model, modelDir);
-    const shared = await acquireSession(`blazeface:${path.join(modelDir, spec.file)}`, async () => graph.bytes, {
+    const shared = await acquireSession(`blazeface:${path.join(modelDir, spec.file)}`, () => Promise.resolve(graph.bytes), {
       threads: opts.threads,
     });
     const anchors = generateAnchors(spec.anchors);

@@ -25,8 +25,13 @@ export function looksLikeFaceList(v: unknown): v is { box: unknown }[] {
  * Validates faces against a frame of width x height. Throws ImageInputError naming the first bad field
  * (`msg.payload[3].box.width is NaN`); a box wholly outside the frame is an error too.
  */
-export function checkFaces<F extends { box: unknown }>(faces: F[], width: number, height: number,
-  maxFaces = DEFAULT_MAX_FACES, field = 'msg.payload'): CheckedFaces<F & { box: Face['box'] }> {
+export function checkFaces<F extends { box: unknown }>(
+  faces: F[],
+  width: number,
+  height: number,
+  maxFaces = DEFAULT_MAX_FACES,
+  field = 'msg.payload',
+): CheckedFaces<F & { box: Face['box'] }> {
   const out = faces.map((f, i) => {
     const where = `${field}[${i}].box`;
     const box = f.box as Record<string, unknown> | null;

@@ -42,25 +42,24 @@ export class ImageInputError extends Error {
 export function isRawImage(v: unknown): v is RawImage {
   if (typeof v !== 'object' || v === null) return false;
   const r = v as Partial<RawImage>;
-  return r.data instanceof Uint8Array && typeof r.width === 'number' && typeof r.height === 'number' &&
-    typeof r.channels === 'number';
+  return r.data instanceof Uint8Array && typeof r.width === 'number' && typeof r.height === 'number' && typeof r.channels === 'number';
 }
 
 /** A Buffer after JSON.stringify (what a Buffer becomes on the way through MQTT, a file or a context store). */
 interface BufferJson {
   type: 'Buffer';
-  data: number[];
+  data: unknown[];
 }
 
 const isBufferJson = (v: unknown): v is BufferJson =>
-  typeof v === 'object' && v !== null && (v as BufferJson).type === 'Buffer' && Array.isArray((v as BufferJson).data);
+  typeof v === 'object' && v !== null && (v as { type?: unknown }).type === 'Buffer' && Array.isArray((v as { data?: unknown }).data);
 
 /** Bytes from the shapes other nodes hand pixel data in: Uint8Array/Buffer, Uint8ClampedArray (canvas),
  *  a plain array of 0-255, or Buffer-JSON. undefined when `v` is none of them. */
 function bytesOf(v: unknown, field: string): Uint8Array | undefined {
   if (v instanceof Uint8Array) return v;
   if (v instanceof Uint8ClampedArray) return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
-  const arr = isBufferJson(v) ? v.data : Array.isArray(v) ? v : undefined;
+  const arr: unknown[] | undefined = isBufferJson(v) ? v.data : Array.isArray(v) ? (v as unknown[]) : undefined;
   if (!arr) return undefined;
   const out = new Uint8Array(arr.length);
   for (let i = 0; i < arr.length; i++) {
@@ -80,7 +79,8 @@ function asRawImage(v: unknown): RawImage | undefined {
   const r = v as Record<string, unknown>;
   if (!('data' in r && 'width' in r && 'height' in r)) return undefined;
   const data = bytesOf(r.data, 'raw image data');
-  if (!data) throw new ImageInputError(`raw image data must be bytes (Buffer, Uint8Array, Uint8ClampedArray or an array), got ${typeof r.data}`);
+  if (!data)
+    throw new ImageInputError(`raw image data must be bytes (Buffer, Uint8Array, Uint8ClampedArray or an array), got ${typeof r.data}`);
   const channels = r.channels === undefined ? data.length / (Number(r.width) * Number(r.height)) : r.channels;
   return { data, width: Number(r.width), height: Number(r.height), channels: Number(channels) };
 }
@@ -98,10 +98,9 @@ export async function decodeImage(input: unknown, opts: DecodeOptions = {}): Pro
   } catch (err) {
     throw new ImageInputError(`not a decodable image (${bytes.length} bytes): ${(err as Error).message}`);
   }
-  const pixels = (meta.width ?? 0) * (meta.height ?? 0);
+  const pixels = meta.width * meta.height;
   if (pixels > maxPixels) {
-    throw new ImageInputError(
-      `image is ${meta.width}x${meta.height} (${pixels} pixels), over the limit of ${maxPixels} pixels`);
+    throw new ImageInputError(`image is ${meta.width}x${meta.height} (${pixels} pixels), over the limit of ${maxPixels} pixels`);
   }
   try {
     const { data, info } = await sharp(bytes, { limitInputPixels: maxPixels, failOn: 'truncated' })
@@ -112,7 +111,7 @@ export async function decodeImage(input: unknown, opts: DecodeOptions = {}): Pro
       .toBuffer({ resolveWithObject: true });
     return toRgb(data, info.width, info.height, info.channels);
   } catch (err) {
-    throw new ImageInputError(`could not decode the ${meta.format ?? 'image'}: ${(err as Error).message}`);
+    throw new ImageInputError(`could not decode the ${meta.format}: ${(err as Error).message}`);
   }
 }
 
@@ -135,8 +134,7 @@ function toEncodedBytes(input: unknown): Buffer {
   const bytes = bytesOf(input, 'msg.payload');
   if (bytes) return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const kind = input === null ? 'null' : Array.isArray(input) ? 'array' : typeof input;
-  throw new ImageInputError(
-    `expected an image Buffer, a data URL or raw pixels {data, width, height, channels}, got ${kind}`);
+  throw new ImageInputError(`expected an image Buffer, a data URL or raw pixels {data, width, height, channels}, got ${kind}`);
 }
 
 function fromRaw(raw: RawImage, maxPixels: number): DecodedImage {
@@ -149,8 +147,7 @@ function fromRaw(raw: RawImage, maxPixels: number): DecodedImage {
     throw new ImageInputError(`image is ${width}x${height} (${width * height} pixels), over the limit of ${maxPixels} pixels`);
   }
   if (data.length !== width * height * channels) {
-    throw new ImageInputError(
-      `raw image data has ${data.length} bytes; ${width}x${height}x${channels} needs ${width * height * channels}`);
+    throw new ImageInputError(`raw image data has ${data.length} bytes; ${width}x${height}x${channels} needs ${width * height * channels}`);
   }
   return toRgb(Buffer.from(data.buffer, data.byteOffset, data.byteLength), width, height, channels);
 }

@@ -34,7 +34,15 @@ export interface OpenSpec {
 
 /** Messages to a worker (inference-worker.ts answers each with a Reply of the same req). */
 export type Request =
-  | { op: 'open'; req: number; session: number; bytes: Uint8Array; backend: BackendRequest; threads: number; constants: Record<string, TensorData> }
+  | {
+      op: 'open';
+      req: number;
+      session: number;
+      bytes: Uint8Array;
+      backend: BackendRequest;
+      threads: number;
+      constants: Record<string, TensorData>;
+    }
   | { op: 'run'; req: number; session: number; feeds: Record<string, TensorData> }
   | { op: 'close'; req: number; session: number }
   /** Release everything and end the thread with this code (shutdown; a crash in tests). */
@@ -60,7 +68,12 @@ class PoolWorker {
   private drainWaiters: (() => void)[] = [];
 
   constructor(onDeath: (w: PoolWorker) => void) {
-    this.thread = new Worker(WORKER_SCRIPT, { env: process.env, stdout: false, stderr: false, workerData: { backend: requestedBackendName() } });
+    this.thread = new Worker(WORKER_SCRIPT, {
+      env: process.env,
+      stdout: false,
+      stderr: false,
+      workerData: { backend: requestedBackendName() },
+    });
     this.thread.unref(); // ref'd only while a request is out (see call)
     const fail = (err: Error) => {
       if (this.dead) return;
@@ -161,7 +174,7 @@ export class InferencePool {
       const bytes = await spec.load();
       this.fill();
       const opens = this.workers.map((w) => this.openIn(w, id, spec, bytes));
-      opens.forEach((p) => p.catch(() => undefined)); // the first one's error is the one reported
+      for (const p of opens) p.catch(() => undefined); // the first one's error is the one reported
       first = await Promise.race(opens);
     } catch (err) {
       this.opening--;
@@ -184,7 +197,10 @@ export class InferencePool {
     if (!p) {
       // Each worker gets its own copy of the bytes (structured clone); the main thread keeps none.
       p = w.call({ op: 'open', session: id, bytes, backend: spec.backend, threads: spec.threads, constants: spec.constants });
-      p.then(() => w.ready.add(id), () => undefined);
+      p.then(
+        () => w.ready.add(id),
+        () => undefined,
+      );
       w.opened.set(id, p);
     }
     return p;
@@ -195,7 +211,8 @@ export class InferencePool {
     if (!s) throw new Error('the session was released');
     this.fill();
     const w = this.pick(id);
-    if (!w.opened.has(id)) await this.openIn(w, id, s.spec, await s.spec.load()); // a replacement worker
+    if (!w.opened.has(id))
+      await this.openIn(w, id, s.spec, await s.spec.load()); // a replacement worker
     else await w.opened.get(id);
     const transfer: ArrayBuffer[] = [];
     const sent: Record<string, TensorData> = {};
@@ -237,9 +254,11 @@ export class InferencePool {
     // so it is set here, in the main thread, before any worker loads the runtime.
     process.env.ORT_DISABLE_TELEMETRY ??= '1';
     while (this.workers.length < this.size) {
-      this.workers.push(new PoolWorker((dead) => {
-        this.workers = this.workers.filter((w) => w !== dead);
-      }));
+      this.workers.push(
+        new PoolWorker((dead) => {
+          this.workers = this.workers.filter((w) => w !== dead);
+        }),
+      );
     }
   }
 
@@ -258,12 +277,14 @@ export class InferencePool {
   }
 
   private async closeIn(id: number): Promise<void> {
-    await Promise.all(this.workers.map(async (w) => {
-      if (!w.opened.has(id)) return;
-      w.opened.delete(id);
-      w.ready.delete(id);
-      await w.call({ op: 'close', session: id }).catch(() => undefined);
-    }));
+    await Promise.all(
+      this.workers.map(async (w) => {
+        if (!w.opened.has(id)) return;
+        w.opened.delete(id);
+        w.ready.delete(id);
+        await w.call({ op: 'close', session: id }).catch(() => undefined);
+      }),
+    );
   }
 
   /** The workers alive now: thread id, runs in flight, runs done (for tests, status and benchmarks). */

@@ -3,7 +3,7 @@
  * a time, answering each with its outputs (transferred) or its error.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { BackendRequest, createLocalSession, getBackend, ModelSession, TensorData } from './onnx-backend';
+import { createLocalSession, getBackend, ModelSession, TensorData } from './onnx-backend';
 import type { Reply, Request } from './inference-pool';
 
 const port = parentPort;
@@ -13,7 +13,7 @@ const sessions = new Map<number, ModelSession & { release(): Promise<void> }>();
 
 // Load the runtime now, while the main thread is still reading the models (open reports any failure).
 const preload = (workerData as { backend?: string } | undefined)?.backend;
-if (preload === 'auto' || preload === 'native' || preload === 'wasm') getBackend(preload as BackendRequest).catch(() => undefined);
+if (preload === 'auto' || preload === 'native' || preload === 'wasm') getBackend(preload).catch(() => undefined);
 
 async function handle(m: Request): Promise<Reply> {
   switch (m.op) {
@@ -49,7 +49,10 @@ port.on('message', (m: Request) => {
       const transfer = reply.ok && reply.outputs ? ownBuffers(reply.outputs) : [];
       port.postMessage(reply, transfer);
     },
-    (err: Error) => port.postMessage({ req: m.req, ok: false, error: { name: err.name, message: err.message } } satisfies Reply),
+    (err: unknown) => {
+      const e = err instanceof Error ? err : new Error(String(err));
+      port.postMessage({ req: m.req, ok: false, error: { name: e.name, message: e.message } } satisfies Reply);
+    },
   );
 });
 

@@ -67,12 +67,14 @@ export async function readManifest(nameOrPath?: string): Promise<{ manifest: Mod
     throw new ModelLoadError(`model manifest ${p} is not valid JSON: ${(err as Error).message}`);
   }
   const problems: string[] = [];
+  /* eslint-disable @typescript-eslint/no-unnecessary-condition -- JSON from disk: the type says what it should be, this checks that it is */
   if (typeof m.file !== 'string') problems.push('file');
   if (!Array.isArray(m.labels) || m.labels.length < 2) problems.push('labels');
   if (!m.input || !(m.input.width > 0) || !(m.input.height > 0) || ![1, 3].includes(m.input.channels)) problems.push('input');
   if (!m.output || typeof m.output.name !== 'string') problems.push('output');
   if (!m.normalization || !(m.normalization.std > 0)) problems.push('normalization');
   if (!m.crop || !(m.crop.scale > 0)) problems.push('crop');
+  /* eslint-enable @typescript-eslint/no-unnecessary-condition */
   if (m.views !== undefined && !validViews(m.views)) problems.push('views');
   if (problems.length) throw new ModelLoadError(`model manifest ${p} is missing or has invalid: ${problems.join(', ')}`);
   return { manifest: m, path: p };
@@ -81,8 +83,14 @@ export async function readManifest(nameOrPath?: string): Promise<{ manifest: Mod
 function validViews(v: ViewsSpec): boolean {
   const n = Array.isArray(v.list) ? v.list.length : 0;
   const count = (d: unknown) => Number.isInteger(d) && (d as number) >= 1 && (d as number) <= n;
-  return typeof v.input === 'string' && v.size > 0 && n > 0 && count(v.default) && (v.wasmDefault === undefined || count(v.wasmDefault)) &&
-    v.list.every((x) => Number.isFinite(x.angle) && x.scale > 0 && typeof x.flip === 'boolean');
+  return (
+    typeof v.input === 'string' &&
+    v.size > 0 &&
+    n > 0 &&
+    count(v.default) &&
+    (v.wasmDefault === undefined || count(v.wasmDefault)) &&
+    v.list.every((x) => Number.isFinite(x.angle) && x.scale > 0 && typeof x.flip === 'boolean')
+  );
 }
 
 /** Reads the manifest's .onnx file and checks its sha256. */
@@ -125,8 +133,10 @@ export interface GraphSignature {
  */
 export function checkManifestAgainstGraph(m: ModelManifest, g: GraphSignature, where: string): void {
   const problems: string[] = [];
-  if (!g.inputNames.includes(m.input.name)) problems.push(`input "${m.input.name}" is not in the graph (inputs: ${g.inputNames.join(', ')})`);
-  if (!g.outputNames.includes(m.output.name)) problems.push(`output "${m.output.name}" is not in the graph (outputs: ${g.outputNames.join(', ')})`);
+  if (!g.inputNames.includes(m.input.name))
+    problems.push(`input "${m.input.name}" is not in the graph (inputs: ${g.inputNames.join(', ')})`);
+  if (!g.outputNames.includes(m.output.name))
+    problems.push(`output "${m.output.name}" is not in the graph (outputs: ${g.outputNames.join(', ')})`);
   if (m.views && !g.inputNames.includes(m.views.input)) problems.push(`views input "${m.views.input}" is not in the graph`);
   const extra = g.inputNames.filter((n) => n !== m.input.name && n !== m.views?.input);
   if (extra.length) problems.push(`the graph needs inputs the manifest does not describe: ${extra.join(', ')}`);
@@ -136,7 +146,8 @@ export function checkManifestAgainstGraph(m: ModelManifest, g: GraphSignature, w
     const want = [undefined, m.input.channels, m.input.height, m.input.width];
     const names = ['batch', 'channels', 'height', 'width'];
     shape.forEach((d, i) => {
-      if (i > 0 && typeof d === 'number' && d !== want[i]) problems.push(`input ${names[i]} is ${d} in the graph, ${want[i]} in the manifest`);
+      if (i > 0 && typeof d === 'number' && d !== want[i])
+        problems.push(`input ${names[i]} is ${d} in the graph, ${want[i]} in the manifest`);
     });
   } else if (shape && shape.length !== 4) {
     problems.push(`input "${m.input.name}" has ${shape.length} dimensions; N x C x H x W expected`);

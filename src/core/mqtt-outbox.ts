@@ -68,7 +68,7 @@ export class MqttOutbox {
       if (this.queue.length >= this.maxPending) {
         // The oldest waiting alert goes (never the one in flight: it may already be at the broker).
         const at = this.inFlight ? 1 : 0;
-        const [old] = this.queue.splice(at, 1);
+        const old = this.queue.splice(at, 1).at(0);
         if (old) {
           this.dropped++;
           old.reject(new Error(`${this.maxPending} alerts were waiting for the broker: the oldest was dropped`));

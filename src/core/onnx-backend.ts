@@ -64,6 +64,8 @@ export function getBackend(want: BackendRequest = requestedBackend()): Promise<B
   return p;
 }
 
+// async so that a require that throws becomes a rejected promise for getBackend's callers.
+// eslint-disable-next-line @typescript-eslint/require-await -- see above
 async function loadBackend(want: BackendRequest): Promise<Backend> {
   // onnxruntime's telemetry looks up an outside host within seconds of a session; we promise no network.
   // It reads this when the native library loads, so it must be set before the require below.
@@ -71,7 +73,7 @@ async function loadBackend(want: BackendRequest): Promise<Backend> {
   let reason = 'LIGHTEXNET_BACKEND=wasm';
   if (want !== 'wasm') {
     try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when needed (it may not load at all)
       const ort = require('onnxruntime-node') as Ort;
       return { name: 'native', ort };
     } catch (err) {
@@ -79,7 +81,7 @@ async function loadBackend(want: BackendRequest): Promise<Backend> {
       reason = `onnxruntime-node could not load: ${(err as Error).message.split('\n')[0]}`;
     }
   }
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when needed (it may not load at all)
   const ort = require('onnxruntime-web') as Ort;
   // The Node build finds its .wasm beside itself only when told where that is.
   ort.env.wasm.wasmPaths = path.dirname(require.resolve('onnxruntime-web')) + path.sep;
@@ -114,7 +116,14 @@ export async function createLocalSession(
   });
   const toTensor = (t: TensorData) => new ort.Tensor('float32', t.data, t.dims);
   const constants = Object.fromEntries(Object.entries(opts.constants ?? {}).map(([k, v]) => [k, toTensor(v)]));
-  const meta = (m: unknown) => (Array.isArray(m) ? m.map((x: { name: string; isTensor?: boolean; shape?: (number | string)[] }) => ({ name: x.name, isTensor: x.isTensor, shape: x.shape ? [...x.shape] : undefined })) : undefined);
+  const meta = (m: unknown) =>
+    Array.isArray(m)
+      ? m.map((x: { name: string; isTensor?: boolean; shape?: (number | string)[] }) => ({
+          name: x.name,
+          isTensor: x.isTensor,
+          shape: x.shape ? [...x.shape] : undefined,
+        }))
+      : undefined;
   const session = {
     inputNames: [...s.inputNames],
     outputNames: [...s.outputNames],
@@ -153,21 +162,19 @@ export interface SharedSession {
  * Gets (or creates) the session for `key`. `load` gives the model bytes; it runs once per key while the
  * session is held (and again for a worker that replaces one that died).
  */
-export async function acquireSession(
-  key: string,
-  load: () => Promise<Uint8Array>,
-  opts: SessionOptions = {},
-): Promise<SharedSession> {
+export async function acquireSession(key: string, load: () => Promise<Uint8Array>, opts: SessionOptions = {}): Promise<SharedSession> {
   const threads = Math.max(1, Math.floor(opts.threads ?? 1));
   const want = requestedBackend();
   const workers = poolSize();
   const fullKey = `${want}|${threads}|${workers}|${key}`;
   let entry = cache.get(fullKey);
   if (!entry) {
-    const opened = workers > 0
-      ? sharedPool(workers).open({ load, backend: want, threads, constants: opts.constants ?? {} })
-      : load().then((bytes) => createLocalSession(bytes, want, { threads, constants: opts.constants }))
-        .then(({ session, backend }) => ({ session, backend, close: () => session.release() }));
+    const opened =
+      workers > 0
+        ? sharedPool(workers).open({ load, backend: want, threads, constants: opts.constants ?? {} })
+        : load()
+            .then((bytes) => createLocalSession(bytes, want, { threads, constants: opts.constants }))
+            .then(({ session, backend }) => ({ session, backend, close: () => session.release() }));
     entry = { refs: 0, opened };
     cache.set(fullKey, entry);
     opened.catch(() => cache.delete(fullKey)); // a failed load is not cached

@@ -58,9 +58,11 @@ export function viewGrids(views: TestTimeView[], size: number): Float32Array {
 /** The number of views to run: the requested one if the model offers it, else the model's default for
  *  the runtime. */
 export function resolveViewCount(spec: ViewsSpec, requested?: number, backend: 'native' | 'wasm' = 'native'): number {
-  if (requested === undefined || requested === 0) return backend === 'wasm' ? spec.wasmDefault ?? spec.default : spec.default;
+  if (requested === undefined || requested === 0) return backend === 'wasm' ? (spec.wasmDefault ?? spec.default) : spec.default;
   if (!Number.isInteger(requested) || requested < 1 || requested > spec.list.length) {
-    throw new RangeError(`this model offers 1 to ${spec.list.length} test-time views (${spec.choices.join(', ')} are meaningful), not ${requested}`);
+    throw new RangeError(
+      `this model offers 1 to ${spec.list.length} test-time views (${spec.choices.join(', ')} are meaningful), not ${requested}`,
+    );
   }
   return requested;
 }

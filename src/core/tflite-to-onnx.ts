@@ -95,7 +95,7 @@ function halfToFloat(h: number): number {
 }
 
 function readConstant(model: TfliteModel, t: TfliteTensor): Constant | null {
-  const buf = model.buffers[t.buffer];
+  const buf = model.buffers.at(t.buffer); // an index from the file: may point past the buffers
   if (!buf || buf.byteLength === 0) return null;
   const n = t.shape.reduce((a, b) => a * b, 1);
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
@@ -115,7 +115,9 @@ function readConstant(model: TfliteModel, t: TfliteTensor): Constant | null {
       need(4);
       return { shape: t.shape, data: Int32Array.from({ length: n }, (_, i) => view.getInt32(i * 4, true)) };
     default:
-      throw new UnsupportedModelError(`tensor "${t.name}" has unsupported type ${TensorType[t.type] ?? t.type}`);
+      throw new UnsupportedModelError(
+        `tensor "${t.name}" has unsupported type ${(TensorType as Record<number, string | undefined>)[t.type] ?? t.type}`,
+      );
   }
 }
 
@@ -198,7 +200,11 @@ export function tfliteToOnnx(model: TfliteModel, graphName = 'converted'): Conve
     last.output = [pre];
     if (act === ACT_RELU) g.node('Relu', [pre], [out]);
     else if (act === ACT_RELU6) {
-      g.node('Clip', [pre, g.floatConst(g.fresh('zero'), [], new Float32Array([0])), g.floatConst(g.fresh('six'), [], new Float32Array([6]))], [out]);
+      g.node(
+        'Clip',
+        [pre, g.floatConst(g.fresh('zero'), [], new Float32Array([0])), g.floatConst(g.fresh('six'), [], new Float32Array([6]))],
+        [out],
+      );
     } else throw new UnsupportedModelError(`${where}: fused activation ${act} is not supported`);
     return out;
   };
@@ -258,10 +264,18 @@ export function tfliteToOnnx(model: TfliteModel, graphName = 'converted'): Conve
           const b = constOf(ins[2], `${name} bias`);
           inputs.push(g.floatConst(`${out}_B`, [b.data.length], Float32Array.from(b.data)));
         }
-        g.node('Conv', inputs, [out], [
-          ints('kernel_shape', [kh, kw]), ints('strides', [sh, sw]), ints('dilations', [dh, dw]),
-          ints('pads', [pt, pl, pb, pr]), int('group', group),
-        ]);
+        g.node(
+          'Conv',
+          inputs,
+          [out],
+          [
+            ints('kernel_shape', [kh, kw]),
+            ints('strides', [sh, sw]),
+            ints('dilations', [dh, dw]),
+            ints('pads', [pt, pl, pb, pr]),
+            int('group', group),
+          ],
+        );
         activation(out, act, name);
         layout.set(outIdx, 'nchw');
         break;
@@ -294,7 +308,15 @@ export function tfliteToOnnx(model: TfliteModel, graphName = 'converted'): Conve
         layout.set(outIdx, layout.get(ins[0]) ?? 'plain');
         break;
       case BuiltinOp.RELU6:
-        g.node('Clip', [nameOf(ins[0]), g.floatConst(g.fresh('zero'), [], new Float32Array([0])), g.floatConst(g.fresh('six'), [], new Float32Array([6]))], [out]);
+        g.node(
+          'Clip',
+          [
+            nameOf(ins[0]),
+            g.floatConst(g.fresh('zero'), [], new Float32Array([0])),
+            g.floatConst(g.fresh('six'), [], new Float32Array([6])),
+          ],
+          [out],
+        );
         layout.set(outIdx, layout.get(ins[0]) ?? 'plain');
         break;
       case BuiltinOp.PAD: {
@@ -341,9 +363,12 @@ export function tfliteToOnnx(model: TfliteModel, graphName = 'converted'): Conve
         const halfPixel = o ? o.bool(3) : false;
         const mode = alignCorners ? 'align_corners' : halfPixel ? 'half_pixel' : 'asymmetric';
         const [n, h, w, c] = outT.shape;
-        g.node('Resize', [nameOf(ins[0]), '', '', g.int64Const(`${out}_sizes`, [n, c, h, w])], [out], [
-          str('mode', 'linear'), str('coordinate_transformation_mode', mode), float('cubic_coeff_a', -0.75),
-        ]);
+        g.node(
+          'Resize',
+          [nameOf(ins[0]), '', '', g.int64Const(`${out}_sizes`, [n, c, h, w])],
+          [out],
+          [str('mode', 'linear'), str('coordinate_transformation_mode', mode), float('cubic_coeff_a', -0.75)],
+        );
         layout.set(outIdx, 'nchw');
         break;
       }
@@ -357,7 +382,7 @@ export function tfliteToOnnx(model: TfliteModel, graphName = 'converted'): Conve
   const outputShapes: number[][] = [];
   for (const o of model.outputs) {
     let n = nameOf(o);
-    let shape = model.tensors[o].shape;
+    const shape = model.tensors[o].shape;
     if (isNchw(o)) {
       const t = `${n}_nhwc`;
       g.node('Transpose', [n], [t], [ints('perm', NCHW_TO_NHWC)]);

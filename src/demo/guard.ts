@@ -40,13 +40,13 @@ function refuse(res: ServerResponse, status: number, error: string): void {
 /** Why a request with these headers may not reach the demo, or undefined when it may. */
 export function originProblem(headers: IncomingMessage['headers'], port: number): string | undefined {
   const hosts = allowedHosts(port);
-  const host = String(headers.host ?? '').toLowerCase();
+  const host = (headers.host ?? '').toLowerCase();
   if (!hosts.has(host)) return `host "${host}" is not this demo (only loopback on port ${port})`;
   const origin = headers.origin;
   if (origin === undefined) return undefined; // not a cross-site browser request (curl, the demo's relay)
   let o: URL;
   try {
-    o = new URL(String(origin));
+    o = new URL(origin);
   } catch {
     return `origin "${origin}" is not a URL`;
   }
@@ -75,7 +75,10 @@ export function sameOriginSocket(opts: GuardOptions) {
 export class RateLimit {
   private tokens: number;
   private last: number;
-  constructor(private readonly rate: number, private readonly now: () => number = Date.now) {
+  constructor(
+    private readonly rate: number,
+    private readonly now: () => number = Date.now,
+  ) {
     this.tokens = rate;
     this.last = now();
   }
@@ -102,8 +105,9 @@ export function frameEndpoint(opts: GuardOptions): Middleware {
     guard(req, res, () => {
       const url = req.url ?? '';
       if (req.method !== 'POST' || url.split('?')[0] !== FRAME_PATH) return next();
-      const type = String(req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-      if (!type.startsWith('image/')) return refuse(res, 415, `Content-Type must be an image type (image/jpeg, image/png, …), not "${type || 'none'}"`);
+      const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+      if (!type.startsWith('image/'))
+        return refuse(res, 415, `Content-Type must be an image type (image/jpeg, image/png, …), not "${type || 'none'}"`);
       const length = Number(req.headers['content-length']);
       if (req.headers['content-length'] === undefined || !Number.isFinite(length)) return refuse(res, 411, 'Content-Length is required');
       if (length === 0) return refuse(res, 400, 'the body is empty');

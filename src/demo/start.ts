@@ -33,8 +33,10 @@ interface DemoLogin {
 function demoLogin(userDir: string): { login: DemoLogin; file: string; created: boolean } {
   const file = path.join(userDir, 'demo-login.json');
   try {
-    const login = JSON.parse(fs.readFileSync(file, 'utf8')) as DemoLogin;
-    if (login.editor?.password && login.mqtt?.password) return { login, file, created: false };
+    const kept = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<DemoLogin>;
+    const { editor, mqtt } = kept;
+    if (editor?.username && editor.password && mqtt?.username && mqtt.password)
+      return { login: { ...kept, editor, mqtt }, file, created: false };
   } catch {
     // none yet, or unreadable: make a new one
   }
@@ -46,7 +48,7 @@ function demoLogin(userDir: string): { login: DemoLogin; file: string; created: 
 
 /** settings.js: plain settings plus the guards (functions, so not JSON) and the editor login's hash. */
 function settingsSource(port: number, frames: string[], login: DemoLogin): string {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when needed (it may not load at all)
   const bcrypt = require('bcryptjs') as { hashSync(s: string, rounds: number): string };
   const plain = {
     uiHost: '127.0.0.1',
@@ -57,7 +59,10 @@ function settingsSource(port: number, frames: string[], login: DemoLogin): strin
     editorTheme: { tours: false, projects: { enabled: false } },
     telemetry: { enabled: false }, // no update checks: the demo needs no network
     logging: { console: { level: 'info' } },
-    adminAuth: { type: 'credentials', users: [{ username: login.editor.username, password: bcrypt.hashSync(login.editor.password, 10), permissions: '*' }] },
+    adminAuth: {
+      type: 'credentials',
+      users: [{ username: login.editor.username, password: bcrypt.hashSync(login.editor.password, 10), permissions: '*' }],
+    },
   };
   return `const guard = require(${JSON.stringify(path.join(__dirname, 'guard.js'))});
 const opts = { port: ${port} };
@@ -100,7 +105,10 @@ async function makeFrames(dir: string): Promise<string[]> {
     ['01-close.jpg', () => sharp(astronaut).extract({ left: 66, top: 10, width: 320, height: 240 }).resize(640, 480)],
     ['02-mirrored.jpg', () => sharp(astronaut).extract({ left: 66, top: 10, width: 320, height: 240 }).resize(640, 480).flop()],
     ['03-closer.jpg', () => sharp(astronaut).extract({ left: 126, top: 30, width: 200, height: 150 }).resize(640, 480)],
-    ['04-dim.jpg', () => sharp(astronaut).extract({ left: 40, top: 0, width: 400, height: 300 }).resize(640, 480).modulate({ brightness: 0.6 })],
+    [
+      '04-dim.jpg',
+      () => sharp(astronaut).extract({ left: 40, top: 0, width: 400, height: 300 }).resize(640, 480).modulate({ brightness: 0.6 }),
+    ],
     ['05-no-frontal-face.jpg', () => sharp(camera).resize(640, 480, { fit: 'cover' })],
   ];
   const files: string[] = [];
@@ -122,15 +130,29 @@ function linkPackage(userDir: string): void {
     // nothing there
   }
   fs.symlinkSync(ROOT, link, 'dir');
-  fs.writeFileSync(path.join(userDir, 'package.json'), JSON.stringify({
-    name: 'lightexnet-demo', private: true, dependencies: { '@lightexnet/node-red': `file:${ROOT}` },
-  }, null, 2));
+  fs.writeFileSync(
+    path.join(userDir, 'package.json'),
+    JSON.stringify(
+      {
+        name: 'lightexnet-demo',
+        private: true,
+        dependencies: { '@lightexnet/node-red': `file:${ROOT}` },
+      },
+      null,
+      2,
+    ),
+  );
 }
 
 interface AedesBroker {
   handle: (s: net.Socket) => void;
   close: (cb?: () => void) => void;
-  authenticate: (client: unknown, username: string | undefined, password: Buffer | undefined, cb: (err: Error | null, ok: boolean) => void) => void;
+  authenticate: (
+    client: unknown,
+    username: string | undefined,
+    password: Buffer | undefined,
+    cb: (err: Error | null, ok: boolean) => void,
+  ) => void;
 }
 
 async function startBroker(creds: DemoLogin['mqtt']): Promise<{ host: string; port: number; close: () => void; embedded: boolean }> {
@@ -138,7 +160,7 @@ async function startBroker(creds: DemoLogin['mqtt']): Promise<{ host: string; po
     const u = new URL(process.env.MQTT_URL);
     return { host: u.hostname, port: Number(u.port || 1883), close: () => undefined, embedded: false };
   }
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when needed (it may not load at all)
   const { Aedes } = require('aedes') as { Aedes: { createBroker(): Promise<AedesBroker> } };
   const broker = await Aedes.createBroker();
   // Loopback only, and only with the demo's credentials (other local users and programs get no alerts).
@@ -147,14 +169,26 @@ async function startBroker(creds: DemoLogin['mqtt']): Promise<{ host: string; po
   const port = await freePort(Number(process.env.MQTT_PORT ?? 1883));
   const server = net.createServer(broker.handle);
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return { host: '127.0.0.1', port, close: () => { server.close(); broker.close(); }, embedded: true };
+  return {
+    host: '127.0.0.1',
+    port,
+    close: () => {
+      server.close();
+      broker.close();
+    },
+    embedded: true,
+  };
 }
 
 /** Posts the newest frame of an MJPEG stream to the flow twice a second (older frames are skipped). */
 function relayMjpeg(url: string, endpoint: string): { stop(): void } {
   let latest: Buffer | undefined;
   let sending = false;
-  const reader = readMjpeg(url, (jpeg) => (latest = jpeg), (err) => console.error(`demo: ${err.message}`));
+  const reader = readMjpeg(
+    url,
+    (jpeg) => (latest = jpeg),
+    (err) => console.error(`demo: ${err.message}`),
+  );
   const timer = setInterval(() => {
     if (!latest || sending) return;
     const body = latest;
@@ -164,7 +198,12 @@ function relayMjpeg(url: string, endpoint: string): { stop(): void } {
       .catch(() => undefined) // Node-RED still starting
       .finally(() => (sending = false));
   }, 500);
-  return { stop: () => { clearInterval(timer); reader.stop(); } };
+  return {
+    stop: () => {
+      clearInterval(timer);
+      reader.stop();
+    },
+  };
 }
 
 async function main(): Promise<void> {
@@ -207,7 +246,7 @@ async function main(): Promise<void> {
   });
 }
 
-main().catch((err) => {
+main().catch((err: unknown) => {
   console.error(`demo: ${(err as Error).message}`);
   process.exit(1);
 });

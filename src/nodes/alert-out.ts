@@ -19,8 +19,8 @@ interface BrokerConfigNode {
 export = function register(RED: NodeAPI): void {
   RED.nodes.registerType('lightexnet-alert-out', function (this: Node, def: NodeDef) {
     RED.nodes.createNode(this, def);
-    const node = this;
-    const broker = RED.nodes.getNode(String(def.broker ?? '')) as BrokerConfigNode | undefined;
+    const node = this; // eslint-disable-line @typescript-eslint/no-this-alias -- used in callbacks below
+    const broker = RED.nodes.getNode(typeof def.broker === 'string' ? def.broker : '') as BrokerConfigNode | undefined;
     if (!broker?.brokerurl) {
       node.status({ fill: 'red', shape: 'ring', text: 'no broker configured' });
       node.on('input', (_msg, _send, done) => done(new Error('lightexnet-alert-out: choose an MQTT broker in the node')));
@@ -47,9 +47,11 @@ export = function register(RED: NodeAPI): void {
     const show = () => {
       const waiting = outbox.pending ? ` · ${outbox.pending} waiting` : '';
       const lost = outbox.dropped ? ` · ${outbox.dropped} dropped` : '';
-      node.status(outbox.connected
-        ? { fill: 'green', shape: 'dot', text: `connected · ${outbox.delivered} sent${waiting}${lost}` }
-        : { fill: 'yellow', shape: 'ring', text: `broker away${waiting}${lost}` });
+      node.status(
+        outbox.connected
+          ? { fill: 'green', shape: 'dot', text: `connected · ${outbox.delivered} sent${waiting}${lost}` }
+          : { fill: 'yellow', shape: 'ring', text: `broker away${waiting}${lost}` },
+      );
     };
     show();
     for (const ev of ['connect', 'close', 'offline']) outbox.client.on(ev as 'connect', show);
@@ -59,17 +61,23 @@ export = function register(RED: NodeAPI): void {
       if (!topic) return done(new Error('no topic: set one in the node or in msg.topic'));
       const p = msg.payload;
       const payload = Buffer.isBuffer(p) ? p : typeof p === 'string' ? p : JSON.stringify(p ?? null);
-      outbox.publish(topic, payload, { qos, retain }).then(() => {
-        show();
-        done();
-      }, (err: Error) => {
-        show();
-        done(err);
-      });
+      outbox.publish(topic, payload, { qos, retain }).then(
+        () => {
+          show();
+          done();
+        },
+        (err: unknown) => {
+          show();
+          done(err instanceof Error ? err : new Error(String(err)));
+        },
+      );
       show();
     });
     node.on('close', (_removed, done) => {
-      outbox.close().then(() => done(), () => done());
+      outbox.close().then(
+        () => done(),
+        () => done(),
+      );
     });
   });
 };

@@ -4,13 +4,19 @@ import { numberIn, positiveInt } from './inference-node';
 import { Node, NodeAPI, NodeDef, NodeMessage } from './node-red-types';
 
 const isExpressionList = (v: unknown): v is FaceExpression[] =>
-  Array.isArray(v) && v.every((f) => typeof f === 'object' && f !== null &&
-    typeof (f as FaceExpression).expression === 'string' && typeof (f as FaceExpression).confidence === 'number');
+  Array.isArray(v) &&
+  v.every(
+    (f) =>
+      typeof f === 'object' &&
+      f !== null &&
+      typeof (f as FaceExpression).expression === 'string' &&
+      typeof (f as FaceExpression).confidence === 'number',
+  );
 
 export = function register(RED: NodeAPI): void {
   RED.nodes.registerType('expression-filter', function (this: Node, def: NodeDef) {
     RED.nodes.createNode(this, def);
-    const node = this;
+    const node = this; // eslint-disable-line @typescript-eslint/no-this-alias -- used in callbacks below
     let filter: ExpressionFilter;
     try {
       filter = new ExpressionFilter({
@@ -34,14 +40,14 @@ export = function register(RED: NodeAPI): void {
     node.on('input', (msg, send, done) => {
       try {
         if (msg.reset === true) {
-          filter.reset(perTopic ? String(msg.topic ?? '') : undefined);
+          filter.reset(perTopic ? topicOf(msg) : undefined);
           node.status({ fill: 'grey', shape: 'ring', text: 'reset' });
           return done();
         }
         if (!isExpressionList(msg.payload)) {
           throw new TypeError('msg.payload must be the face list from lightexnet-classify (each with expression and confidence)');
         }
-        const source = String(msg.topic ?? '');
+        const source = topicOf(msg);
         const events = filter.update(msg.payload, perTopic ? source : '', Date.now());
         // The event message keeps the rest of msg but not the frame: alerts go to MQTT, frames don't.
         const out = (ev: (typeof events)[number]): NodeMessage => {
@@ -72,3 +78,9 @@ export = function register(RED: NodeAPI): void {
     });
   });
 };
+
+/** msg.topic as the filter's source key: a camera's topic ('' when there is none). */
+function topicOf(msg: { topic?: unknown }): string {
+  const t = msg.topic;
+  return typeof t === 'string' ? t : typeof t === 'number' || typeof t === 'boolean' ? String(t) : t == null ? '' : JSON.stringify(t);
+}

@@ -20,7 +20,7 @@ export interface InferenceConfig {
 export const MAX_QUEUE = 100;
 
 export function readInferenceConfig(def: NodeDef): InferenceConfig {
-  const busy = String(def.busy ?? 'drop');
+  const busy = typeof def.busy === 'string' ? def.busy : 'drop';
   return {
     busy: (['drop', 'latest', 'queue'].includes(busy) ? busy : 'drop') as BusyPolicy,
     queueSize: Math.min(positiveInt(def.queueSize, 5), MAX_QUEUE), // frames held in memory: bounded
@@ -78,7 +78,8 @@ export function setupInferenceNode<M extends Releasable[]>(
       else node.status({ fill: 'green', shape: 'dot', text: `ready (${m[0]?.backend ?? 'cpu'})` });
       return m;
     },
-    (err: Error) => {
+    (reason: unknown) => {
+      const err = reason instanceof Error ? reason : new Error(String(reason));
       node.status({ fill: 'red', shape: 'ring', text: `model not loaded: ${short(err.message)}` });
       node.error(`model not loaded: ${err.message}`);
       throw err;
@@ -103,11 +104,11 @@ export function setupInferenceNode<M extends Releasable[]>(
       },
       run: async (job) => {
         const before = previous;
-        let finished = () => undefined as void;
+        let finished: () => void = () => undefined;
         previous = new Promise<void>((r) => (finished = r));
         try {
-          const m = await loading.catch((err: Error) => {
-            throw new Error(`model not loaded: ${err.message}`);
+          const m = await loading.catch((err: unknown) => {
+            throw new Error(`model not loaded: ${err instanceof Error ? err.message : String(err)}`);
           });
           const out: Parameters<SendFn>[0][] = [];
           const result = await handle(m, job.msg, (msg) => out.push(msg));
@@ -116,7 +117,8 @@ export function setupInferenceNode<M extends Releasable[]>(
           if (result.warning) node.warn(result.warning);
           lastText = `${result.faces} face${result.faces === 1 ? '' : 's'} · ${Math.round(result.ms)} ms`;
           node.status({
-            fill: 'blue', shape: 'dot',
+            fill: 'blue',
+            shape: 'dot',
             text: gate.dropped ? `${lastText} · ${gate.dropped} dropped` : lastText,
           });
           job.done();
@@ -138,10 +140,13 @@ export function setupInferenceNode<M extends Releasable[]>(
     // A frame still in flight finishes first: releasing its sessions under it would fail it with
     // "Session already disposed" after the node has gone (every redeploy while a camera streams).
     const release = gate.idle().then(() => (models ? Promise.all(models.map((x) => x.release())) : undefined));
-    release.then(() => {
-      node.status({});
-      done();
-    }, () => done());
+    release.then(
+      () => {
+        node.status({});
+        done();
+      },
+      () => done(),
+    );
   });
 }
 
@@ -170,8 +175,9 @@ export async function setFrameResult(
     msg.annotated = await annotateJpeg(img, faces);
   } catch (err) {
     // The result stands without its picture (e.g. a 100000x1 frame is past JPEG's 65535 px limit).
-    msg.annotationError = (err as Error).message;
-    return `annotated image not made: ${msg.annotationError}`;
+    const why = (err as Error).message;
+    msg.annotationError = why;
+    return `annotated image not made: ${why}`;
   }
   return undefined;
 }

@@ -36,11 +36,13 @@ export = function register(RED: NodeAPI): void {
           mode === 'detect' ? FaceDetector.create({ model: detectorModel, threads: cfg.threads }) : Promise.resolve(undefined),
         ]);
         if (classifier.status === 'rejected' || found.status === 'rejected') {
-          await Promise.all([classifier, found].map((r) => (r.status === 'fulfilled' ? r.value?.release() : undefined)));
+          if (classifier.status === 'fulfilled') await classifier.value.release();
+          if (found.status === 'fulfilled') await found.value?.release();
           throw (classifier.status === 'rejected' ? classifier.reason : (found as PromiseRejectedResult).reason) as Error;
         }
         detector = found.value;
-        return (detector ? [classifier.value, detector] : [classifier.value]) as [ExpressionClassifier, ...Releasable[]];
+        const models: [ExpressionClassifier, ...Releasable[]] = detector ? [classifier.value, detector] : [classifier.value];
+        return models;
       },
       async ([classifier], msg, send) => {
         const t0 = performance.now();
@@ -62,7 +64,7 @@ export = function register(RED: NodeAPI): void {
           results = [{ ...whole, ...(await classifier.classifyWhole(img)) }];
         }
         const ms = performance.now() - t0;
-        const primary = [...results].sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height)[0];
+        const primary = [...results].sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height).at(0);
         const warning = await setFrameResult(msg, frame, img, results, ms, annotate);
         msg.expression = primary?.expression;
         msg.confidence = primary?.confidence;

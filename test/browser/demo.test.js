@@ -39,7 +39,8 @@ describe('demo in a real browser (Chromium)', function () {
     mjpeg = http.createServer((req, res) => {
       if (!mjpegOn) return res.writeHead(503).end();
       res.writeHead(200, { 'Content-Type': 'multipart/x-mixed-replace; boundary=f' });
-      const send = () => res.write(Buffer.concat([Buffer.from(`--f\r\nContent-Type: image/jpeg\r\n\r\n`), mjpegFrame, Buffer.from('\r\n')]));
+      const send = () =>
+        res.write(Buffer.concat([Buffer.from(`--f\r\nContent-Type: image/jpeg\r\n\r\n`), mjpegFrame, Buffer.from('\r\n')]));
       const timer = setInterval(send, 200);
       res.on('close', () => clearInterval(timer));
     });
@@ -50,8 +51,17 @@ describe('demo in a real browser (Chromium)', function () {
     await writeY4m(path.join(FIXTURES, 'astronaut-640x480.jpg'), clip);
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync',
-        '--no-first-run', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${clip}`],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        '--use-fake-ui-for-media-stream',
+        '--use-fake-device-for-media-stream',
+        `--use-file-for-fake-video-capture=${clip}`,
+      ],
     });
   });
 
@@ -88,7 +98,11 @@ describe('demo in a real browser (Chromium)', function () {
     assert.ok(frames.length >= 3, `frames update (${frames.length} in 10 s)`);
     assert.ok(frames.every((s) => s.startsWith('data:image/jpeg;base64,')));
     // One sample frame in five has no face: wait for a frame with one, whose label must be an expression.
-    await page.waitForFunction((re) => new RegExp(re).test(document.querySelector('.lx-frame-labels')?.textContent || ''), EXPRESSION.source, { timeout: 30000 });
+    await page.waitForFunction(
+      (re) => new RegExp(re).test(document.querySelector('.lx-frame-labels')?.textContent || ''),
+      EXPRESSION.source,
+      { timeout: 30000 },
+    );
     await page.waitForFunction(() => /ms per frame/.test(document.querySelector('.lx-stats')?.textContent || ''), null, { timeout: 30000 });
     const chart = page.locator('.lx-chart canvas').first();
     await chart.waitFor({ timeout: 30000 });
@@ -101,36 +115,53 @@ describe('demo in a real browser (Chromium)', function () {
     await context.close();
   });
 
-  it('the editor opens each of our nodes\' edit dialogs without errors', async () => {
+  it("the editor opens each of our nodes' edit dialogs without errors", async () => {
     const { page, errors, context } = await newPage();
     await editorLogin(page, base, demo.login); // the demo's editor is behind the login made at its first start
     await page.waitForFunction(() => window.RED && RED.nodes && RED.nodes.node('lx-detect'), null, { timeout: 90000 });
-    const dialogs = { 'lx-detect': ['#node-input-model', '#node-input-minScore', '#node-input-busy', '#node-input-threads'],
+    const dialogs = {
+      'lx-detect': ['#node-input-model', '#node-input-minScore', '#node-input-busy', '#node-input-threads'],
       'lx-classify': ['#node-input-classifier', '#node-input-mode', '#node-input-annotate'],
-      'lx-filter': ['#node-input-minConfidence', '#node-input-holdFrames', '#node-input-cooldownSeconds', '#node-input-expressions-list input'] };
+      'lx-filter': [
+        '#node-input-minConfidence',
+        '#node-input-holdFrames',
+        '#node-input-cooldownSeconds',
+        '#node-input-expressions-list input',
+      ],
+    };
     for (const [id, fields] of Object.entries(dialogs)) {
       await page.evaluate((nid) => RED.editor.edit(RED.nodes.node(nid)), id);
       const tray = page.locator('.red-ui-tray');
       await tray.locator(fields[0]).waitFor({ timeout: 30000 });
-      for (const f of fields) assert.ok(await tray.locator(f).count() > 0, `${id}: ${f} is in the dialog`);
+      for (const f of fields) assert.ok((await tray.locator(f).count()) > 0, `${id}: ${f} is in the dialog`);
       // Labels come from the locale files: none may be left empty.
-      const empty = await tray.locator('.form-row label span[data-i18n]').evaluateAll((els) => els.filter((e) => !e.textContent.trim()).length);
+      const empty = await tray
+        .locator('.form-row label span[data-i18n]')
+        .evaluateAll((els) => els.filter((e) => !e.textContent.trim()).length);
       assert.equal(empty, 0, `${id}: every label has text`);
       await page.screenshot({ path: path.join(SHOTS, `editor-${id}.png`) });
       await page.locator('#node-dialog-cancel').click();
       await tray.waitFor({ state: 'detached', timeout: 30000 });
     }
-    const help = await page.evaluate(() => RED.nodes.getNodeHelp ? RED.nodes.getNodeHelp('face-detect') : document.querySelector('script[data-help-name="face-detect"]')?.textContent);
+    const help = await page.evaluate(() =>
+      RED.nodes.getNodeHelp
+        ? RED.nodes.getNodeHelp('face-detect')
+        : document.querySelector('script[data-help-name="face-detect"]')?.textContent,
+    );
     assert.match(String(help), /BlazeFace/);
     assert.deepEqual(errors, []);
     await context.close();
   });
 
-  it('the webcam page sends the browser camera\'s frames and shows the faces that come back', async () => {
+  it("the webcam page sends the browser camera's frames and shows the faces that come back", async () => {
     const { page, errors, context } = await newPage();
     await page.goto(`${base}/dashboard/webcam`);
     await page.locator('.lx-webcam-toggle').click();
-    await page.waitForFunction((re) => new RegExp(re).test(document.querySelector('.lx-webcam-result')?.textContent || ''), EXPRESSION.source, { timeout: 60000 });
+    await page.waitForFunction(
+      (re) => new RegExp(re).test(document.querySelector('.lx-webcam-result')?.textContent || ''),
+      EXPRESSION.source,
+      { timeout: 60000 },
+    );
     await page.locator('.lx-webcam-frame').waitFor({ timeout: 30000 });
     await page.screenshot({ path: path.join(SHOTS, 'webcam.png') });
     assert.equal(await page.locator('.lx-webcam-error').textContent(), '');
@@ -138,17 +169,21 @@ describe('demo in a real browser (Chromium)', function () {
     await context.close();
   });
 
-  it('a webcam\'s frames and results go only to the browser that sent them, and are not kept for later visitors', async () => {
+  it("a webcam's frames and results go only to the browser that sent them, and are not kept for later visitors", async () => {
     const a = await newPage();
     const b = await newPage();
     await a.page.goto(`${base}/dashboard/webcam`);
     await b.page.goto(`${base}/dashboard/webcam`);
     await b.page.locator('.lx-webcam-toggle').waitFor({ timeout: 60000 });
     await a.page.locator('.lx-webcam-toggle').click();
-    await a.page.waitForFunction((re) => new RegExp(re).test(document.querySelector('.lx-webcam-result')?.textContent || ''), EXPRESSION.source, { timeout: 60000 });
+    await a.page.waitForFunction(
+      (re) => new RegExp(re).test(document.querySelector('.lx-webcam-result')?.textContent || ''),
+      EXPRESSION.source,
+      { timeout: 60000 },
+    );
     await a.page.locator('.lx-webcam-frame').waitFor({ timeout: 30000 });
     await a.page.waitForTimeout(5000); // A keeps sending; B must see none of it
-    assert.equal(await b.page.locator('.lx-webcam-frame').count(), 0, 'B sees no frame of A\'s camera');
+    assert.equal(await b.page.locator('.lx-webcam-frame').count(), 0, "B sees no frame of A's camera");
     assert.equal((await b.page.locator('.lx-webcam-result').textContent()).trim(), '', 'nor its result');
     await a.page.locator('.lx-webcam-toggle').click(); // stop
     await a.context.close();
@@ -163,10 +198,13 @@ describe('demo in a real browser (Chromium)', function () {
     await c.context.close();
   });
 
-  it('Chromium\'s fake camera test pattern (no face) is not taken for a face', async () => {
+  it("Chromium's fake camera test pattern (no face) is not taken for a face", async () => {
     // The pattern alone (no clip): the short-range model scores it 0.55-0.59 as a face; the face check drops it.
     const { chromium } = require('playwright-core');
-    const plain = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'] });
+    const plain = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'],
+    });
     try {
       const ctx = await plain.newContext({ permissions: ['camera'] });
       const page = await ctx.newPage();
@@ -189,7 +227,10 @@ describe('demo in a real browser (Chromium)', function () {
         return out;
       });
       const { FaceDetector, decodeImage } = require('../../dist/core');
-      for (const [checkLandmarks, expectNone] of [[true, true], [false, false]]) {
+      for (const [checkLandmarks, expectNone] of [
+        [true, true],
+        [false, false],
+      ]) {
         const d = await FaceDetector.create({ model: 'short', checkLandmarks });
         let faces = 0;
         for (const u of urls) faces += (await d.detect(await decodeImage(u))).length;

@@ -25,7 +25,10 @@ describe('SSD anchors', () => {
 });
 
 describe('BlazeFace decoding', () => {
-  const anchors = [{ x: 0.25, y: 0.25 }, { x: 0.75, y: 0.5 }];
+  const anchors = [
+    { x: 0.25, y: 0.25 },
+    { x: 0.75, y: 0.5 },
+  ];
   const reg = new Float32Array(32);
   // anchor 1: centre offset (+12.8, -6.4) px of 128, size 32x64 px, right eye at offset (+6.4, 0)
   reg.set([12.8, -6.4, 32, 64, 6.4, 0], 16);
@@ -54,7 +57,11 @@ describe('BlazeFace decoding', () => {
 });
 
 describe('weighted non-max suppression', () => {
-  const det = (x, y, s, w = 0.2) => ({ box: { x, y, width: w, height: w }, score: s, keypoints: [{ name: 'nose_tip', x: x + w / 2, y: y + w / 2 }] });
+  const det = (x, y, s, w = 0.2) => ({
+    box: { x, y, width: w, height: w },
+    score: s,
+    keypoints: [{ name: 'nose_tip', x: x + w / 2, y: y + w / 2 }],
+  });
   it('merges overlapping boxes into a score-weighted mean and keeps the best score', () => {
     const out = weightedNms([det(0.1, 0.1, 0.9), det(0.12, 0.1, 0.6), det(0.6, 0.6, 0.7)], 0.3);
     assert.equal(out.length, 2);

@@ -13,8 +13,15 @@ async function run(policy, n, queueSize = 2) {
     for (let i = 0; i < n; i++) {
       gate.push({
         value: i,
-        run: async (v) => { await new Promise((r) => setTimeout(r, 5)); ran.push(v); settle(); },
-        onDrop: (v) => { dropped.push(v); settle(); },
+        run: async (v) => {
+          await new Promise((r) => setTimeout(r, 5));
+          ran.push(v);
+          settle();
+        },
+        onDrop: (v) => {
+          dropped.push(v);
+          settle();
+        },
       });
     }
   });
@@ -45,8 +52,21 @@ describe('BusyGate', () => {
     const gate = new BusyGate({ policy: 'queue', queueSize: 5 });
     const ran = [];
     await new Promise((resolve) => {
-      gate.push({ value: 0, run: async () => { throw new Error('boom'); }, onDrop: () => {} });
-      gate.push({ value: 1, run: async (v) => { ran.push(v); resolve(); }, onDrop: () => {} });
+      gate.push({
+        value: 0,
+        run: async () => {
+          throw new Error('boom');
+        },
+        onDrop: () => {},
+      });
+      gate.push({
+        value: 1,
+        run: async (v) => {
+          ran.push(v);
+          resolve();
+        },
+        onDrop: () => {},
+      });
     });
     assert.deepEqual(ran, [1]);
   });
@@ -77,7 +97,11 @@ describe('BusyGate with concurrency', () => {
     for (let i = 0; i < 4; i++) {
       gate.push({
         value: i,
-        run: () => new Promise((r) => { releases.push(r); peak = Math.max(peak, gate.pending); }),
+        run: () =>
+          new Promise((r) => {
+            releases.push(r);
+            peak = Math.max(peak, gate.pending);
+          }),
         onDrop: (v) => dropped.push(v),
       });
     }
@@ -96,7 +120,15 @@ describe('BusyGate with concurrency', () => {
     const started = [];
     const releases = new Map();
     for (let i = 0; i < 5; i++) {
-      gate.push({ value: i, run: (v) => new Promise((r) => { started.push(v); releases.set(v, r); }), onDrop: () => {} });
+      gate.push({
+        value: i,
+        run: (v) =>
+          new Promise((r) => {
+            started.push(v);
+            releases.set(v, r);
+          }),
+        onDrop: () => {},
+      });
     }
     assert.deepEqual(started, [0, 1]);
     releases.get(1)();

@@ -26,7 +26,8 @@ describe('lightexnet CLI', function () {
     fs.mkdirSync(path.join(dir, 'raf', 'EmoLabel'), { recursive: true });
     fs.mkdirSync(path.join(dir, 'raf', 'Image', 'aligned'), { recursive: true });
     fs.writeFileSync(path.join(dir, 'raf', 'EmoLabel', 'list_patition_label.txt'), 'train_00001.jpg 4\ntest_0001.jpg 4\ntest_0002.jpg 7\n');
-    for (const n of ['train_00001', 'test_0001', 'test_0002']) fs.writeFileSync(path.join(dir, 'raf', 'Image', 'aligned', `${n}_aligned.jpg`), face);
+    for (const n of ['train_00001', 'test_0001', 'test_0002'])
+      fs.writeFileSync(path.join(dir, 'raf', 'Image', 'aligned', `${n}_aligned.jpg`), face);
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -51,7 +52,10 @@ describe('lightexnet CLI', function () {
     const r = run('eval', '--folder', path.join(dir, 'folder'));
     assert.equal(r.n, 4);
     assert.deepEqual(r.labels, LABELS);
-    assert.equal(r.confusion.flat().reduce((a, b) => a + b, 0), 4);
+    assert.equal(
+      r.confusion.flat().reduce((a, b) => a + b, 0),
+      4,
+    );
     const d = run('eval', '--folder', path.join(dir, 'folder'), '--detect');
     assert.equal(d.n, 4);
     assert.equal(d.facesMissed, 0);
@@ -61,8 +65,16 @@ describe('lightexnet CLI', function () {
     const r = run('eval', '--rafdb', path.join(dir, 'raf'), '--split', 'test');
     assert.equal(r.n, 2);
     assert.equal(r.dataset, 'rafdb-basic');
-    assert.equal(r.confusion[3].reduce((a, b) => a + b, 0), 1, 'label 4 (Happiness) counts as happy');
-    assert.equal(r.confusion[6].reduce((a, b) => a + b, 0), 1, 'label 7 is neutral');
+    assert.equal(
+      r.confusion[3].reduce((a, b) => a + b, 0),
+      1,
+      'label 4 (Happiness) counts as happy',
+    );
+    assert.equal(
+      r.confusion[6].reduce((a, b) => a + b, 0),
+      1,
+      'label 7 is neutral',
+    );
   });
 
   it('eval --fer2013 on the packed split prints accuracy, recall and the confusion matrix', function () {

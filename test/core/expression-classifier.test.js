@@ -83,11 +83,20 @@ describe('ExpressionClassifier', function () {
       fs.copyFileSync(path.join(MODELS_DIR, manifest.file), path.join(dir, manifest.file));
       const write = (m) => fs.writeFileSync(path.join(dir, 'm.json'), JSON.stringify(m));
       write({ ...manifest, output: { ...manifest.output, name: 'probs' } });
-      await assert.rejects(ExpressionClassifier.create({ model: path.join(dir, 'm.json') }), /output "probs" is not in the graph \(outputs: logits\)/);
+      await assert.rejects(
+        ExpressionClassifier.create({ model: path.join(dir, 'm.json') }),
+        /output "probs" is not in the graph \(outputs: logits\)/,
+      );
       write({ ...manifest, input: { ...manifest.input, channels: 3 } });
-      await assert.rejects(ExpressionClassifier.create({ model: path.join(dir, 'm.json') }), /input channels is 1 in the graph, 3 in the manifest/);
+      await assert.rejects(
+        ExpressionClassifier.create({ model: path.join(dir, 'm.json') }),
+        /input channels is 1 in the graph, 3 in the manifest/,
+      );
       write({ ...manifest, views: { ...manifest.views, size: 48 } });
-      await assert.rejects(ExpressionClassifier.create({ model: path.join(dir, 'm.json') }), /views size is 48 in the manifest, 64 in the graph/);
+      await assert.rejects(
+        ExpressionClassifier.create({ model: path.join(dir, 'm.json') }),
+        /views size is 48 in the manifest, 64 in the graph/,
+      );
       write({ ...manifest, labels: manifest.labels.slice(0, 6) });
       await assert.rejects(ExpressionClassifier.create({ model: path.join(dir, 'm.json') }), /output has 7 classes, the manifest 6 labels/);
       assert.equal(liveSessionCount(), live, 'a refused model leaves no session behind');
@@ -104,7 +113,10 @@ describe('ExpressionClassifier', function () {
 
     it('an invalid manifest names what is wrong', async () => {
       fs.writeFileSync(path.join(dir, 'm.json'), JSON.stringify({ file: 'x.onnx', labels: [] }));
-      await assert.rejects(ExpressionClassifier.create({ model: path.join(dir, 'm.json') }), /invalid: labels, input, output, normalization, crop/);
+      await assert.rejects(
+        ExpressionClassifier.create({ model: path.join(dir, 'm.json') }),
+        /invalid: labels, input, output, normalization, crop/,
+      );
       fs.writeFileSync(path.join(dir, 'bad.json'), '{');
       await assert.rejects(ExpressionClassifier.create({ model: path.join(dir, 'bad.json') }), /not valid JSON/);
     });
@@ -123,7 +135,10 @@ describe('ExpressionClassifier', function () {
       // Same crops, same normalisation, same graph: at most one image may flip on float rounding.
       const pythonCorrect = Math.round(check.pytorch_accuracy * check.n);
       assert.ok(Math.abs(r.correct - pythonCorrect) <= 1, `Node ${r.correct} vs PyTorch ${pythonCorrect} correct`);
-      assert.equal(r.confusion.flat().reduce((a, b) => a + b, 0), 3589);
+      assert.equal(
+        r.confusion.flat().reduce((a, b) => a + b, 0),
+        3589,
+      );
     });
   });
 });

@@ -64,7 +64,10 @@ describe('ExpressionFilter', () => {
     const f = new ExpressionFilter({ holdFrames: 1, cooldownMs: 1000, changeOnly: false });
     const times = [0, 500, 1000, 1500, 2000];
     const alerts = times.flatMap((t) => f.update([face('happy')], '', t)).filter((e) => e.event === 'alert');
-    assert.deepEqual(alerts.map((e) => e.timestamp), [0, 1000, 2000].map((t) => new Date(t).toISOString()));
+    assert.deepEqual(
+      alerts.map((e) => e.timestamp),
+      [0, 1000, 2000].map((t) => new Date(t).toISOString()),
+    );
   });
 
   it('keeps separate state per topic', () => {

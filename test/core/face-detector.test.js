@@ -17,8 +17,18 @@ const SCENES = {
   'camera.png': { faces: [], optional: [[230, 160, 80]] },
   'messi5.jpg': { faces: [], optional: [[237, 108, 32]] },
   'obama.jpg': { faces: [[490, 272, 281]] },
-  'obama_and_biden.jpg': { faces: [[837, 519, 212], [1227, 485, 193]] },
-  'two_people.jpg': { faces: [[872, 159, 167], [319, 134, 170]] },
+  'obama_and_biden.jpg': {
+    faces: [
+      [837, 519, 212],
+      [1227, 485, 193],
+    ],
+  },
+  'two_people.jpg': {
+    faces: [
+      [872, 159, 167],
+      [319, 134, 170],
+    ],
+  },
 };
 // The short-range model is for faces within ~2 m; on these far faces it may miss or misjudge the size.
 const SHORT_MAY_MISS = new Set(['obama_and_biden.jpg']);
@@ -33,7 +43,10 @@ const matches = (face, [cx, cy, side], loose = false) => {
 function checkScene(name, faces, mayMiss) {
   const { faces: expected, optional = [] } = SCENES[name];
   for (const f of faces) {
-    assert.ok([...expected, ...optional].some((e) => matches(f, e, mayMiss)), `${name}: unexpected detection ${JSON.stringify(f.box)}`);
+    assert.ok(
+      [...expected, ...optional].some((e) => matches(f, e, mayMiss)),
+      `${name}: unexpected detection ${JSON.stringify(f.box)}`,
+    );
     assert.equal(f.keypoints.length, 6);
     assert.ok(f.score >= 0.5 && f.score <= 1);
   }
@@ -60,7 +73,7 @@ describe('FaceDetector', function () {
       assert.equal(faces.length, 1);
       checkScene('astronaut.png', faces, false);
       const kp = Object.fromEntries(faces[0].keypoints.map((k) => [k.name, k]));
-      assert.ok(kp.right_eye.x < kp.left_eye.x, 'the subject\'s right eye is on the image\'s left');
+      assert.ok(kp.right_eye.x < kp.left_eye.x, "the subject's right eye is on the image's left");
       assert.ok(kp.mouth_center.y > kp.nose_tip.y && kp.nose_tip.y > kp.right_eye.y);
     }
   });
@@ -109,7 +122,10 @@ describe('FaceDetector', function () {
   });
 
   it('fails with a clear error when the BlazeFace files are missing', async () => {
-    await assert.rejects(FaceDetector.create({ model: 'short', modelDir: '/nonexistent' }), /cannot read the BlazeFace model .*nonexistent/);
+    await assert.rejects(
+      FaceDetector.create({ model: 'short', modelDir: '/nonexistent' }),
+      /cannot read the BlazeFace model .*nonexistent/,
+    );
     await assert.rejects(FaceDetector.create({ model: 'medium' }), /unknown detector model/);
   });
 

@@ -11,8 +11,20 @@ const { FIXTURES } = require('../support/paths');
 function face(cx, cy, d, deg = 0, parts = {}) {
   const a = (deg * Math.PI) / 180;
   const at = (x, y) => ({ x: cx + x * Math.cos(a) - y * Math.sin(a), y: cy + x * Math.sin(a) + y * Math.cos(a) });
-  const p = { right_eye: [-d / 2, 0], left_eye: [d / 2, 0], nose_tip: [0, 0.55 * d], mouth_center: [0, d], right_ear_tragion: [-d, 0.2 * d], left_ear_tragion: [d, 0.2 * d], ...parts };
-  return { box: { x: cx - d, y: cy - d, width: 2 * d, height: 2 * d }, score: 0.9, keypoints: Object.entries(p).map(([name, [x, y]]) => ({ name, ...at(x, y) })) };
+  const p = {
+    right_eye: [-d / 2, 0],
+    left_eye: [d / 2, 0],
+    nose_tip: [0, 0.55 * d],
+    mouth_center: [0, d],
+    right_ear_tragion: [-d, 0.2 * d],
+    left_ear_tragion: [d, 0.2 * d],
+    ...parts,
+  };
+  return {
+    box: { x: cx - d, y: cy - d, width: 2 * d, height: 2 * d },
+    score: 0.9,
+    keypoints: Object.entries(p).map(([name, [x, y]]) => ({ name, ...at(x, y) })),
+  };
 }
 
 describe('face check (landmark geometry)', () => {
@@ -27,7 +39,11 @@ describe('face check (landmark geometry)', () => {
     const tinyEyes = face(100, 100, 40);
     tinyEyes.box.width = tinyEyes.box.height = 400;
     assert.match(implausibleFace(tinyEyes), /eye distance/);
-    assert.equal(implausibleFace({ box: { x: 0, y: 0, width: 10, height: 10 }, score: 1, keypoints: [] }), undefined, 'no landmarks: not judged');
+    assert.equal(
+      implausibleFace({ box: { x: 0, y: 0, width: 10, height: 10 }, score: 1, keypoints: [] }),
+      undefined,
+      'no landmarks: not judged',
+    );
   });
 
   it('the detector keeps the real face in the test photo with the check on', async () => {

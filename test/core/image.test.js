@@ -85,7 +85,13 @@ describe('image decoding', () => {
   });
 
   it('refuses an image over the pixel limit before decoding it', async () => {
-    const huge = pngClaiming(20000, 20000, await sharp({ create: { width: 1, height: 1, channels: 3, background: '#000' } }).png().toBuffer());
+    const huge = pngClaiming(
+      20000,
+      20000,
+      await sharp({ create: { width: 1, height: 1, channels: 3, background: '#000' } })
+        .png()
+        .toBuffer(),
+    );
     await assert.rejects(decodeImage(huge), /20000x20000 .* over the limit/);
     await assert.rejects(decodeImage(png, { maxPixels: 1000 }), /over the limit of 1000/);
   });
@@ -105,7 +111,10 @@ describe('letterbox and crops', () => {
     for (let i = 0; i < 100; i++) data.fill(i < 50 ? 0 : 200, i * 3, i * 3 + 3); // top half black, bottom 200
     const crop = await cropGrey({ data, width: 10, height: 10 }, { x: -5, y: 5, width: 10, height: 10 }, 4);
     assert.equal(crop.length, 16);
-    assert.ok(crop.every((v) => Math.abs(v - 200) <= 1), `${[...crop]}`);
+    assert.ok(
+      crop.every((v) => Math.abs(v - 200) <= 1),
+      `${[...crop]}`,
+    );
     assert.throws(() => cropGrey({ data, width: 10, height: 10 }, { x: 20, y: 20, width: 5, height: 5 }, 4), /outside/);
   });
 });

@@ -43,11 +43,18 @@ describe('inference pool (worker threads)', () => {
       await pool.settled(); // the second worker opens its copy after the first is ready
       const before = pool.stats();
       assert.equal(before.length, 2, 'two workers while a session is held');
-      assert.ok(before.every((w) => w.threadId > 0), 'they are threads other than the main one (0)');
+      assert.ok(
+        before.every((w) => w.threadId > 0),
+        'they are threads other than the main one (0)',
+      );
       const [a, b] = await Promise.all([detector.detect(img), detector.detect(img)]);
       assert.deepEqual(a, b);
       const after = pool.stats();
-      assert.deepEqual(after.map((w, i) => w.runs - before[i].runs), [1, 1], 'one run on each worker');
+      assert.deepEqual(
+        after.map((w, i) => w.runs - before[i].runs),
+        [1, 1],
+        'one run on each worker',
+      );
       await detector.release();
       assert.deepEqual(pool.stats(), [], 'no worker left once nothing holds a session');
     });
@@ -68,13 +75,16 @@ describe('inference pool (worker threads)', () => {
     });
   });
 
-  it('passes the runtime\'s own error back for a bad input', async () => {
+  it("passes the runtime's own error back for a bad input", async () => {
     await withWorkers(1, async () => {
       const classifier = await ExpressionClassifier.create({ views: 1 });
       try {
         // A flat vector where the graph takes N x C x H x W: onnxruntime refuses the rank.
         const bad = classifier.shared.session.run({ input: { data: new Float32Array(48 * 48), dims: [48 * 48] } });
-        await assert.rejects(bad, (err) => err instanceof Error && /input|dimension|shape/i.test(err.message) && !/worker stopped/.test(err.message));
+        await assert.rejects(
+          bad,
+          (err) => err instanceof Error && /input|dimension|shape/i.test(err.message) && !/worker stopped/.test(err.message),
+        );
         assert.equal((await classifier.classifyCrops([new Uint8Array(48 * 48)])).length, 1, 'the session still works');
       } finally {
         await classifier.release();

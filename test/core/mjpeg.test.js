@@ -7,7 +7,8 @@ const { MjpegSplitter, readMjpeg } = require('../../dist/core/mjpeg');
 const { FIXTURES } = require('../support/paths');
 
 const jpeg = fs.readFileSync(path.join(FIXTURES, 'astronaut-640x480.jpg'));
-const part = (j) => Buffer.concat([Buffer.from(`--frame\r\nContent-Type: image/jpeg\r\nContent-Length: ${j.length}\r\n\r\n`), j, Buffer.from('\r\n')]);
+const part = (j) =>
+  Buffer.concat([Buffer.from(`--frame\r\nContent-Type: image/jpeg\r\nContent-Length: ${j.length}\r\n\r\n`), j, Buffer.from('\r\n')]);
 
 describe('MJPEG', () => {
   it('splits a multipart stream into whole JPEG frames, whatever the chunking', () => {
@@ -37,7 +38,12 @@ describe('MJPEG', () => {
     });
     await new Promise((r) => server.listen(0, '127.0.0.1', r));
     const frames = [];
-    const reader = readMjpeg(`http://127.0.0.1:${server.address().port}/stream`, (f) => frames.push(f), () => {}, 50);
+    const reader = readMjpeg(
+      `http://127.0.0.1:${server.address().port}/stream`,
+      (f) => frames.push(f),
+      () => {},
+      50,
+    );
     const t0 = Date.now();
     while (frames.length < 4 && Date.now() - t0 < 10000) await new Promise((r) => setTimeout(r, 20));
     reader.stop();
@@ -48,7 +54,12 @@ describe('MJPEG', () => {
 
   it('reports a stream it cannot reach', async () => {
     const errors = [];
-    const reader = readMjpeg('http://127.0.0.1:1/none', () => {}, (e) => errors.push(e.message), 50);
+    const reader = readMjpeg(
+      'http://127.0.0.1:1/none',
+      () => {},
+      (e) => errors.push(e.message),
+      50,
+    );
     const t0 = Date.now();
     while (!errors.length && Date.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 20));
     reader.stop();

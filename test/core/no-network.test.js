@@ -39,8 +39,21 @@ describe('no network at run time', function () {
     const log = path.join(dir, 'trace.txt');
     const env = { ...process.env };
     delete env.ORT_DISABLE_TELEMETRY; // what a user's Node-RED has: nothing set
-    const r = spawnSync(bin, ['-f', '-qq', '-e', 'trace=connect,sendto,sendmsg', '-o', log, process.execPath,
-      path.join(__dirname, '..', 'support', 'load-and-idle.js'), '20000'], { env, encoding: 'utf8' });
+    const r = spawnSync(
+      bin,
+      [
+        '-f',
+        '-qq',
+        '-e',
+        'trace=connect,sendto,sendmsg',
+        '-o',
+        log,
+        process.execPath,
+        path.join(__dirname, '..', 'support', 'load-and-idle.js'),
+        '20000',
+      ],
+      { env, encoding: 'utf8' },
+    );
     const trace = fs.readFileSync(log, 'utf8');
     fs.rmSync(dir, { recursive: true, force: true });
     assert.equal(r.status, 0, r.stderr);
@@ -49,7 +62,12 @@ describe('no network at run time', function () {
   });
 
   it('the check sees outside traffic when there is some (a DNS query to 10.255.255.53)', () => {
-    assert.deepEqual(outsideAddresses('123 connect(23, {sa_family=AF_INET, sin_port=htons(53), sin_addr=inet_addr("10.255.255.53")}, 16) = 0\n' +
-      '124 connect(5, {sa_family=AF_INET, sin_port=htons(1883), sin_addr=inet_addr("127.0.0.1")}, 16) = 0'), ['10.255.255.53']);
+    assert.deepEqual(
+      outsideAddresses(
+        '123 connect(23, {sa_family=AF_INET, sin_port=htons(53), sin_addr=inet_addr("10.255.255.53")}, 16) = 0\n' +
+          '124 connect(5, {sa_family=AF_INET, sin_port=htons(1883), sin_addr=inet_addr("127.0.0.1")}, 16) = 0',
+      ),
+      ['10.255.255.53'],
+    );
   });
 });

@@ -22,11 +22,18 @@ async function sharpCrop(img, { left, top, width, height }, size) {
   const iy0 = Math.max(0, top);
   const ix1 = Math.min(img.width, left + width);
   const iy1 = Math.min(img.height, top + height);
-  let p = sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
-    .extract({ left: ix0, top: iy0, width: ix1 - ix0, height: iy1 - iy0 });
+  let p = sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } }).extract({
+    left: ix0,
+    top: iy0,
+    width: ix1 - ix0,
+    height: iy1 - iy0,
+  });
   const ext = { left: ix0 - left, top: iy0 - top, right: left + width - ix1, bottom: top + height - iy1 };
   if (ext.left || ext.top || ext.right || ext.bottom) {
-    const part = await p.extend({ ...ext, extendWith: 'copy' }).raw().toBuffer({ resolveWithObject: true });
+    const part = await p
+      .extend({ ...ext, extendWith: 'copy' })
+      .raw()
+      .toBuffer({ resolveWithObject: true });
     p = sharp(part.data, { raw: { width: part.info.width, height: part.info.height, channels: 3 } });
   }
   const buf = await p.greyscale().resize(size, size, { fit: 'fill', kernel: 'linear' }).raw().toBuffer();
@@ -58,7 +65,7 @@ describe('resampling (crop and letterbox in JavaScript)', () => {
     });
   }
 
-  it('a crop past the frame repeats the edge, as sharp\'s extend did', async () => {
+  it("a crop past the frame repeats the edge, as sharp's extend did", async () => {
     const rect = { left: 560, top: -40, width: 130, height: 130 };
     const d = diff(cropGrey(photo, rect, 48), await sharpCrop(photo, rect, 48));
     assert.ok(d.max <= 2 && d.mean < 1, `mean ${d.mean.toFixed(3)}, max ${d.max}`);
@@ -69,13 +76,17 @@ describe('resampling (crop and letterbox in JavaScript)', () => {
     for (let v = 0; v < 256; v++) data.fill(v, v * 3, v * 3 + 3);
     const out = cropGrey({ data, width: 256, height: 1 }, { left: 0, top: 0, width: 256, height: 1 }, 1);
     assert.equal(out.length, 1);
-    const row = cropGrey({ data: Buffer.concat(Array(256).fill(data)), width: 256, height: 256 }, { left: 0, top: 0, width: 256, height: 256 }, 256);
+    const row = cropGrey(
+      { data: Buffer.concat(Array(256).fill(data)), width: 256, height: 256 },
+      { left: 0, top: 0, width: 256, height: 256 },
+      256,
+    );
     for (let v = 0; v < 256; v++) assert.equal(row[v], v);
   });
 
-  it('a small face enlarged to 48 equals PyTorch\'s bilinear resize (align_corners=False), as in training', function () {
+  it("a small face enlarged to 48 equals PyTorch's bilinear resize (align_corners=False), as in training", function () {
     if (!fs.existsSync(PYTHON) || spawnFails(`import torch`)) {
-      console.log('      (skipped: Debian\'s python3-torch is not installed; .ci/run installs it)');
+      console.log("      (skipped: Debian's python3-torch is not installed; .ci/run installs it)");
       return this.skip();
     }
     const side = 31;
@@ -95,7 +106,7 @@ describe('resampling (crop and letterbox in JavaScript)', () => {
     assert.ok(d.max <= 1, `mean ${d.mean.toFixed(3)}, max ${d.max}`);
   });
 
-  it('letterboxes by bilinear sampling at pixel centres (MediaPipe\'s image-to-tensor)', () => {
+  it("letterboxes by bilinear sampling at pixel centres (MediaPipe's image-to-tensor)", () => {
     // A horizontal ramp 0..255 over 256 px, halved to 128: each output is the mean of its two sources.
     const w = 256;
     const data = Buffer.alloc(w * 2 * 3);

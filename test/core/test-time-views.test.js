@@ -1,7 +1,6 @@
 'use strict';
 const assert = require('node:assert/strict');
 const { spawnSync } = require('node:child_process');
-const path = require('node:path');
 const { viewGrids, viewTheta, resolveViewCount } = require('../../dist/core/test-time-views');
 const { ExpressionClassifier } = require('../../dist/core/expression-classifier');
 const { readManifest } = require('../../dist/core/model-manifest');
@@ -26,14 +25,23 @@ describe('test-time views', function () {
     assert.ok(Math.abs(a) < 1e-12 && Math.abs(b + 0.5) < 1e-12 && Math.abs(d - 0.5) < 1e-12 && Math.abs(e) < 1e-12);
   });
 
-  it('the shipped manifest lists training\'s views, and the grids equal PyTorch\'s', async function () {
+  it("the shipped manifest lists training's views, and the grids equal PyTorch's", async function () {
     const { manifest } = await readManifest();
-    const py = spawnSync('/usr/bin/python3', ['-c', [
-      'import json, sys', 'sys.path.insert(0, "training")', 'from tta_views import VIEWS, view_grids',
-      'print(json.dumps({"views": VIEWS, "grid": view_grids(VIEWS, 64).flatten().tolist()}))'].join('\n')],
-    { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 << 20 });
+    const py = spawnSync(
+      '/usr/bin/python3',
+      [
+        '-c',
+        [
+          'import json, sys',
+          'sys.path.insert(0, "training")',
+          'from tta_views import VIEWS, view_grids',
+          'print(json.dumps({"views": VIEWS, "grid": view_grids(VIEWS, 64).flatten().tolist()}))',
+        ].join('\n'),
+      ],
+      { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 << 20 },
+    );
     if (py.status !== 0) {
-      console.log('      (skipped: Debian\'s python3-torch is not installed; .ci/run installs it)');
+      console.log("      (skipped: Debian's python3-torch is not installed; .ci/run installs it)");
       return this.skip();
     }
     const ref = JSON.parse(py.stdout);
@@ -60,7 +68,7 @@ describe('test-time views', function () {
     });
     after(() => Promise.all(Object.values(clfs).map((c) => c.release())));
 
-    it('uses the manifest\'s default unless told otherwise', async () => {
+    it("uses the manifest's default unless told otherwise", async () => {
       const { manifest } = await readManifest();
       const c = await ExpressionClassifier.create();
       try {

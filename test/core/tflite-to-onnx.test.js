@@ -19,17 +19,27 @@ function randomInput(H, W, C) {
     nhwc[i] = (seed / 2147483647) * 2 - 1;
   }
   const nchw = new Float32Array(nhwc.length);
-  for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) for (let c = 0; c < C; c++) nchw[c * H * W + y * W + x] = nhwc[(y * W + x) * C + c];
+  for (let y = 0; y < H; y++)
+    for (let x = 0; x < W; x++) for (let c = 0; c < C; c++) nchw[c * H * W + y * W + x] = nhwc[(y * W + x) * C + c];
   return { nhwc, nchw };
 }
 
 describe('TFLite reader', () => {
   it('reads both BlazeFace models: one subgraph, NHWC input, the documented outputs', () => {
-    for (const [m, size, anchors] of [['short', 128, 896], ['full', 192, 2304]]) {
+    for (const [m, size, anchors] of [
+      ['short', 128, 896],
+      ['full', 192, 2304],
+    ]) {
       const model = readTflite(modelBytes(m));
       assert.deepEqual(model.tensors[model.inputs[0]].shape, [1, size, size, 3]);
       const shapes = model.outputs.map((i) => model.tensors[i].shape);
-      assert.deepEqual(shapes.sort((a, b) => b[2] - a[2]), [[1, anchors, 16], [1, anchors, 1]]);
+      assert.deepEqual(
+        shapes.sort((a, b) => b[2] - a[2]),
+        [
+          [1, anchors, 16],
+          [1, anchors, 1],
+        ],
+      );
       assert.ok(model.operators.some((o) => o.opcode === BuiltinOp.DEPTHWISE_CONV_2D));
     }
   });
@@ -78,7 +88,10 @@ describe('TFLite to ONNX conversion', () => {
   it('names the operator it cannot convert', () => {
     const model = readTflite(modelBytes('short'));
     const bad = { ...model, operators: [{ ...model.operators[10], opcode: 9 }, ...model.operators] };
-    assert.throws(() => tfliteToOnnx(bad), (err) => err instanceof UnsupportedModelError && /FULLY_CONNECTED|builtin operator 9/.test(err.message));
+    assert.throws(
+      () => tfliteToOnnx(bad),
+      (err) => err instanceof UnsupportedModelError && /FULLY_CONNECTED|builtin operator 9/.test(err.message),
+    );
   });
 
   it('permutes weight layouts (OHWI -> OIHW)', () => {

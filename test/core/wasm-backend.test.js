@@ -6,8 +6,13 @@ const { ROOT, FIXTURES } = require('../support/paths');
 
 // The fallback is chosen once per process, so it runs in a child with LIGHTEXNET_BACKEND=wasm: the
 // same switch a musl or 32-bit ARM machine takes automatically when onnxruntime-node cannot load.
-const cli = (args, env = {}) => JSON.parse(execFileSync(process.execPath, [path.join(ROOT, 'bin', 'lightexnet.js'), ...args],
-  { env: { ...process.env, ...env }, encoding: 'utf8' }));
+const cli = (args, env = {}) =>
+  JSON.parse(
+    execFileSync(process.execPath, [path.join(ROOT, 'bin', 'lightexnet.js'), ...args], {
+      env: { ...process.env, ...env },
+      encoding: 'utf8',
+    }),
+  );
 
 describe('WASM fallback backend', () => {
   for (const model of ['short', 'full']) {
@@ -39,8 +44,10 @@ describe('WASM fallback backend', () => {
         await a.release(); await b.release();
       })();`;
     // In this thread (LIGHTEXNET_WORKERS=0) so the handlers can be looked at; pool workers open sessions the same way.
-    const r = JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { ...process.env, LIGHTEXNET_WORKERS: '0' } }));
-    assert.equal(r.native, 'OnnxruntimeSessionHandler', 'onnxruntime-node\'s handler');
+    const r = JSON.parse(
+      execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { ...process.env, LIGHTEXNET_WORKERS: '0' } }),
+    );
+    assert.equal(r.native, 'OnnxruntimeSessionHandler', "onnxruntime-node's handler");
     assert.equal(r.wasmBackend, 'wasm');
     assert.notEqual(r.wasm, 'OnnxruntimeSessionHandler', 'the WASM session is not the native handler');
   });

@@ -42,7 +42,12 @@ describe('demo security (a real demo Node-RED)', function () {
     const get = await request(demo.base, { path: '/flows', headers: evil });
     assert.equal(get.status, 403);
     assert.doesNotMatch(get.body, /lx-detect/, 'no flow content leaks');
-    const post = await request(demo.base, { method: 'POST', path: '/flows', headers: { ...evil, 'Content-Type': 'application/json' }, body: '[]' });
+    const post = await request(demo.base, {
+      method: 'POST',
+      path: '/flows',
+      headers: { ...evil, 'Content-Type': 'application/json' },
+      body: '[]',
+    });
     assert.equal(post.status, 403);
     const rebound = await request(demo.base, { path: '/flows', headers: { Host: `attacker.example:${demo.port}` } });
     assert.equal(rebound.status, 403);
@@ -53,26 +58,40 @@ describe('demo security (a real demo Node-RED)', function () {
   it('asks for the generated login on its own origin, and accepts it', async () => {
     const anon = await request(demo.base, { path: '/flows' });
     assert.equal(anon.status, 401);
-    const form = new URLSearchParams({ client_id: 'node-red-admin', grant_type: 'password', scope: '*', username: demo.login.editor.username, password: demo.login.editor.password });
+    const form = new URLSearchParams({
+      client_id: 'node-red-admin',
+      grant_type: 'password',
+      scope: '*',
+      username: demo.login.editor.username,
+      password: demo.login.editor.password,
+    });
     const tok = await fetch(`${demo.base}/auth/token`, { method: 'POST', body: form });
     assert.equal(tok.status, 200);
     const { access_token: token } = await tok.json();
     const flows = await fetch(`${demo.base}/flows`, { headers: { Authorization: `Bearer ${token}` } });
     assert.equal(flows.status, 200);
     assert.ok((await flows.json()).some((n) => n.id === 'lx-detect'));
-    const wrong = await fetch(`${demo.base}/auth/token`, { method: 'POST', body: new URLSearchParams({ ...Object.fromEntries(form), password: 'guess' }) });
+    const wrong = await fetch(`${demo.base}/auth/token`, {
+      method: 'POST',
+      body: new URLSearchParams({ ...Object.fromEntries(form), password: 'guess' }),
+    });
     assert.equal(wrong.status, 403);
     const mode = fs.statSync(path.join(demo.userDir, 'demo-login.json')).mode & 0o777;
     assert.equal(mode, 0o600, 'the login file is readable by its owner only');
   });
 
-  it('refuses the dashboard\'s live connection to another origin', async () => {
+  it("refuses the dashboard's live connection to another origin", async () => {
     // socket.io's polling transport by hand: open, ask to join the default namespace, read the answer.
     async function join(origin) {
       const q = '/dashboard/socket.io/?EIO=4&transport=polling';
       const open = await request(demo.base, { path: q, headers: { Origin: origin } });
       const sid = /"sid":"([^"]+)"/.exec(open.body)[1];
-      await request(demo.base, { method: 'POST', path: `${q}&sid=${sid}`, headers: { Origin: origin, 'Content-Type': 'text/plain' }, body: '40' });
+      await request(demo.base, {
+        method: 'POST',
+        path: `${q}&sid=${sid}`,
+        headers: { Origin: origin, 'Content-Type': 'text/plain' },
+        body: '40',
+      });
       return (await request(demo.base, { path: `${q}&sid=${sid}`, headers: { Origin: origin } })).body;
     }
     assert.match(await join('http://evil.example'), /^44.*not allowed/);
@@ -80,14 +99,34 @@ describe('demo security (a real demo Node-RED)', function () {
   });
 
   it('takes frames only as images of a declared, bounded size, and never echoes them', async () => {
-    const ok = await request(demo.base, { method: 'POST', path: '/lightexnet/frame', headers: { 'Content-Type': 'image/jpeg', 'Content-Length': jpeg.length }, body: jpeg });
+    const ok = await request(demo.base, {
+      method: 'POST',
+      path: '/lightexnet/frame',
+      headers: { 'Content-Type': 'image/jpeg', 'Content-Length': jpeg.length },
+      body: jpeg,
+    });
     assert.equal(ok.status, 202);
     assert.deepEqual(JSON.parse(ok.body), { accepted: true, bytes: jpeg.length });
-    const text = await request(demo.base, { method: 'POST', path: '/lightexnet/frame', headers: { 'Content-Type': 'text/plain' }, body: 'hello' });
+    const text = await request(demo.base, {
+      method: 'POST',
+      path: '/lightexnet/frame',
+      headers: { 'Content-Type': 'text/plain' },
+      body: 'hello',
+    });
     assert.equal(text.status, 415);
-    const json = await request(demo.base, { method: 'POST', path: '/lightexnet/frame', headers: { 'Content-Type': 'application/json' }, body: '{}' });
+    const json = await request(demo.base, {
+      method: 'POST',
+      path: '/lightexnet/frame',
+      headers: { 'Content-Type': 'application/json' },
+      body: '{}',
+    });
     assert.equal(json.status, 415);
-    const cross = await request(demo.base, { method: 'POST', path: '/lightexnet/frame', headers: { Origin: 'http://evil.example', 'Content-Type': 'image/jpeg' }, body: jpeg });
+    const cross = await request(demo.base, {
+      method: 'POST',
+      path: '/lightexnet/frame',
+      headers: { Origin: 'http://evil.example', 'Content-Type': 'image/jpeg' },
+      body: jpeg,
+    });
     assert.equal(cross.status, 403);
   });
 
@@ -95,8 +134,16 @@ describe('demo security (a real demo Node-RED)', function () {
     const u = new URL(demo.base);
     let sent = 0;
     const res = await new Promise((resolve, reject) => {
-      const req = http.request({ host: u.hostname, port: u.port, method: 'POST', path: '/lightexnet/frame',
-        headers: { 'Content-Type': 'image/jpeg', 'Content-Length': 100 * 1024 * 1024 } }, resolve);
+      const req = http.request(
+        {
+          host: u.hostname,
+          port: u.port,
+          method: 'POST',
+          path: '/lightexnet/frame',
+          headers: { 'Content-Type': 'image/jpeg', 'Content-Length': 100 * 1024 * 1024 },
+        },
+        resolve,
+      );
       req.on('error', (e) => (e.code === 'ECONNRESET' || e.code === 'EPIPE' ? undefined : reject(e)));
       const chunk = Buffer.alloc(64 * 1024);
       const pump = () => {
@@ -113,24 +160,42 @@ describe('demo security (a real demo Node-RED)', function () {
   });
 
   it('limits the rate of frame posts', async () => {
-    const post = () => request(demo.base, { method: 'POST', path: '/lightexnet/frame', headers: { 'Content-Type': 'image/jpeg', 'Content-Length': jpeg.length }, body: jpeg });
+    const post = () =>
+      request(demo.base, {
+        method: 'POST',
+        path: '/lightexnet/frame',
+        headers: { 'Content-Type': 'image/jpeg', 'Content-Length': jpeg.length },
+        body: jpeg,
+      });
     const codes = (await Promise.all(Array.from({ length: 60 }, post))).map((r) => r.status);
     assert.ok(codes.includes(429), 'some of 60 parallel posts are refused');
     assert.ok(codes.includes(202), 'some are taken');
-    assert.ok(codes.every((c) => c === 202 || c === 429), `only 202 or 429: ${[...new Set(codes)]}`);
+    assert.ok(
+      codes.every((c) => c === 202 || c === 429),
+      `only 202 or 429: ${[...new Set(codes)]}`,
+    );
   });
 
-  it('runs its broker for the demo only: anonymous clients are refused, the demo\'s login gets alerts', async () => {
+  it("runs its broker for the demo only: anonymous clients are refused, the demo's login gets alerts", async () => {
     const url = `mqtt://127.0.0.1:${demo.mqttPort}`;
     const anon = await new Promise((resolve) => {
       const c = mqtt.connect(url, { reconnectPeriod: 0, connectTimeout: 10000 });
-      c.on('connect', () => { c.end(true); resolve('connected'); });
-      c.on('error', (e) => { c.end(true); resolve(e.message); });
+      c.on('connect', () => {
+        c.end(true);
+        resolve('connected');
+      });
+      c.on('error', (e) => {
+        c.end(true);
+        resolve(e.message);
+      });
     });
     assert.match(anon, /Not authorized/);
     const client = mqtt.connect(url, { reconnectPeriod: 0, username: demo.login.mqtt.username, password: demo.login.mqtt.password });
     try {
-      await new Promise((resolve, reject) => { client.on('connect', resolve); client.on('error', reject); });
+      await new Promise((resolve, reject) => {
+        client.on('connect', resolve);
+        client.on('error', reject);
+      });
       await client.subscribeAsync('lightexnet/#');
       const msg = await new Promise((resolve) => client.on('message', (topic, m) => resolve({ topic, m: JSON.parse(m) })));
       assert.equal(msg.topic, 'lightexnet/alerts');

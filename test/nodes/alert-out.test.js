@@ -37,12 +37,24 @@ describe('lightexnet-alert-out (real mosquitto, broker outage)', function () {
   });
 
   function flow(type) {
-    const out = type === 'mqtt out'
-      ? { id: 'o', z: 't', type: 'mqtt out', broker: 'b', topic: 'lx/alerts', qos: '1', retain: 'false' }
-      : { id: 'o', z: 't', type: 'lightexnet-alert-out', broker: 'b', topic: 'lx/alerts', qos: '1', maxPending: 1000 };
+    const out =
+      type === 'mqtt out'
+        ? { id: 'o', z: 't', type: 'mqtt out', broker: 'b', topic: 'lx/alerts', qos: '1', retain: 'false' }
+        : { id: 'o', z: 't', type: 'lightexnet-alert-out', broker: 'b', topic: 'lx/alerts', qos: '1', maxPending: 1000 };
     return [
       { id: 't', type: 'tab' },
-      { id: 'b', type: 'mqtt-broker', broker: '127.0.0.1', port: String(broker.port), clientid: '', autoConnect: true, usetls: false, protocolVersion: '4', keepalive: '5', cleansession: true },
+      {
+        id: 'b',
+        type: 'mqtt-broker',
+        broker: '127.0.0.1',
+        port: String(broker.port),
+        clientid: '',
+        autoConnect: true,
+        usetls: false,
+        protocolVersion: '4',
+        keepalive: '5',
+        cleansession: true,
+      },
       out,
       { id: 'cmp', z: 't', type: 'complete', scope: ['o'], uncaught: false, wires: [['done']] },
       { id: 'done', z: 't', type: 'helper' },
@@ -56,7 +68,11 @@ describe('lightexnet-alert-out (real mosquitto, broker outage)', function () {
     const o = helper.getNode('o');
     let restart;
     for (let i = 0; i < n; i++) {
-      if (i === 10) restart = broker.pause().then(() => sleep(outageMs)).then(() => broker.start());
+      if (i === 10)
+        restart = broker
+          .pause()
+          .then(() => sleep(outageMs))
+          .then(() => broker.start());
       o.receive({ payload: { id: `a-${i}`, event: 'alert', expression: 'happy', seq: i } });
       await sleep(everyMs);
     }
@@ -78,9 +94,21 @@ describe('lightexnet-alert-out (real mosquitto, broker outage)', function () {
     assert.deepEqual(errors, []);
     const seen = new Set();
     const unique = received.filter((r) => (seen.has(r.id) ? false : seen.add(r.id)));
-    assert.deepEqual(unique.map((r) => r.seq), Array.from({ length: 60 }, (_, i) => i), 'all 60, in order');
-    assert.deepEqual([...dones].sort((a, b) => a - b), Array.from({ length: 60 }, (_, i) => i), 'done() once for each');
-    assert.deepEqual(dones, [...dones].sort((a, b) => a - b), 'acknowledged in order');
+    assert.deepEqual(
+      unique.map((r) => r.seq),
+      Array.from({ length: 60 }, (_, i) => i),
+      'all 60, in order',
+    );
+    assert.deepEqual(
+      [...dones].sort((a, b) => a - b),
+      Array.from({ length: 60 }, (_, i) => i),
+      'done() once for each',
+    );
+    assert.deepEqual(
+      dones,
+      [...dones].sort((a, b) => a - b),
+      'acknowledged in order',
+    );
     console.log(`      ${received.length - unique.length} QoS 1 repeat(s) dropped by id`);
     await helper.unload();
   });

@@ -4,7 +4,21 @@ const { helper, ALL_NODES, collect } = require('../support/flow');
 
 const flow = (props = {}) => [
   { id: 'tab', type: 'tab' },
-  { id: 'f', z: 'tab', type: 'expression-filter', expressions: 'happy', minConfidence: 0.5, holdFrames: 2, holdSeconds: 0, cooldownSeconds: 0, changeOnly: true, perTopic: true, alertTopic: '', ...props, wires: [['alert'], ['cleared']] },
+  {
+    id: 'f',
+    z: 'tab',
+    type: 'expression-filter',
+    expressions: 'happy',
+    minConfidence: 0.5,
+    holdFrames: 2,
+    holdSeconds: 0,
+    cooldownSeconds: 0,
+    changeOnly: true,
+    perTopic: true,
+    alertTopic: '',
+    ...props,
+    wires: [['alert'], ['cleared']],
+  },
   { id: 'alert', z: 'tab', type: 'helper' },
   { id: 'cleared', z: 'tab', type: 'helper' },
   { id: 'c', z: 'tab', type: 'catch', scope: null, wires: [['caught']] },
@@ -27,7 +41,17 @@ describe('expression-filter node', function () {
     const [a] = await alert;
     assert.equal(a.topic, 'cam/kitchen');
     assert.equal(a.image, undefined, 'frames stay out of alerts');
-    assert.deepEqual(Object.keys(a.payload).sort(), ['confidence', 'event', 'expression', 'faces', 'heldFrames', 'heldMs', 'id', 'timestamp', 'topic']);
+    assert.deepEqual(Object.keys(a.payload).sort(), [
+      'confidence',
+      'event',
+      'expression',
+      'faces',
+      'heldFrames',
+      'heldMs',
+      'id',
+      'timestamp',
+      'topic',
+    ]);
     assert.match(a.payload.id, /^[0-9a-f-]{36}$/);
     assert.equal(a.payload.event, 'alert');
     assert.equal(a.payload.expression, 'happy');

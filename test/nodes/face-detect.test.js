@@ -13,7 +13,20 @@ const frame = fs.readFileSync(path.join(FIXTURES, 'astronaut-640x480.jpg'));
 function flow(props = {}) {
   return [
     { id: 'tab', type: 'tab' },
-    { id: 'd', z: 'tab', type: 'face-detect', name: 'detect', model: 'short', minScore: 0.5, maxFaces: 10, busy: 'queue', queueSize: 10, threads: 1, ...props, wires: [['out']] },
+    {
+      id: 'd',
+      z: 'tab',
+      type: 'face-detect',
+      name: 'detect',
+      model: 'short',
+      minScore: 0.5,
+      maxFaces: 10,
+      busy: 'queue',
+      queueSize: 10,
+      threads: 1,
+      ...props,
+      wires: [['out']],
+    },
     { id: 'out', z: 'tab', type: 'helper' },
     { id: 'c', z: 'tab', type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
     { id: 'caught', z: 'tab', type: 'helper' },
@@ -53,14 +66,16 @@ describe('face-detect node', function () {
     helper.getNode('d').receive({ payload: `data:image/jpeg;base64,${frame.toString('base64')}` });
     helper.getNode('d').receive({ payload: { data: raw.data, width: raw.info.width, height: raw.info.height, channels: 3 } });
     // A canvas's ImageData: RGBA in a Uint8ClampedArray.
-    helper.getNode('d').receive({ payload: { data: new Uint8ClampedArray(rgba.data), width: rgba.info.width, height: rgba.info.height, channels: 4 } });
+    helper
+      .getNode('d')
+      .receive({ payload: { data: new Uint8ClampedArray(rgba.data), width: rgba.info.width, height: rgba.info.height, channels: 4 } });
     helper.getNode('d').receive({ payload: { data: new Uint8Array(64 * 48 * 3).fill(90), width: 64, height: 48, channels: 3 } });
     const [a, b, c, d] = await got;
     assert.equal(a.payload.length, 1);
     assert.equal(b.payload.length, 1, 'the photo as raw RGB pixels: the same face');
     assert.deepEqual(b.imageSize, { width: 640, height: 480 });
     assert.equal(c.payload.length, 1, 'as RGBA ImageData');
-    assert.ok(Math.abs(b.payload[0].box.x - a.payload[0].box.x) < 8, 'the box matches the JPEG\'s');
+    assert.ok(Math.abs(b.payload[0].box.x - a.payload[0].box.x) < 8, "the box matches the JPEG's");
     assert.equal(d.payload.length, 0);
   });
 
@@ -107,36 +122,48 @@ describe('face-detect node', function () {
     assert.match((await caught)[0].error.message, /over the limit/);
   });
 
-  it('drops frames that arrive while busy, completes them and counts them in the status', () => withWorkers(0, async () => { // in-thread: one frame in flight, the busy policies alone
-    await helper.load(ALL_NODES, flow({ busy: 'drop' }));
-    const d = helper.getNode('d');
-    const status = recordStatus(d);
-    let outputs = 0;
-    helper.getNode('out').on('input', () => outputs++);
-    for (let i = 0; i < 5; i++) d.receive({ payload: frame, n: i });
-    await until(() => outputs === 1 && status.some((s) => /4 dropped/.test(s.text || '')));
-    await new Promise((r) => setTimeout(r, 300));
-    assert.equal(outputs, 1);
-  }));
+  it('drops frames that arrive while busy, completes them and counts them in the status', () =>
+    withWorkers(0, async () => {
+      // in-thread: one frame in flight, the busy policies alone
+      await helper.load(ALL_NODES, flow({ busy: 'drop' }));
+      const d = helper.getNode('d');
+      const status = recordStatus(d);
+      let outputs = 0;
+      helper.getNode('out').on('input', () => outputs++);
+      for (let i = 0; i < 5; i++) d.receive({ payload: frame, n: i });
+      await until(() => outputs === 1 && status.some((s) => /4 dropped/.test(s.text || '')));
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(outputs, 1);
+    }));
 
-  it('keep latest: processes the first frame and then only the newest waiting one', () => withWorkers(0, async () => { // in-thread: one frame in flight, the busy policies alone
-    await helper.load(ALL_NODES, flow({ busy: 'latest' }));
-    const d = helper.getNode('d');
-    const got = collect(helper.getNode('out'), 2);
-    for (let i = 0; i < 5; i++) d.receive({ payload: frame, n: i });
-    const msgs = await got;
-    assert.deepEqual(msgs.map((m) => m.n), [0, 4]);
-  }));
+  it('keep latest: processes the first frame and then only the newest waiting one', () =>
+    withWorkers(0, async () => {
+      // in-thread: one frame in flight, the busy policies alone
+      await helper.load(ALL_NODES, flow({ busy: 'latest' }));
+      const d = helper.getNode('d');
+      const got = collect(helper.getNode('out'), 2);
+      for (let i = 0; i < 5; i++) d.receive({ payload: frame, n: i });
+      const msgs = await got;
+      assert.deepEqual(
+        msgs.map((m) => m.n),
+        [0, 4],
+      );
+    }));
 
-  it('a bounded queue processes up to its size and drops the rest', () => withWorkers(0, async () => { // in-thread: one frame in flight, the busy policies alone
-    await helper.load(ALL_NODES, flow({ busy: 'queue', queueSize: 2 }));
-    const d = helper.getNode('d');
-    const status = recordStatus(d);
-    const got = collect(helper.getNode('out'), 3);
-    for (let i = 0; i < 6; i++) d.receive({ payload: frame, n: i });
-    assert.deepEqual((await got).map((m) => m.n), [0, 1, 2]);
-    await until(() => status.some((s) => /3 dropped/.test(s.text || '')));
-  }));
+  it('a bounded queue processes up to its size and drops the rest', () =>
+    withWorkers(0, async () => {
+      // in-thread: one frame in flight, the busy policies alone
+      await helper.load(ALL_NODES, flow({ busy: 'queue', queueSize: 2 }));
+      const d = helper.getNode('d');
+      const status = recordStatus(d);
+      const got = collect(helper.getNode('out'), 3);
+      for (let i = 0; i < 6; i++) d.receive({ payload: frame, n: i });
+      assert.deepEqual(
+        (await got).map((m) => m.n),
+        [0, 1, 2],
+      );
+      await until(() => status.some((s) => /3 dropped/.test(s.text || '')));
+    }));
 
   it('shows loading, ready and per-frame status', async () => {
     await helper.load(ALL_NODES, flow());

@@ -16,7 +16,17 @@ const frame = fs.readFileSync(path.join(FIXTURES, 'astronaut-640x480.jpg'));
 function flow(props = {}) {
   return [
     { id: 'tab', type: 'tab' },
-    { id: 'k', z: 'tab', type: 'lightexnet-classify', mode: 'detect', detector: 'short', busy: 'queue', queueSize: 10, ...props, wires: [['out']] },
+    {
+      id: 'k',
+      z: 'tab',
+      type: 'lightexnet-classify',
+      mode: 'detect',
+      detector: 'short',
+      busy: 'queue',
+      queueSize: 10,
+      ...props,
+      wires: [['out']],
+    },
     { id: 'out', z: 'tab', type: 'helper' },
     { id: 'c', z: 'tab', type: 'catch', scope: null, wires: [['caught']] },
     { id: 'caught', z: 'tab', type: 'helper' },
@@ -78,12 +88,17 @@ describe('hostile input to lightexnet-classify', function () {
     const [msg] = await got;
     assert.equal(msg.payload.length, 20);
     assert.equal(msg.facesCapped, 1980);
-    assert.ok(msg.payload.every((f) => f.box.width === 14), 'the largest boxes are kept');
+    assert.ok(
+      msg.payload.every((f) => f.box.width === 14),
+      'the largest boxes are kept',
+    );
   });
 
   it('keeps the result when the annotated JPEG cannot be made (a 100000x1 frame)', async () => {
     await helper.load(ALL_NODES, flow({ mode: 'whole', annotate: true }));
-    const wide = await sharp({ create: { width: 100000, height: 1, channels: 3, background: '#808080' } }).png().toBuffer();
+    const wide = await sharp({ create: { width: 100000, height: 1, channels: 3, background: '#808080' } })
+      .png()
+      .toBuffer();
     const got = collect(helper.getNode('out'), 1);
     helper.getNode('k').receive({ payload: wide });
     const [msg] = await got;
@@ -110,6 +125,9 @@ describe('hostile input to lightexnet-classify', function () {
     for (let i = 0; i < 3; i++) node.receive({ payload: frame });
     await helper.unload();
     await new Promise((r) => setTimeout(r, 500));
-    assert.deepEqual(errors.filter((e) => /disposed/i.test(e)), []);
+    assert.deepEqual(
+      errors.filter((e) => /disposed/i.test(e)),
+      [],
+    );
   });
 });

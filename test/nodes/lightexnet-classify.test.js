@@ -15,7 +15,17 @@ function flow(classifyProps = {}, withDetect = false) {
   return [
     { id: 'tab', type: 'tab' },
     { id: 'd', z: 'tab', type: 'face-detect', model: 'short', busy: 'queue', queueSize: 10, wires: [['k']] },
-    { id: 'k', z: 'tab', type: 'lightexnet-classify', mode: 'detect', detector: 'short', busy: 'queue', queueSize: 10, ...classifyProps, wires: [['out']] },
+    {
+      id: 'k',
+      z: 'tab',
+      type: 'lightexnet-classify',
+      mode: 'detect',
+      detector: 'short',
+      busy: 'queue',
+      queueSize: 10,
+      ...classifyProps,
+      wires: [['out']],
+    },
     { id: 'out', z: 'tab', type: 'helper' },
     { id: 'c', z: 'tab', type: 'catch', scope: null, wires: [['caught']] },
     { id: 'caught', z: 'tab', type: 'helper' },
@@ -154,12 +164,20 @@ describe('lightexnet-classify node', function () {
     await withWorkers(2, async () => {
       await helper.load(ALL_NODES, flow({ mode: 'detect', busy: 'queue', queueSize: 20 }));
       // Alternate a face frame with a faceless one: their answers differ, so a swap would show.
-      const blank = await sharp({ create: { width: 320, height: 240, channels: 3, background: '#808080' } }).jpeg().toBuffer();
+      const blank = await sharp({ create: { width: 320, height: 240, channels: 3, background: '#808080' } })
+        .jpeg()
+        .toBuffer();
       const got = collect(helper.getNode('out'), 12);
       for (let i = 0; i < 12; i++) helper.getNode('k').receive({ payload: i % 2 ? blank : frame, seq: i });
       const msgs = await got;
-      assert.deepEqual(msgs.map((m) => m.seq), [...Array(12).keys()]);
-      assert.deepEqual(msgs.map((m) => m.faceCount), msgs.map((m) => (m.seq % 2 ? 0 : 1)));
+      assert.deepEqual(
+        msgs.map((m) => m.seq),
+        [...Array(12).keys()],
+      );
+      assert.deepEqual(
+        msgs.map((m) => m.faceCount),
+        msgs.map((m) => (m.seq % 2 ? 0 : 1)),
+      );
     });
   });
 });

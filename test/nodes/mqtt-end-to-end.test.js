@@ -24,9 +24,31 @@ describe('end to end with a real MQTT broker', function () {
       { id: 'd', z: 'tab', type: 'face-detect', model: 'short', busy: 'queue', queueSize: 10, wires: [['k']] },
       { id: 'k', z: 'tab', type: 'lightexnet-classify', busy: 'queue', queueSize: 10, wires: [['f']] },
       // Any expression, any confidence, held 2 frames: the alert depends only on the face being seen.
-      { id: 'f', z: 'tab', type: 'expression-filter', expressions: '', minConfidence: 0, holdFrames: 2, cooldownSeconds: 0, changeOnly: true, perTopic: true, alertTopic: 'lightexnet/alert', wires: [['mq'], []] },
+      {
+        id: 'f',
+        z: 'tab',
+        type: 'expression-filter',
+        expressions: '',
+        minConfidence: 0,
+        holdFrames: 2,
+        cooldownSeconds: 0,
+        changeOnly: true,
+        perTopic: true,
+        alertTopic: 'lightexnet/alert',
+        wires: [['mq'], []],
+      },
       { id: 'mq', z: 'tab', type: 'mqtt out', broker: 'b', topic: '', qos: '1', retain: 'false' },
-      { id: 'b', type: 'mqtt-broker', broker: '127.0.0.1', port: String(broker.port), clientid: '', usetls: false, protocolVersion: '4', keepalive: '60', cleansession: true },
+      {
+        id: 'b',
+        type: 'mqtt-broker',
+        broker: '127.0.0.1',
+        port: String(broker.port),
+        clientid: '',
+        usetls: false,
+        protocolVersion: '4',
+        keepalive: '60',
+        cleansession: true,
+      },
     ];
     await helper.load([...ALL_NODES, mqttNodes], flow);
     const sub = await mqtt.connectAsync(broker.url);

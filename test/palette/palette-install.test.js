@@ -15,7 +15,12 @@ const { freePort } = require('../support/mosquitto');
 
 const ARTIFACTS = path.join(ROOT, 'test-artifacts');
 const CACHE = path.join(ARTIFACTS, 'palette-cache');
-const npm = (args, cwd) => execFileSync('npm', [...args, '--no-audit', '--no-fund', '--loglevel=error'], { cwd, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+const npm = (args, cwd) =>
+  execFileSync('npm', [...args, '--no-audit', '--no-fund', '--loglevel=error'], {
+    cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    encoding: 'utf8',
+  });
 
 /** Node-RED 5 and a Node 22 binary, installed once into test-artifacts/palette-cache. */
 function nodeRed5() {
@@ -59,7 +64,14 @@ describe('palette install (npm pack -> fresh user directory -> Node-RED admin AP
     const out = npm(['pack', '--json', '--pack-destination', ARTIFACTS, '--ignore-scripts'], ROOT);
     tarball = path.join(ARTIFACTS, JSON.parse(out)[0].filename);
     const files = JSON.parse(out)[0].files.map((f) => f.path);
-    for (const must of ['nodes/face-detect.html', 'nodes/face-detect.js', 'dist/nodes/face-detect.js', 'models/lightexnet-fer2013.onnx', 'examples/02 Classify expressions.json', 'resources/samples/astronaut-640x480.jpg']) {
+    for (const must of [
+      'nodes/face-detect.html',
+      'nodes/face-detect.js',
+      'dist/nodes/face-detect.js',
+      'models/lightexnet-fer2013.onnx',
+      'examples/02 Classify expressions.json',
+      'resources/samples/astronaut-640x480.jpg',
+    ]) {
       assert.ok(files.includes(must), `${must} is in the package`);
     }
     assert.ok(!files.some((f) => f.startsWith('training/') || f.startsWith('test/')), 'no training or test files are shipped');
@@ -73,20 +85,36 @@ describe('palette install (npm pack -> fresh user directory -> Node-RED admin AP
       }
       const { red, node } = v.runtime();
       const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nr-user-'));
-      fs.writeFileSync(path.join(userDir, 'package.json'), JSON.stringify({ name: 'node-red-project', description: 'A Node-RED Project', version: '0.0.1', private: true }));
+      fs.writeFileSync(
+        path.join(userDir, 'package.json'),
+        JSON.stringify({ name: 'node-red-project', description: 'A Node-RED Project', version: '0.0.1', private: true }),
+      );
       npm(['install', '--omit=dev', '--ignore-scripts', '--save', tarball], userDir);
       const port = await freePort();
-      fs.writeFileSync(path.join(userDir, 'settings.js'), `module.exports = { uiHost: '127.0.0.1', uiPort: ${port}, flowFile: 'flows.json', credentialSecret: false, logging: { console: { level: 'warn' } }, editorTheme: { tours: false } };\n`);
+      fs.writeFileSync(
+        path.join(userDir, 'settings.js'),
+        `module.exports = { uiHost: '127.0.0.1', uiPort: ${port}, flowFile: 'flows.json', credentialSecret: false, logging: { console: { level: 'warn' } }, editorTheme: { tours: false } };\n`,
+      );
       let log = '';
-      const proc = spawn(node, [red, '--userDir', userDir, '--settings', path.join(userDir, 'settings.js')], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const proc = spawn(node, [red, '--userDir', userDir, '--settings', path.join(userDir, 'settings.js')], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       proc.stdout.on('data', (d) => (log += d));
       proc.stderr.on('data', (d) => (log += d));
       try {
         const base = `http://127.0.0.1:${port}`;
         const nodes = await (await waitForHttp(`${base}/nodes`, proc, () => log)).json();
         const ours = nodes.filter((n) => n.module === '@lightexnet/node-red');
-        assert.deepEqual(ours.flatMap((n) => n.types).sort(), ['expression-filter', 'face-detect', 'lightexnet-alert-out', 'lightexnet-classify']);
-        assert.ok(ours.every((n) => n.enabled && !n.err), JSON.stringify(ours));
+        assert.deepEqual(ours.flatMap((n) => n.types).sort(), [
+          'expression-filter',
+          'face-detect',
+          'lightexnet-alert-out',
+          'lightexnet-classify',
+        ]);
+        assert.ok(
+          ours.every((n) => n.enabled && !n.err),
+          JSON.stringify(ours),
+        );
 
         // The example, as a user would import it, plus a file node that records what the classifier sends.
         const example = JSON.parse(fs.readFileSync(path.join(ROOT, 'examples', '02 Classify expressions.json'), 'utf8'));
@@ -98,7 +126,18 @@ describe('palette install (npm pack -> fresh user directory -> Node-RED admin AP
           if (copy.type === 'lightexnet-classify') copy.wires = [[...copy.wires[0], 'rec']];
           flow.push(copy);
         }
-        flow.push({ id: 'rec', z: 'tab1', type: 'file', filename: outFile, filenameType: 'str', appendNewline: false, createDir: true, overwriteFile: 'true', encoding: 'none', wires: [[]] });
+        flow.push({
+          id: 'rec',
+          z: 'tab1',
+          type: 'file',
+          filename: outFile,
+          filenameType: 'str',
+          appendNewline: false,
+          createDir: true,
+          overwriteFile: 'true',
+          encoding: 'none',
+          wires: [[]],
+        });
         const dep = await fetch(`${base}/flows`, {
           method: 'POST',
           headers: { 'Content-Type': 'application/json', 'Node-RED-Deployment-Type': 'full' },

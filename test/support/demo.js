@@ -18,7 +18,16 @@ async function startDemo(env = {}) {
   const mqttPort = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const proc = spawn(process.execPath, [path.join(ROOT, 'dist', 'demo', 'start.js')], {
-    env: { ...process.env, PORT: String(port), MQTT_PORT: String(mqttPort), LIGHTEXNET_DEMO_DIR: userDir, MQTT_URL: '', CAMERA_URL: '', MJPEG_URL: '', ...env },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      MQTT_PORT: String(mqttPort),
+      LIGHTEXNET_DEMO_DIR: userDir,
+      MQTT_URL: '',
+      CAMERA_URL: '',
+      MJPEG_URL: '',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let log = '';

@@ -5,7 +5,6 @@
  * each must end in a result or in an error at the Catch node, and a valid frame right after it must still be
  * classified. Used by test/nodes/fuzz.test.js (1,000+ cases) and scripts/fuzz.js (as many as you like).
  */
-const fs = require('node:fs');
 const path = require('node:path');
 const sharp = require('sharp');
 const { helper, ALL_NODES } = require('./flow');
@@ -113,7 +112,17 @@ async function fuzz({ count, seed = 1 }) {
   const frames = await seedFrames();
   const flow = [
     { id: 'tab', type: 'tab' },
-    { id: 'k', z: 'tab', type: 'lightexnet-classify', mode: 'detect', detector: 'short', busy: 'queue', queueSize: 10, views: 1, wires: [['out']] },
+    {
+      id: 'k',
+      z: 'tab',
+      type: 'lightexnet-classify',
+      mode: 'detect',
+      detector: 'short',
+      busy: 'queue',
+      queueSize: 10,
+      views: 1,
+      wires: [['out']],
+    },
     { id: 'out', z: 'tab', type: 'helper' },
     { id: 'c', z: 'tab', type: 'catch', scope: null, wires: [['caught']] },
     { id: 'caught', z: 'tab', type: 'helper' },
@@ -130,14 +139,15 @@ async function fuzz({ count, seed = 1 }) {
   };
   helper.getNode('out').on('input', (msg) => settle('result', msg));
   helper.getNode('caught').on('input', (msg) => settle('error', msg));
-  const send = (msg, label) => new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${label}: neither a result nor an error within 60 s`)), 60000);
-    waiting = (r) => {
-      clearTimeout(timer);
-      resolve(r);
-    };
-    node.receive(msg);
-  });
+  const send = (msg, label) =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${label}: neither a result nor an error within 60 s`)), 60000);
+      waiting = (r) => {
+        clearTimeout(timer);
+        resolve(r);
+      };
+      node.receive(msg);
+    });
   const stats = { cases: 0, results: 0, errors: 0, byMutation: {} };
   const check = async (label, msg, expectOk) => {
     const r = await send(msg, label);
@@ -146,7 +156,8 @@ async function fuzz({ count, seed = 1 }) {
     else stats.errors++;
     if (expectOk === 'ok' && r.kind !== 'result') throw new Error(`${label}: expected a result, got error ${r.msg.error.message}`);
     if (expectOk === 'error' && r.kind !== 'error') throw new Error(`${label}: expected an error at the Catch node`);
-    if (r.kind === 'error' && !(typeof r.msg.error?.message === 'string' && r.msg.error.message.length > 0)) throw new Error(`${label}: an error without a message`);
+    if (r.kind === 'error' && !(typeof r.msg.error?.message === 'string' && r.msg.error.message.length > 0))
+      throw new Error(`${label}: an error without a message`);
     const after = await send({ payload: frames.jpeg }, `${label} (valid frame after it)`);
     if (after.kind !== 'result' || after.msg.payload.length !== 1) throw new Error(`${label}: the valid frame after it was not classified`);
     return r;

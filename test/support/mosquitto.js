@@ -73,7 +73,10 @@ async function launch(bin, conf, port) {
   for (;;) {
     if (proc.exitCode !== null) throw new Error(`mosquitto exited: ${log}`);
     const ok = await new Promise((resolve) => {
-      const c = net.connect(port, '127.0.0.1', () => { c.end(); resolve(true); });
+      const c = net.connect(port, '127.0.0.1', () => {
+        c.end();
+        resolve(true);
+      });
       c.on('error', () => resolve(false));
     });
     if (ok) break;

@@ -62,52 +62,63 @@ function runReference(model, input) {
       case BuiltinOp.DEPTHWISE_CONV_2D: {
         const dw = op.opcode === BuiltinOp.DEPTHWISE_CONV_2D;
         const same = o.int8(0) === 0;
-        const sw = o.int32(1, 1), sh = o.int32(2, 1);
+        const sw = o.int32(1, 1),
+          sh = o.int32(2, 1);
         const a = o.int8(dw ? 4 : 3);
         const [, H, W, C] = ins[0].shape;
         const w = ins[1];
         const [, OH, OW, OC] = outShape;
-        const KH = w.shape[1], KW = w.shape[2];
+        const KH = w.shape[1],
+          KW = w.shape[2];
         const pt = same ? samePad(H, KH, sh, 1) : 0;
         const pl = same ? samePad(W, KW, sw, 1) : 0;
         const mult = dw ? OC / C : 0;
-        for (let y = 0; y < OH; y++) for (let x = 0; x < OW; x++) for (let oc = 0; oc < OC; oc++) {
-          let s = ins[2] ? ins[2].data[oc] : 0;
-          for (let ky = 0; ky < KH; ky++) {
-            const iy = y * sh - pt + ky;
-            if (iy < 0 || iy >= H) continue;
-            for (let kx = 0; kx < KW; kx++) {
-              const ix = x * sw - pl + kx;
-              if (ix < 0 || ix >= W) continue;
-              const base = (iy * W + ix) * C;
-              if (dw) {
-                const ic = Math.floor(oc / mult);
-                s += ins[0].data[base + ic] * w.data[(ky * KW + kx) * OC + oc];
-              } else {
-                const wb = ((oc * KH + ky) * KW + kx) * C;
-                for (let ic = 0; ic < C; ic++) s += ins[0].data[base + ic] * w.data[wb + ic];
+        for (let y = 0; y < OH; y++)
+          for (let x = 0; x < OW; x++)
+            for (let oc = 0; oc < OC; oc++) {
+              let s = ins[2] ? ins[2].data[oc] : 0;
+              for (let ky = 0; ky < KH; ky++) {
+                const iy = y * sh - pt + ky;
+                if (iy < 0 || iy >= H) continue;
+                for (let kx = 0; kx < KW; kx++) {
+                  const ix = x * sw - pl + kx;
+                  if (ix < 0 || ix >= W) continue;
+                  const base = (iy * W + ix) * C;
+                  if (dw) {
+                    const ic = Math.floor(oc / mult);
+                    s += ins[0].data[base + ic] * w.data[(ky * KW + kx) * OC + oc];
+                  } else {
+                    const wb = ((oc * KH + ky) * KW + kx) * C;
+                    for (let ic = 0; ic < C; ic++) s += ins[0].data[base + ic] * w.data[wb + ic];
+                  }
+                }
               }
+              out[(y * OW + x) * OC + oc] = act(s, a);
             }
-          }
-          out[(y * OW + x) * OC + oc] = act(s, a);
-        }
         break;
       }
       case BuiltinOp.MAX_POOL_2D: {
         const same = o.int8(0) === 0;
-        const sw = o.int32(1), sh = o.int32(2), fw = o.int32(3), fh = o.int32(4);
+        const sw = o.int32(1),
+          sh = o.int32(2),
+          fw = o.int32(3),
+          fh = o.int32(4);
         const [, H, W, C] = ins[0].shape;
         const [, OH, OW] = outShape;
         const pt = same ? samePad(H, fh, sh, 1) : 0;
         const pl = same ? samePad(W, fw, sw, 1) : 0;
-        for (let y = 0; y < OH; y++) for (let x = 0; x < OW; x++) for (let c = 0; c < C; c++) {
-          let m = -Infinity;
-          for (let ky = 0; ky < fh; ky++) for (let kx = 0; kx < fw; kx++) {
-            const iy = y * sh - pt + ky, ix = x * sw - pl + kx;
-            if (iy >= 0 && iy < H && ix >= 0 && ix < W) m = Math.max(m, ins[0].data[(iy * W + ix) * C + c]);
-          }
-          out[(y * OW + x) * C + c] = act(m, o.int8(5));
-        }
+        for (let y = 0; y < OH; y++)
+          for (let x = 0; x < OW; x++)
+            for (let c = 0; c < C; c++) {
+              let m = -Infinity;
+              for (let ky = 0; ky < fh; ky++)
+                for (let kx = 0; kx < fw; kx++) {
+                  const iy = y * sh - pt + ky,
+                    ix = x * sw - pl + kx;
+                  if (iy >= 0 && iy < H && ix >= 0 && ix < W) m = Math.max(m, ins[0].data[(iy * W + ix) * C + c]);
+                }
+              out[(y * OW + x) * C + c] = act(m, o.int8(5));
+            }
         break;
       }
       case BuiltinOp.ADD: {
@@ -122,9 +133,11 @@ function runReference(model, input) {
         const p = ins[1].data;
         const [, H, W, C] = ins[0].shape;
         const [, , OW, OC] = outShape;
-        for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) for (let c = 0; c < C; c++) {
-          out[((y + p[2]) * OW + x + p[4]) * OC + c + p[6]] = ins[0].data[(y * W + x) * C + c];
-        }
+        for (let y = 0; y < H; y++)
+          for (let x = 0; x < W; x++)
+            for (let c = 0; c < C; c++) {
+              out[((y + p[2]) * OW + x + p[4]) * OC + c + p[6]] = ins[0].data[(y * W + x) * C + c];
+            }
         break;
       }
       case BuiltinOp.RESHAPE:
@@ -154,11 +167,13 @@ function runReference(model, input) {
         const src = (v, s) => (half ? (v + 0.5) * s - 0.5 : v * s);
         for (let y = 0; y < OH; y++) {
           const fy = src(y, sy);
-          const y0 = Math.max(0, Math.floor(fy)), y1 = Math.min(H - 1, Math.ceil(fy));
+          const y0 = Math.max(0, Math.floor(fy)),
+            y1 = Math.min(H - 1, Math.ceil(fy));
           const ly = fy - Math.floor(fy);
           for (let x = 0; x < OW; x++) {
             const fx = src(x, sx);
-            const x0 = Math.max(0, Math.floor(fx)), x1 = Math.min(W - 1, Math.ceil(fx));
+            const x0 = Math.max(0, Math.floor(fx)),
+              x1 = Math.min(W - 1, Math.ceil(fx));
             const lx = fx - Math.floor(fx);
             for (let c = 0; c < C; c++) {
               const g = (yy, xx) => ins[0].data[(yy * W + xx) * C + c];

@@ -14,10 +14,19 @@ async function writeY4m(imagePath, outPath, { width = 640, height = 480, frames 
   }
   for (let cy = 0; cy < height / 2; cy++) {
     for (let cx = 0; cx < width / 2; cx++) {
-      let r = 0, g = 0, b = 0;
-      for (const [dx, dy] of [[0, 0], [1, 0], [0, 1], [1, 1]]) {
+      let r = 0,
+        g = 0,
+        b = 0;
+      for (const [dx, dy] of [
+        [0, 0],
+        [1, 0],
+        [0, 1],
+        [1, 1],
+      ]) {
         const p = ((cy * 2 + dy) * width + cx * 2 + dx) * 3;
-        r += data[p] / 4; g += data[p + 1] / 4; b += data[p + 2] / 4;
+        r += data[p] / 4;
+        g += data[p + 1] / 4;
+        b += data[p + 2] / 4;
       }
       const o = cy * (width / 2) + cx;
       u[o] = Math.max(0, Math.min(255, Math.round(-0.168736 * r - 0.331264 * g + 0.5 * b + 128)));

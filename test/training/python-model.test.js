@@ -12,11 +12,13 @@ describe('LightExNet model definition (PyTorch unit tests)', function () {
   it('passes training/test_lightexnet.py', function () {
     const probe = spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' });
     if (probe.status !== 0) {
-      console.log('      (skipped: Debian\'s python3-torch is not installed; .ci/run installs it)');
+      console.log("      (skipped: Debian's python3-torch is not installed; .ci/run installs it)");
       return this.skip();
     }
     const r = spawnSync(PYTHON, ['-m', 'unittest', '-v', 'test_lightexnet'], {
-      cwd: path.join(ROOT, 'training'), encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' },
+      cwd: path.join(ROOT, 'training'),
+      encoding: 'utf8',
+      env: { ...process.env, OMP_NUM_THREADS: '1' },
     });
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stderr, /Ran \d+ tests/);

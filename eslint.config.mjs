@@ -1,0 +1,31 @@
+// ESLint for the TypeScript sources (typescript-eslint, type-aware) and the plain-JS tests, benches and
+// editor-free scripts. `npm test` runs it (pretest).
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import globals from 'globals';
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'bench/compare/node_modules/**', 'test-artifacts/**', 'training/**'] },
+  {
+    files: ['src/**/*.ts'],
+    extends: [js.configs.recommended, ...tseslint.configs.strictTypeChecked],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      // Template literals with numbers are how status lines and errors are written here.
+      '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],
+      // `(x) => doSomething(x)` returning void is idiomatic for callbacks; this rule only argues style.
+      '@typescript-eslint/no-confusing-void-expression': 'off',
+    },
+  },
+  {
+    files: ['**/*.js'],
+    extends: [js.configs.recommended],
+    languageOptions: { sourceType: 'commonjs', globals: { ...globals.node, ...globals.mocha } },
+    rules: { 'no-unused-vars': ['error', { args: 'none', caughtErrors: 'none' }] },
+  },
+  {
+    // page.evaluate callbacks run in the browser.
+    files: ['test/browser/**/*.js'],
+    languageOptions: { globals: { ...globals.browser, RED: 'readonly' } }, // RED: the Node-RED editor's page
+  },
+);
