@@ -1,7 +1,8 @@
 /**
- * Face detection with MediaPipe's BlazeFace models, read from the installed @mediapipe/face_detection
- * package and converted to ONNX in memory at load time.
+ * Face detection with MediaPipe's BlazeFace models, converted from @mediapipe/face_detection's .tflite
+ * files to ONNX at build time (blazeface-convert.ts, scripts/convert-blazeface.js) and shipped in models/.
  */
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { decodeDetections, Detection, weightedNms } from './blazeface-decode';
@@ -9,8 +10,7 @@ import { implausibleFace } from './face-quality';
 import { DecodedImage, letterboxTensor, Letterbox } from './image';
 import { acquireSession, BackendInfo, BackendName, SharedSession } from './onnx-backend';
 import { Anchor, generateAnchors, SsdAnchorOptions } from './ssd-anchors';
-import { readTflite } from './tflite-reader';
-import { ConvertedModel, tfliteToOnnx } from './tflite-to-onnx';
+import { MODELS_DIR } from './model-manifest';
 
 export type DetectorModel = 'short' | 'full';
 
@@ -55,36 +55,52 @@ export interface DetectorOptions {
   /** Drop detections whose landmarks are not where a face's are (face-quality.ts; default true). */
   checkLandmarks?: boolean;
   threads?: number;
-  /** Where @mediapipe/face_detection's files are (default: resolved from node_modules). */
+  /** Where blazeface.json and the converted graphs are (default: the package's models/). */
   modelDir?: string;
 }
 
-export function mediapipeModelDir(): string {
-  try {
-    return path.dirname(require.resolve('@mediapipe/face_detection/package.json'));
-  } catch {
-    throw new Error('the @mediapipe/face_detection package is not installed: it provides the BlazeFace weights');
-  }
+/** What models/blazeface.json says about each converted graph (scripts/convert-blazeface.js writes it). */
+export interface BlazeFaceGraph {
+  file: string;
+  sha256: string;
+  inputName: string;
+  /** [1, C, H, W] as the ONNX graph takes it. */
+  inputShape: number[];
+  outputNames: string[];
+  outputShapes: number[][];
 }
 
-const converted = new Map<string, Promise<ConvertedModel>>();
+const graphs = new Map<string, Promise<BlazeFaceGraph & { bytes: Uint8Array }>>();
 
-/** Reads and converts a BlazeFace .tflite file once per process. */
-export function loadBlazeFace(model: DetectorModel, modelDir = mediapipeModelDir()): Promise<ConvertedModel> {
-  const file = path.join(modelDir, BLAZEFACE[model].file);
-  let p = converted.get(file);
+/**
+ * Reads a BlazeFace graph converted at build time from MediaPipe's .tflite (models/blazeface-*.onnx, with
+ * Google's Apache-2.0 notice in models/BLAZEFACE-NOTICE), checking its sha256; once per process.
+ */
+export function loadBlazeFace(model: DetectorModel, modelDir = MODELS_DIR): Promise<BlazeFaceGraph & { bytes: Uint8Array }> {
+  const index = path.join(modelDir, 'blazeface.json');
+  const key = `${index}|${model}`;
+  let p = graphs.get(key);
   if (!p) {
     p = (async () => {
+      let spec: BlazeFaceGraph;
+      try {
+        spec = (JSON.parse(await readFile(index, 'utf8')) as Record<DetectorModel, BlazeFaceGraph>)[model];
+      } catch (err) {
+        throw new Error(`cannot read the BlazeFace model index ${index}: ${(err as Error).message}`, { cause: err });
+      }
+      const file = path.join(modelDir, spec.file);
       let bytes: Buffer;
       try {
         bytes = await readFile(file);
       } catch (err) {
         throw new Error(`cannot read the BlazeFace model ${file}: ${(err as Error).message}`, { cause: err });
       }
-      return tfliteToOnnx(readTflite(bytes), `blazeface_${model}`);
+      const sha = createHash('sha256').update(bytes).digest('hex');
+      if (sha !== spec.sha256) throw new Error(`BlazeFace model ${file} is damaged or replaced: sha256 ${sha}, blazeface.json says ${spec.sha256}`);
+      return { ...spec, bytes };
     })();
-    converted.set(file, p);
-    p.catch(() => converted.delete(file));
+    graphs.set(key, p);
+    p.catch(() => graphs.delete(key));
   }
   return p;
 }
@@ -92,7 +108,7 @@ export function loadBlazeFace(model: DetectorModel, modelDir = mediapipeModelDir
 export class FaceDetector {
   private constructor(
     private readonly shared: SharedSession,
-    private readonly graph: ConvertedModel,
+    private readonly graph: BlazeFaceGraph,
     private readonly anchors: Anchor[],
     readonly model: DetectorModel,
     private readonly opts: Required<Omit<DetectorOptions, 'modelDir' | 'threads' | 'model'>>,
@@ -102,9 +118,9 @@ export class FaceDetector {
     const model = opts.model ?? 'full';
     if (!(model in BLAZEFACE)) throw new Error(`unknown detector model "${model}" (short or full)`);
     const spec = BLAZEFACE[model];
-    const modelDir = opts.modelDir ?? mediapipeModelDir();
+    const modelDir = opts.modelDir ?? MODELS_DIR;
     const graph = await loadBlazeFace(model, modelDir);
-    const shared = await acquireSession(`blazeface:${path.join(modelDir, spec.file)}`, () => Promise.resolve(graph.bytes), {
+    const shared = await acquireSession(`blazeface:${path.join(modelDir, graph.file)}`, () => Promise.resolve(graph.bytes), {
       threads: opts.threads,
     });
     const anchors = generateAnchors(spec.anchors);

@@ -1,6 +1,7 @@
 export { decodeImage, ImageInputError, DEFAULT_MAX_PIXELS } from './image';
 export type { DecodedImage, ImageInput, RawImage, DecodeOptions } from './image';
 export { FaceDetector, BLAZEFACE, loadBlazeFace } from './face-detector';
+export type { BlazeFaceGraph } from './face-detector';
 export type { Face, DetectorModel, DetectorOptions } from './face-detector';
 export { ExpressionClassifier, faceCrop, softmax } from './expression-classifier';
 export type { Expression, ClassifierOptions } from './expression-classifier';

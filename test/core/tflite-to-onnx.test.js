@@ -5,7 +5,8 @@ const path = require('node:path');
 const ort = require('onnxruntime-node');
 const { readTflite, TfliteFormatError, BuiltinOp } = require('../../dist/core/tflite-reader');
 const { tfliteToOnnx, UnsupportedModelError, permute } = require('../../dist/core/tflite-to-onnx');
-const { mediapipeModelDir, BLAZEFACE } = require('../../dist/core/face-detector');
+const { BLAZEFACE } = require('../../dist/core/face-detector');
+const { mediapipeModelDir, convertBlazeFace } = require('../../dist/core/blazeface-convert');
 const { runReference } = require('../support/tflite-reference');
 
 const modelBytes = (m) => fs.readFileSync(path.join(mediapipeModelDir(), BLAZEFACE[m].file));
@@ -84,6 +85,17 @@ describe('TFLite to ONNX conversion', () => {
       await session.release();
     });
   }
+
+  it('the graphs shipped in models/ are what the converter makes from @mediapipe/face_detection today', async () => {
+    const index = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'models', 'blazeface.json'), 'utf8'));
+    for (const m of ['short', 'full']) {
+      const fresh = await convertBlazeFace(m);
+      const shipped = fs.readFileSync(path.join(__dirname, '..', '..', 'models', index[m].file));
+      assert.ok(Buffer.from(fresh.bytes).equals(shipped), `${index[m].file} differs: run node scripts/convert-blazeface.js`);
+      assert.deepEqual(index[m].outputShapes, fresh.outputShapes);
+      assert.deepEqual(index[m].inputShape, fresh.inputShape);
+    }
+  });
 
   it('names the operator it cannot convert', () => {
     const model = readTflite(modelBytes('short'));
