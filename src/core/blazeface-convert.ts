@@ -38,4 +38,3 @@ export function convertBlazeFace(model: DetectorModel, modelDir = mediapipeModel
   }
   return p;
 }
-

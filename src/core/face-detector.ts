@@ -96,7 +96,8 @@ export function loadBlazeFace(model: DetectorModel, modelDir = MODELS_DIR): Prom
         throw new Error(`cannot read the BlazeFace model ${file}: ${(err as Error).message}`, { cause: err });
       }
       const sha = createHash('sha256').update(bytes).digest('hex');
-      if (sha !== spec.sha256) throw new Error(`BlazeFace model ${file} is damaged or replaced: sha256 ${sha}, blazeface.json says ${spec.sha256}`);
+      if (sha !== spec.sha256)
+        throw new Error(`BlazeFace model ${file} is damaged or replaced: sha256 ${sha}, blazeface.json says ${spec.sha256}`);
       return { ...spec, bytes };
     })();
     graphs.set(key, p);
