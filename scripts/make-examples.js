@@ -1,26 +1,19 @@
 'use strict';
 /**
  * Writes the example flows in examples/ (Node-RED lists them under Import > Examples). Kept as code so
- * the four flows stay consistent; run `node scripts/make-examples.js` after changing a node's options.
+ * the four flows stay consistent; run `npm run build && node scripts/make-examples.js` after changing a node's options
+ * (their values come from src/nodes/defaults.ts).
  * Every flow uses core nodes besides ours.
  */
 const fs = require('node:fs');
 const path = require('node:path');
+const { NODE_DEFAULTS } = require('../dist/nodes/defaults'); // npm run build first
 
 const SAMPLE = 'http://127.0.0.1:1880/resources/@lightexnet/node-red/samples/astronaut-640x480.jpg';
 const detect = (id, x, y, wires, extra = {}) => ({
   id,
   type: 'face-detect',
-  name: '',
-  model: 'full',
-  minScore: 0.5,
-  minFaceSize: 0,
-  maxFaces: 10,
-  maxMegapixels: 50,
-  annotate: false,
-  busy: 'drop',
-  queueSize: 5,
-  threads: 1,
+  ...NODE_DEFAULTS['face-detect'],
   x,
   y,
   wires: [wires],
@@ -29,15 +22,7 @@ const detect = (id, x, y, wires, extra = {}) => ({
 const classify = (id, x, y, wires, extra = {}) => ({
   id,
   type: 'lightexnet-classify',
-  name: '',
-  classifier: 'lightexnet-fer2013',
-  mode: 'detect',
-  detector: 'full',
-  maxMegapixels: 50,
-  annotate: false,
-  busy: 'drop',
-  queueSize: 5,
-  threads: 1,
+  ...NODE_DEFAULTS['lightexnet-classify'],
   x,
   y,
   wires: [wires],
@@ -154,14 +139,7 @@ const examples = {
     {
       id: 'f3',
       type: 'expression-filter',
-      name: '',
-      expressions: 'happy',
-      minConfidence: 0.6,
-      holdFrames: 3,
-      holdSeconds: 0,
-      cooldownSeconds: 10,
-      changeOnly: true,
-      perTopic: true,
+      ...NODE_DEFAULTS['expression-filter'],
       alertTopic: 'lightexnet/alerts',
       x: 850,
       y: 100,

@@ -5,7 +5,8 @@
  * Node-RED can complete their messages. "Busy" means `concurrency` jobs running (one per inference
  * worker and one decoding); the gate does not order their results (inference-node.ts does).
  */
-export type BusyPolicy = 'drop' | 'latest' | 'queue';
+export const BUSY_POLICIES = ['drop', 'latest', 'queue'] as const;
+export type BusyPolicy = (typeof BUSY_POLICIES)[number];
 
 export interface BusyGateOptions {
   policy: BusyPolicy;
@@ -31,7 +32,7 @@ export class BusyGate<T> {
   processed = 0;
 
   constructor(private readonly opts: BusyGateOptions) {
-    if (!['drop', 'latest', 'queue'].includes(opts.policy)) throw new RangeError(`unknown busy policy "${opts.policy}"`);
+    if (!BUSY_POLICIES.includes(opts.policy)) throw new RangeError(`unknown busy policy "${opts.policy}"`);
     this.concurrency = Math.max(1, Math.floor(opts.concurrency ?? 1));
   }
 

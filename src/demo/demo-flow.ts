@@ -3,6 +3,7 @@
  * -> face-detect -> lightexnet-classify -> the dashboard (frame with labels, expression chart, ms per
  * frame, recent alerts) and expression-filter -> MQTT alerts.
  */
+import { CLASSIFY_DEFAULTS, FACE_DETECT_DEFAULTS, FILTER_DEFAULTS } from '../nodes/defaults';
 
 type FlowNode = Record<string, unknown> & { id: string; type: string };
 
@@ -259,16 +260,7 @@ export function demoFlow(): FlowNode[] {
     n({
       id: 'lx-detect',
       type: 'face-detect',
-      name: '',
-      model: 'full',
-      minScore: 0.5,
-      minFaceSize: 0,
-      maxFaces: 10,
-      maxMegapixels: 50,
-      annotate: false,
-      busy: 'drop',
-      queueSize: 5,
-      threads: 1,
+      ...FACE_DETECT_DEFAULTS,
       x: 720,
       y: 100,
       wires: [['lx-keepms']],
@@ -291,15 +283,8 @@ export function demoFlow(): FlowNode[] {
     n({
       id: 'lx-classify',
       type: 'lightexnet-classify',
-      name: '',
-      classifier: 'lightexnet-fer2013',
-      mode: 'detect',
-      detector: 'full',
-      maxMegapixels: 50,
+      ...CLASSIFY_DEFAULTS,
       annotate: true,
-      busy: 'drop',
-      queueSize: 5,
-      threads: 1,
       x: 1090,
       y: 100,
       wires: [['lx-todash', 'lx-filter']],
@@ -408,14 +393,10 @@ export function demoFlow(): FlowNode[] {
     n({
       id: 'lx-filter',
       type: 'expression-filter',
+      ...FILTER_DEFAULTS,
       name: 'happy or surprise, 3 frames',
       expressions: 'happy,surprise',
       minConfidence: 0.5,
-      holdFrames: 3,
-      holdSeconds: 0,
-      cooldownSeconds: 10,
-      changeOnly: true,
-      perTopic: true,
       alertTopic: 'lightexnet/alerts',
       x: 1320,
       y: 180,

@@ -1,4 +1,5 @@
 /** Node-RED node `expression-filter`: per-frame expressions in, events worth acting on out. */
+import { FILTER_DEFAULTS } from './defaults';
 import { ExpressionFilter, FaceExpression, parseExpressions } from '../core/expression-filter';
 import { numberIn, positiveInt } from './inference-node';
 import { Node, NodeAPI, NodeDef, NodeMessage } from './node-red-types';
@@ -21,12 +22,12 @@ export = function register(RED: NodeAPI): void {
     try {
       filter = new ExpressionFilter({
         expressions: parseExpressions(def.expressions),
-        minConfidence: numberIn(def.minConfidence, 0.6, 0, 1),
-        holdFrames: positiveInt(def.holdFrames, 3),
-        holdMs: numberIn(def.holdSeconds, 0, 0, 86400) * 1000,
-        cooldownMs: numberIn(def.cooldownSeconds, 10, 0, 86400) * 1000,
+        minConfidence: numberIn(def.minConfidence, FILTER_DEFAULTS.minConfidence, 0, 1),
+        holdFrames: positiveInt(def.holdFrames, FILTER_DEFAULTS.holdFrames),
+        holdMs: numberIn(def.holdSeconds, FILTER_DEFAULTS.holdSeconds, 0, 86400) * 1000,
+        cooldownMs: numberIn(def.cooldownSeconds, FILTER_DEFAULTS.cooldownSeconds, 0, 86400) * 1000,
         changeOnly: def.changeOnly !== false && def.changeOnly !== 'false',
-        releaseFrames: positiveInt(def.releaseFrames, 3),
+        releaseFrames: positiveInt(def.releaseFrames, FILTER_DEFAULTS.releaseFrames),
       });
     } catch (err) {
       node.status({ fill: 'red', shape: 'ring', text: (err as Error).message });

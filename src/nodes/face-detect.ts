@@ -1,18 +1,19 @@
 /** Node-RED node `face-detect`: BlazeFace on the frame in msg.payload. */
 import { DetectorModel, FaceDetector } from '../core/face-detector';
 import { decodeFrame } from '../core/frame-cache';
-import { DEFAULT_MAX_PIXELS } from '../core/image';
+import { FACE_DETECT_DEFAULTS } from './defaults';
 import { numberIn, positiveInt, readInferenceConfig, setFrameResult, setupInferenceNode } from './inference-node';
 import { Node, NodeAPI, NodeDef } from './node-red-types';
 
 export = function register(RED: NodeAPI): void {
   RED.nodes.registerType('face-detect', function (this: Node, def: NodeDef) {
     RED.nodes.createNode(this, def);
-    const model: DetectorModel = def.model === 'short' ? 'short' : 'full'; // full range: faces at room distance
-    const minScore = numberIn(def.minScore, 0.5, 0, 1);
-    const minFaceSize = numberIn(def.minFaceSize, 0, 0, 100000);
-    const maxFaces = positiveInt(def.maxFaces, 10);
-    const maxPixels = numberIn(def.maxMegapixels, DEFAULT_MAX_PIXELS / 1e6, 0.01, 1000) * 1e6;
+    const d = FACE_DETECT_DEFAULTS;
+    const model: DetectorModel = def.model === 'short' || def.model === 'full' ? def.model : d.model;
+    const minScore = numberIn(def.minScore, d.minScore, 0, 1);
+    const minFaceSize = numberIn(def.minFaceSize, d.minFaceSize, 0, 100000);
+    const maxFaces = positiveInt(def.maxFaces, d.maxFaces);
+    const maxPixels = numberIn(def.maxMegapixels, d.maxMegapixels, 0.01, 1000) * 1e6;
     const annotate = def.annotate === true || def.annotate === 'true';
     const checkLandmarks = def.checkLandmarks !== false && def.checkLandmarks !== 'false';
     const cfg = readInferenceConfig(def);

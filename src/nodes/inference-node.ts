@@ -3,8 +3,9 @@
  * report through status, and send every error to done(err) so Catch nodes see it.
  */
 import { AnnotatedFace, annotateJpeg, toAnnotations } from '../core/annotate';
-import { BusyGate, BusyPolicy } from '../core/busy-gate';
+import { BUSY_POLICIES, BusyGate, BusyPolicy } from '../core/busy-gate';
 import { poolSize } from '../core/inference-pool';
+import { FACE_DETECT_DEFAULTS } from './defaults';
 import type { DecodedImage } from '../core/image';
 import { DoneFn, Node, NodeDef, NodeMessage, SendFn } from './node-red-types';
 
@@ -20,11 +21,13 @@ export interface InferenceConfig {
 export const MAX_QUEUE = 100;
 
 export function readInferenceConfig(def: NodeDef): InferenceConfig {
-  const busy = typeof def.busy === 'string' ? def.busy : 'drop';
+  // face-detect's and lightexnet-classify's defaults agree on these (defaults.ts).
+  const d = FACE_DETECT_DEFAULTS;
+  const busy = typeof def.busy === 'string' && BUSY_POLICIES.includes(def.busy as BusyPolicy) ? (def.busy as BusyPolicy) : d.busy;
   return {
-    busy: (['drop', 'latest', 'queue'].includes(busy) ? busy : 'drop') as BusyPolicy,
-    queueSize: Math.min(positiveInt(def.queueSize, 5), MAX_QUEUE), // frames held in memory: bounded
-    threads: positiveInt(def.threads, 1),
+    busy,
+    queueSize: Math.min(positiveInt(def.queueSize, d.queueSize), MAX_QUEUE), // frames held in memory: bounded
+    threads: positiveInt(def.threads, d.threads),
     concurrency: poolSize() + 1,
   };
 }

@@ -1,10 +1,10 @@
 /** Node-RED node `lightexnet-classify`: the expression of every face on the message. */
 import { ExpressionClassifier } from '../core/expression-classifier';
 import { DetectorModel, FaceDetector } from '../core/face-detector';
-import { checkFaces, DEFAULT_MAX_FACES, looksLikeFaceList } from '../core/face-input';
+import { checkFaces, looksLikeFaceList } from '../core/face-input';
 import { decodeFrame } from '../core/frame-cache';
-import { DEFAULT_MAX_PIXELS, ImageInputError } from '../core/image';
-import { DEFAULT_CLASSIFIER } from '../core/model-manifest';
+import { ImageInputError } from '../core/image';
+import { CLASSIFY_DEFAULTS } from './defaults';
 import { numberIn, positiveInt, readInferenceConfig, Releasable, setFrameResult, setupInferenceNode } from './inference-node';
 import { Node, NodeAPI, NodeDef } from './node-red-types';
 
@@ -13,15 +13,16 @@ type Mode = 'detect' | 'whole';
 export = function register(RED: NodeAPI): void {
   RED.nodes.registerType('lightexnet-classify', function (this: Node, def: NodeDef) {
     RED.nodes.createNode(this, def);
-    const modelName = typeof def.classifier === 'string' && def.classifier.trim() ? def.classifier.trim() : DEFAULT_CLASSIFIER;
+    const d = CLASSIFY_DEFAULTS;
+    const modelName = typeof def.classifier === 'string' && def.classifier.trim() ? def.classifier.trim() : d.classifier;
     // Without faces on the message: detect them here, or take the whole image as one face crop.
-    const mode: Mode = def.mode === 'whole' ? 'whole' : 'detect';
-    const detectorModel: DetectorModel = def.detector === 'short' ? 'short' : 'full';
-    const maxPixels = numberIn(def.maxMegapixels, DEFAULT_MAX_PIXELS / 1e6, 0.01, 1000) * 1e6;
+    const mode: Mode = def.mode === 'whole' || def.mode === 'detect' ? def.mode : d.mode;
+    const detectorModel: DetectorModel = def.detector === 'short' || def.detector === 'full' ? def.detector : d.detector;
+    const maxPixels = numberIn(def.maxMegapixels, d.maxMegapixels, 0.01, 1000) * 1e6;
     const annotate = def.annotate === true || def.annotate === 'true';
     const cfg = readInferenceConfig(def);
     // Faces classified per message at most (the largest): an upstream list is not trusted to be small.
-    const maxFaces = Math.min(positiveInt(def.maxFaces, DEFAULT_MAX_FACES), 1000);
+    const maxFaces = Math.min(positiveInt(def.maxFaces, d.maxFaces), 1000);
     // '' = the model's default; otherwise 1, 2 or 6 test-time views per face.
     const views = def.views === undefined || def.views === '' ? undefined : Number(def.views);
     let detector: FaceDetector | undefined;

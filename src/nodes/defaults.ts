@@ -1,0 +1,51 @@
+/**
+ * Every node's default settings, in one place: the runtime falls back to these, the example flows and
+ * the demo flow are built from them, and test/nodes/defaults.test.js checks that each editor's
+ * `defaults` (nodes/*.html) holds the same values.
+ */
+export const FACE_DETECT_DEFAULTS = {
+  name: '',
+  model: 'full', // room and door distances; 'short' for faces that fill the frame
+  minScore: 0.5,
+  minFaceSize: 0,
+  checkLandmarks: true,
+  maxFaces: 10,
+  maxMegapixels: 50,
+  annotate: false,
+  busy: 'drop',
+  queueSize: 5,
+  threads: 1,
+} as const;
+
+export const CLASSIFY_DEFAULTS = {
+  name: '',
+  classifier: 'lightexnet-fer2013',
+  views: '', // the model's default for the runtime
+  mode: 'detect',
+  detector: 'full',
+  maxMegapixels: 50,
+  maxFaces: 20,
+  annotate: false,
+  busy: 'drop',
+  queueSize: 5,
+  threads: 1,
+} as const;
+
+export const FILTER_DEFAULTS = {
+  name: '',
+  expressions: 'happy',
+  minConfidence: 0.6,
+  holdFrames: 3,
+  holdSeconds: 0,
+  cooldownSeconds: 10,
+  releaseFrames: 3,
+  changeOnly: true,
+  perTopic: true,
+  alertTopic: '',
+} as const;
+
+export const NODE_DEFAULTS = {
+  'face-detect': FACE_DETECT_DEFAULTS,
+  'lightexnet-classify': CLASSIFY_DEFAULTS,
+  'expression-filter': FILTER_DEFAULTS,
+} as const;
