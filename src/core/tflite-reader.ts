@@ -112,11 +112,6 @@ export class Table {
     return p ? this.view.getInt8(p) : dflt;
   }
 
-  uint8(id: number, dflt = 0): number {
-    const p = this.fieldPos(id);
-    return p ? this.view.getUint8(p) : dflt;
-  }
-
   bool(id: number, dflt = false): boolean {
     const p = this.fieldPos(id);
     return p ? this.view.getUint8(p) !== 0 : dflt;
