@@ -11,7 +11,7 @@ const path = require('node:path');
 const { parseArgs } = require('node:util');
 const helper = require('node-red-node-test-helper');
 helper.init(require.resolve('node-red'));
-const { liveSessionCount } = require('../dist/core/onnx-backend');
+const { liveSessionCount } = require('../dist/core/runtime/onnx-backend');
 
 const { values } = parseArgs({ options: { frames: { type: 'string', default: '20000' }, redeploys: { type: 'string', default: '100' } } });
 const FRAMES = Number(values.frames);

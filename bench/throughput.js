@@ -33,7 +33,7 @@ async function measure(workers) {
     .toBuffer();
   const detector = await FaceDetector.create();
   const classifier = await ExpressionClassifier.create({ views: values.views ? Number(values.views) : undefined });
-  await require('../dist/core/inference-pool').sharedPool(Math.max(1, workers)).settled();
+  await require('../dist/core/runtime/inference-pool').sharedPool(Math.max(1, workers)).settled();
   const inFlight = Number(values['in-flight'] || workers + 1);
   for (let i = 0; i < 10; i++) await classifyFrame(detector, classifier, frame); // warm-up
   const frames = Number(values.frames);

@@ -10,7 +10,7 @@
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
-const { convertBlazeFace, mediapipeModelDir } = require('../dist/core/blazeface-convert');
+const { convertBlazeFace, mediapipeModelDir } = require('../dist/core/detection/blazeface-convert');
 
 const MODELS = path.join(__dirname, '..', 'models');
 

@@ -11,12 +11,12 @@
 import { readdir, readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ExpressionClassifier } from './core/expression-classifier';
-import { DetectorModel, Face, FaceDetector } from './core/face-detector';
-import { decodeImage } from './core/image';
-import { evaluate, EvalReport, expectedCalibrationError } from './core/metrics';
+import { ExpressionClassifier } from './core/classification/expression-classifier';
+import { DetectorModel, Face, FaceDetector } from './core/detection/face-detector';
+import { decodeImage } from './core/image/image';
+import { evaluate, EvalReport, expectedCalibrationError } from './core/evaluation/metrics';
 import { createHash } from 'node:crypto';
-import type { BackendInfo } from './core/onnx-backend';
+import type { BackendInfo } from './core/runtime/onnx-backend';
 import { classifyFrame, detectFrame } from './core/pipeline';
 
 const USAGE = `usage:

@@ -2,9 +2,9 @@
  * Detect + classify on one frame, decoding it once. Used by the CLI; the nodes compose the same parts
  * across messages.
  */
-import { ExpressionClassifier, Expression } from './expression-classifier';
-import { Face, FaceDetector } from './face-detector';
-import { decodeImage, DecodeOptions } from './image';
+import { ExpressionClassifier, Expression } from './classification/expression-classifier';
+import { Face, FaceDetector } from './detection/face-detector';
+import { decodeImage, DecodeOptions } from './image/image';
 
 export type ClassifiedFace = Face & Expression;
 

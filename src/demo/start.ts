@@ -18,7 +18,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import sharp from 'sharp';
-import { readMjpeg } from '../core/mjpeg';
+import { readMjpeg } from '../core/image/mjpeg';
 import { demoFlow } from './demo-flow';
 
 const ROOT = path.resolve(__dirname, '..', '..');

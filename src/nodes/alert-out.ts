@@ -1,10 +1,10 @@
 /**
  * Node-RED node `lightexnet-alert-out`: publishes alerts to MQTT without losing them while the broker is
- * away (src/core/mqtt-outbox.ts). It reads the broker's address and login from a core `mqtt-broker` config
+ * away (src/core/events/mqtt-outbox.ts). It reads the broker's address and login from a core `mqtt-broker` config
  * node, so it fits flows that already have one, but runs its own MQTT.js client: the core client drops what
  * is published during an outage. `done` is called when the broker has acknowledged the alert.
  */
-import { MqttOutbox } from '../core/mqtt-outbox';
+import { MqttOutbox } from '../core/events/mqtt-outbox';
 import { positiveInt } from './inference-node';
 import { Node, NodeAPI, NodeDef } from './node-red-types';
 

@@ -1,6 +1,6 @@
 /** Node-RED node `expression-filter`: per-frame expressions in, events worth acting on out. */
 import { FILTER_DEFAULTS } from './defaults';
-import { ExpressionFilter, FaceExpression, parseExpressions } from '../core/expression-filter';
+import { ExpressionFilter, FaceExpression, parseExpressions } from '../core/events/expression-filter';
 import { numberIn, positiveInt } from './inference-node';
 import { Node, NodeAPI, NodeDef, NodeMessage } from './node-red-types';
 

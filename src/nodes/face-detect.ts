@@ -1,6 +1,6 @@
 /** Node-RED node `face-detect`: BlazeFace on the frame in msg.payload. */
-import { DetectorModel, FaceDetector } from '../core/face-detector';
-import { decodeFrame } from '../core/frame-cache';
+import { DetectorModel, FaceDetector } from '../core/detection/face-detector';
+import { decodeFrame } from '../core/image/frame-cache';
 import { FACE_DETECT_DEFAULTS } from './defaults';
 import { numberIn, positiveInt, readInferenceConfig, setFrameResult, setupInferenceNode } from './inference-node';
 import { Node, NodeAPI, NodeDef } from './node-red-types';

@@ -2,11 +2,11 @@
  * What the inference nodes share: load a model once (async), run each message through a busy gate,
  * report through status, and send every error to done(err) so Catch nodes see it.
  */
-import { AnnotatedFace, annotateJpeg, toAnnotations } from '../core/annotate';
-import { BUSY_POLICIES, BusyGate, BusyPolicy } from '../core/busy-gate';
-import { poolSize } from '../core/inference-pool';
+import { AnnotatedFace, annotateJpeg, toAnnotations } from '../core/image/annotate';
+import { BUSY_POLICIES, BusyGate, BusyPolicy } from '../core/runtime/busy-gate';
+import { poolSize } from '../core/runtime/inference-pool';
 import { FACE_DETECT_DEFAULTS } from './defaults';
-import type { DecodedImage } from '../core/image';
+import type { DecodedImage } from '../core/image/image';
 import { DoneFn, Node, NodeDef, NodeMessage, SendFn } from './node-red-types';
 
 export interface InferenceConfig {

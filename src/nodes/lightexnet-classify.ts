@@ -1,9 +1,9 @@
 /** Node-RED node `lightexnet-classify`: the expression of every face on the message. */
-import { ExpressionClassifier } from '../core/expression-classifier';
-import { DetectorModel, FaceDetector } from '../core/face-detector';
-import { checkFaces, looksLikeFaceList } from '../core/face-input';
-import { decodeFrame } from '../core/frame-cache';
-import { ImageInputError } from '../core/image';
+import { ExpressionClassifier } from '../core/classification/expression-classifier';
+import { DetectorModel, FaceDetector } from '../core/detection/face-detector';
+import { checkFaces, looksLikeFaceList } from '../core/detection/face-input';
+import { decodeFrame } from '../core/image/frame-cache';
+import { ImageInputError } from '../core/image/image';
 import { CLASSIFY_DEFAULTS } from './defaults';
 import { numberIn, positiveInt, readInferenceConfig, Releasable, setFrameResult, setupInferenceNode } from './inference-node';
 import { Node, NodeAPI, NodeDef } from './node-red-types';

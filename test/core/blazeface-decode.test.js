@@ -1,8 +1,8 @@
 'use strict';
 const assert = require('node:assert/strict');
-const { generateAnchors } = require('../../dist/core/ssd-anchors');
-const { decodeDetections, weightedNms, iou } = require('../../dist/core/blazeface-decode');
-const { BLAZEFACE } = require('../../dist/core/face-detector');
+const { generateAnchors } = require('../../dist/core/detection/ssd-anchors');
+const { decodeDetections, weightedNms, iou } = require('../../dist/core/detection/blazeface-decode');
+const { BLAZEFACE } = require('../../dist/core/detection/face-detector');
 
 describe('SSD anchors', () => {
   it('short range: 16x16x2 + 8x8x6 = 896 anchors, in (row, column, anchor) order', () => {

@@ -1,6 +1,6 @@
 'use strict';
 const assert = require('node:assert/strict');
-const { BusyGate } = require('../../dist/core/busy-gate');
+const { BusyGate } = require('../../dist/core/runtime/busy-gate');
 
 /** Pushes jobs 0..n-1 at once into a gate whose jobs take a few ms; returns what ran and what dropped. */
 async function run(policy, n, queueSize = 2) {

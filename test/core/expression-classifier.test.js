@@ -3,9 +3,9 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { ExpressionClassifier, faceCrop, softmax } = require('../../dist/core/expression-classifier');
-const { readManifest, MODELS_DIR } = require('../../dist/core/model-manifest');
-const { decodeImage } = require('../../dist/core/image');
+const { ExpressionClassifier, faceCrop, softmax } = require('../../dist/core/classification/expression-classifier');
+const { readManifest, MODELS_DIR } = require('../../dist/core/classification/model-manifest');
+const { decodeImage } = require('../../dist/core/image/image');
 const { evalFer2013 } = require('../../dist/cli');
 const { FIXTURES, requireSharedData } = require('../support/paths');
 
@@ -77,7 +77,7 @@ describe('ExpressionClassifier', function () {
     });
 
     it('a manifest that does not match its graph is refused at load, naming each mismatch', async () => {
-      const { liveSessionCount } = require('../../dist/core/onnx-backend');
+      const { liveSessionCount } = require('../../dist/core/runtime/onnx-backend');
       const live = liveSessionCount();
       const { manifest } = await readManifest();
       fs.copyFileSync(path.join(MODELS_DIR, manifest.file), path.join(dir, manifest.file));

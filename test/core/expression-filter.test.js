@@ -1,6 +1,6 @@
 'use strict';
 const assert = require('node:assert/strict');
-const { ExpressionFilter, parseExpressions } = require('../../dist/core/expression-filter');
+const { ExpressionFilter, parseExpressions } = require('../../dist/core/events/expression-filter');
 
 const face = (expression, confidence = 0.9) => ({ expression, confidence });
 const kinds = (events) => events.map((e) => `${e.event}:${e.expression}`);

@@ -2,9 +2,9 @@
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { FaceDetector } = require('../../dist/core/face-detector');
-const { decodeImage } = require('../../dist/core/image');
-const { liveSessionCount } = require('../../dist/core/onnx-backend');
+const { FaceDetector } = require('../../dist/core/detection/face-detector');
+const { decodeImage } = require('../../dist/core/image/image');
+const { liveSessionCount } = require('../../dist/core/runtime/onnx-backend');
 const { FIXTURES, SHARED_DATA, requireSharedData } = require('../support/paths');
 
 /**

@@ -4,7 +4,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const sharp = require('sharp');
 const { FaceDetector, decodeImage } = require('../../dist/core');
-const { implausibleFace } = require('../../dist/core/face-quality');
+const { implausibleFace } = require('../../dist/core/detection/face-quality');
 const { FIXTURES } = require('../support/paths');
 
 /** A face with BlazeFace's six landmarks placed from an eye distance `d`, centre (cx, cy), angle `deg`. */

@@ -2,7 +2,7 @@
 const assert = require('node:assert/strict');
 const path = require('node:path');
 const sharp = require('sharp');
-const { decodeImage, ImageInputError, cropGrey, letterboxTensor } = require('../../dist/core/image');
+const { decodeImage, ImageInputError, cropGrey, letterboxTensor } = require('../../dist/core/image/image');
 const { FIXTURES } = require('../support/paths');
 
 const astronaut = path.join(FIXTURES, 'astronaut.png');

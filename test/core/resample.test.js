@@ -10,8 +10,8 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 const sharp = require('sharp');
-const { cropGrey, letterbox } = require('../../dist/core/resample');
-const { decodeImage } = require('../../dist/core/image');
+const { cropGrey, letterbox } = require('../../dist/core/image/resample');
+const { decodeImage } = require('../../dist/core/image/image');
 const { FIXTURES } = require('../support/paths');
 
 const PYTHON = '/usr/bin/python3';

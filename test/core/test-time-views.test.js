@@ -1,9 +1,9 @@
 'use strict';
 const assert = require('node:assert/strict');
 const { spawnSync } = require('node:child_process');
-const { viewGrids, viewTheta, resolveViewCount } = require('../../dist/core/test-time-views');
-const { ExpressionClassifier } = require('../../dist/core/expression-classifier');
-const { readManifest } = require('../../dist/core/model-manifest');
+const { viewGrids, viewTheta, resolveViewCount } = require('../../dist/core/classification/test-time-views');
+const { ExpressionClassifier } = require('../../dist/core/classification/expression-classifier');
+const { readManifest } = require('../../dist/core/classification/model-manifest');
 const { ROOT } = require('../support/paths');
 
 const ID = { angle: 0, scale: 1, flip: false };

@@ -3,10 +3,10 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const ort = require('onnxruntime-node');
-const { readTflite, TfliteFormatError, BuiltinOp } = require('../../dist/core/tflite-reader');
-const { tfliteToOnnx, UnsupportedModelError, permute } = require('../../dist/core/tflite-to-onnx');
-const { BLAZEFACE } = require('../../dist/core/face-detector');
-const { mediapipeModelDir, convertBlazeFace } = require('../../dist/core/blazeface-convert');
+const { readTflite, TfliteFormatError, BuiltinOp } = require('../../dist/core/detection/tflite-reader');
+const { tfliteToOnnx, UnsupportedModelError, permute } = require('../../dist/core/detection/tflite-to-onnx');
+const { BLAZEFACE } = require('../../dist/core/detection/face-detector');
+const { mediapipeModelDir, convertBlazeFace } = require('../../dist/core/detection/blazeface-convert');
 const { runReference } = require('../support/tflite-reference');
 
 const modelBytes = (m) => fs.readFileSync(path.join(mediapipeModelDir(), BLAZEFACE[m].file));

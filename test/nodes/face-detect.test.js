@@ -5,7 +5,7 @@ const path = require('node:path');
 const sharp = require('sharp');
 const { helper, ALL_NODES, recordStatus, collect, until } = require('../support/flow');
 const { withWorkers } = require('../support/workers');
-const { liveSessionCount } = require('../../dist/core/onnx-backend');
+const { liveSessionCount } = require('../../dist/core/runtime/onnx-backend');
 const { FIXTURES } = require('../support/paths');
 
 const frame = fs.readFileSync(path.join(FIXTURES, 'astronaut-640x480.jpg'));

@@ -4,7 +4,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const sharp = require('sharp');
 const { helper, ALL_NODES, collect, recordStatus, until } = require('../support/flow');
-const { liveSessionCount } = require('../../dist/core/onnx-backend');
+const { liveSessionCount } = require('../../dist/core/runtime/onnx-backend');
 const { FIXTURES } = require('../support/paths');
 const { withWorkers } = require('../support/workers');
 

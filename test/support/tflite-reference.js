@@ -5,7 +5,7 @@
  * so agreement between it and onnxruntime on the converted graph checks the layout transposes, weight
  * permutations, padding and anchor order of the conversion.
  */
-const { BuiltinOp } = require('../../dist/core/tflite-reader');
+const { BuiltinOp } = require('../../dist/core/detection/tflite-reader');
 
 function halfToFloat(h) {
   const s = h & 0x8000 ? -1 : 1;

@@ -2,10 +2,10 @@
  * The LightExNet expression classifier: crops faces as training framed them, batches every face of a
  * frame into one run, and returns per-face labels with probabilities.
  */
-import type { Face } from './face-detector';
-import { cropGrey, DecodedImage, Rect } from './image';
+import type { Face } from '../detection/face-detector';
+import { cropGrey, DecodedImage, Rect } from '../image/image';
 import { checkManifestAgainstGraph, CropPolicy, ModelManifest, readManifest, readModelBytes } from './model-manifest';
-import { acquireSession, BackendName, SharedSession } from './onnx-backend';
+import { acquireSession, BackendName, SharedSession } from '../runtime/onnx-backend';
 import { resolveViewCount, viewGrids } from './test-time-views';
 
 export interface Expression {

@@ -12,7 +12,7 @@ import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { BackendInfo, BackendRequest, ModelSession, TensorData } from './onnx-backend';
-import type { GraphSignature } from './model-manifest';
+import type { GraphSignature } from '../classification/model-manifest';
 
 /** Workers a process uses: LIGHTEXNET_WORKERS (0 = run in the calling thread), else one a core, at most 4. */
 export function poolSize(): number {

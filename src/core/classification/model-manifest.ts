@@ -34,7 +34,7 @@ export interface ModelManifest {
   accuracy?: Record<string, unknown>;
 }
 
-export const MODELS_DIR = path.resolve(__dirname, '..', '..', 'models');
+export const MODELS_DIR = path.resolve(__dirname, '..', '..', '..', 'models');
 export const DEFAULT_CLASSIFIER = 'lightexnet-fer2013';
 
 export class ModelLoadError extends Error {

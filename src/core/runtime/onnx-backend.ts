@@ -11,7 +11,7 @@
  */
 import * as path from 'node:path';
 import type * as OrtNode from 'onnxruntime-node';
-import type { GraphSignature } from './model-manifest';
+import type { GraphSignature } from '../classification/model-manifest';
 import { poolSize, sharedPool } from './inference-pool';
 
 export type Ort = typeof OrtNode;

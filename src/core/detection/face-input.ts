@@ -4,7 +4,7 @@
  * clipped to the frame, and the list is capped (largest faces first), before any pixel work.
  */
 import type { Face } from './face-detector';
-import { ImageInputError } from './image';
+import { ImageInputError } from '../image/image';
 
 /** Faces classified per message at most, unless the caller says otherwise. */
 export const DEFAULT_MAX_FACES = 20;

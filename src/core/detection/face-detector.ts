@@ -7,10 +7,10 @@ import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { decodeDetections, Detection, weightedNms } from './blazeface-decode';
 import { implausibleFace } from './face-quality';
-import { DecodedImage, letterboxTensor, Letterbox } from './image';
-import { acquireSession, BackendInfo, BackendName, SharedSession } from './onnx-backend';
+import { DecodedImage, letterboxTensor, Letterbox } from '../image/image';
+import { acquireSession, BackendInfo, BackendName, SharedSession } from '../runtime/onnx-backend';
 import { Anchor, generateAnchors, SsdAnchorOptions } from './ssd-anchors';
-import { MODELS_DIR } from './model-manifest';
+import { MODELS_DIR } from '../classification/model-manifest';
 
 export type DetectorModel = 'short' | 'full';
 
