@@ -106,18 +106,26 @@ describe('resampling (crop and letterbox in JavaScript)', () => {
     assert.ok(d.max <= 1, `mean ${d.mean.toFixed(3)}, max ${d.max}`);
   });
 
-  it("letterboxes by bilinear sampling at pixel centres (MediaPipe's image-to-tensor)", () => {
-    // A horizontal ramp 0..255 over 256 px, halved to 128: each output is the mean of its two sources.
-    const w = 256;
+  it('letterboxes by a box shrink and bilinear sampling at pixel centres', () => {
+    // A horizontal ramp 0, 2, 4, … over 128 px halved to 64: each output is the mean of its two sources.
+    const w = 128;
     const data = Buffer.alloc(w * 2 * 3);
-    for (let y = 0; y < 2; y++) for (let x = 0; x < w; x++) data.fill(x, (y * w + x) * 3, (y * w + x) * 3 + 3);
-    const { tensor, box } = letterbox({ data, width: w, height: 2 }, 128);
-    assert.deepEqual(box, { size: 128, innerWidth: 128, innerHeight: 1, padX: 0, padY: 63 });
-    for (let x = 0; x < 128; x++) {
-      const expected = (2 * x + 0.5) / 127.5 - 1;
-      assert.ok(Math.abs(tensor[63 * 128 + x] - expected) < 1e-5, `x=${x}: ${tensor[63 * 128 + x]} vs ${expected}`);
+    for (let y = 0; y < 2; y++) for (let x = 0; x < w; x++) data.fill(2 * x, (y * w + x) * 3, (y * w + x) * 3 + 3);
+    const { tensor, box } = letterbox({ data, width: w, height: 2 }, 64);
+    assert.deepEqual(box, { size: 64, innerWidth: 64, innerHeight: 1, padX: 0, padY: 31 });
+    for (let x = 0; x < 64; x++) {
+      const expected = (4 * x + 1) / 127.5 - 1;
+      assert.ok(Math.abs(tensor[31 * 64 + x] - expected) < 1e-5, `x=${x}: ${tensor[31 * 64 + x]} vs ${expected}`);
     }
     assert.equal(tensor[0], -1);
+  });
+
+  it('a frame at most twice the square is sampled bilinearly, without a box shrink', () => {
+    // 3 px -> 2 px: centres at source 0.25 and 1.75.
+    const data = Buffer.from([0, 0, 0, 100, 100, 100, 200, 200, 200]);
+    const { tensor } = letterbox({ data, width: 3, height: 1 }, 2);
+    const row = [...tensor.subarray(0, 2)].map((v) => Math.round((v + 1) * 127.5 * 1000) / 1000);
+    assert.deepEqual(row, [25, 175]);
   });
 });
 

@@ -33,7 +33,7 @@ describe('WASM fallback backend', () => {
     // onnxruntime-node and -web share onnxruntime-common's backend registry: an unnamed execution provider
     // resolved to the native one. In a child: a native session first, then one on the WASM backend.
     const script = `
-      const ob = require(${JSON.stringify(path.join(ROOT, 'dist', 'core', 'onnx-backend.js'))});
+      const ob = require(${JSON.stringify(path.join(ROOT, 'dist', 'core', 'runtime', 'onnx-backend.js'))});
       const bytes = require('fs').readFileSync(${JSON.stringify(path.join(ROOT, 'models', 'lightexnet-fer2013.onnx'))});
       (async () => {
         process.env.LIGHTEXNET_BACKEND = 'native';

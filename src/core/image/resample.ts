@@ -2,8 +2,10 @@
  * The two resamplings the models need, done in JavaScript on the decoded frame instead of a libvips job
  * each (a sharp job costs ~1.5 ms of scheduling for a few hundred microseconds of work):
  *
- * - the detector's letterbox: bilinear point sampling with half-pixel centres, as MediaPipe's own
- *   ImageToTensorCalculator does (OpenCV INTER_LINEAR): BlazeFace was built for that input;
+ * - the detector's letterbox: an integer box shrink (when the frame is at least twice the square), then
+ *   bilinear sampling at pixel centres. Plain bilinear (MediaPipe's CPU image-to-tensor) aliases a 1080p
+ *   frame shrunk to 192 px: the boxes of a still face then jitter between frames, and with them the labels
+ *   (worst face of bench/label-stability.js, 1 view: 0.60 plain, 0.775 with the box shrink);
  * - the classifier's face crop: a triangle filter widened by the reduction factor (what libvips' "linear"
  *   reduce, i.e. the sharp path this replaces, does), so a 200 px face is averaged down to 64 px the way the
  *   FER2013 faces were, not point-sampled; upscaling is plain bilinear, as training's 48 -> 64 resize.
@@ -39,10 +41,13 @@ export function letterbox(img: RgbFrame, size: number): { tensor: Float32Array; 
   const padY = Math.floor((size - innerHeight) / 2);
   const plane = size * size;
   const tensor = new Float32Array(3 * plane).fill(-1);
-  const xs = bilinearAxis(img.width, innerWidth);
-  const ys = bilinearAxis(img.height, innerHeight);
-  const src = img.data;
-  const stride = img.width * 3;
+  const f = Math.max(1, Math.floor(Math.min(img.width / innerWidth, img.height / innerHeight)));
+  const from = f > 1 ? boxShrinkRgb(img, f) : img;
+  // Output centres mapped into the (shrunk) source: (o + 0.5) * (in / out) / f - 0.5.
+  const xs = bilinearAxis(img.width / f, innerWidth, from.width);
+  const ys = bilinearAxis(img.height / f, innerHeight, from.height);
+  const src = from.data;
+  const stride = from.width * 3;
   const k = 1 / 127.5;
   const g = plane;
   const b = 2 * plane;
@@ -70,20 +75,61 @@ export function letterbox(img: RgbFrame, size: number): { tensor: Float32Array; 
   return { tensor, box: { size, innerWidth, innerHeight, padX, padY } };
 }
 
-/** For each output position: the two source indices either side of its centre and the weight of the second. */
-function bilinearAxis(inLen: number, outLen: number): { i0: Int32Array; i1: Int32Array; w: Float32Array } {
+/** For each output position: the two source indices either side of its centre and the weight of the
+ *  second; `inLen` source pixels (may be fractional) span the output, `limit` exist. */
+function bilinearAxis(inLen: number, outLen: number, limit: number): { i0: Int32Array; i1: Int32Array; w: Float32Array } {
   const i0 = new Int32Array(outLen);
   const i1 = new Int32Array(outLen);
   const w = new Float32Array(outLen);
   const scale = inLen / outLen;
   for (let o = 0; o < outLen; o++) {
-    const c = Math.min(inLen - 1, Math.max(0, (o + 0.5) * scale - 0.5));
+    const c = Math.min(limit - 1, Math.max(0, (o + 0.5) * scale - 0.5));
     const f = Math.floor(c);
     i0[o] = f;
-    i1[o] = Math.min(inLen - 1, f + 1);
+    i1[o] = Math.min(limit - 1, f + 1);
     w[o] = c - f;
   }
   return { i0, i1, w };
+}
+
+/** The frame averaged over f x f blocks (the last row and column of blocks over the pixels there are). */
+function boxShrinkRgb(img: RgbFrame, f: number): RgbFrame {
+  const width = Math.ceil(img.width / f);
+  const height = Math.ceil(img.height / f);
+  const data = new Uint8Array(width * height * 3);
+  const sums = new Uint32Array(width * 3);
+  const src = img.data;
+  for (let by = 0; by < height; by++) {
+    sums.fill(0);
+    const y0 = by * f;
+    const y1 = Math.min(img.height, y0 + f);
+    for (let y = y0; y < y1; y++) {
+      const row = y * img.width * 3;
+      for (let bx = 0; bx < width; bx++) {
+        const x1 = Math.min(img.width, (bx + 1) * f);
+        let r = 0;
+        let g = 0;
+        let b = 0;
+        for (let s = row + bx * f * 3, end = row + x1 * 3; s < end; s += 3) {
+          r += src[s];
+          g += src[s + 1];
+          b += src[s + 2];
+        }
+        sums[bx * 3] += r;
+        sums[bx * 3 + 1] += g;
+        sums[bx * 3 + 2] += b;
+      }
+    }
+    const rows = y1 - y0;
+    const last = img.width - (width - 1) * f;
+    for (let bx = 0, o = by * width * 3; bx < width; bx++, o += 3) {
+      const n = rows * (bx === width - 1 ? last : f);
+      data[o] = (sums[bx * 3] + (n >> 1)) / n;
+      data[o + 1] = (sums[bx * 3 + 1] + (n >> 1)) / n;
+      data[o + 2] = (sums[bx * 3 + 2] + (n >> 1)) / n;
+    }
+  }
+  return { data, width, height };
 }
 
 /** Integer source rectangle (may extend past the frame) of a crop. */
