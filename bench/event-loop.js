@@ -9,10 +9,8 @@
  *
  * --workers sets LIGHTEXNET_WORKERS (0 = inference on Node-RED's own thread, as before worker threads).
  */
-const path = require('node:path');
 const { parseArgs } = require('node:util');
 const { monitorEventLoopDelay } = require('node:perf_hooks');
-const sharp = require('sharp');
 
 const { values } = parseArgs({
   options: {
@@ -24,21 +22,12 @@ const { values } = parseArgs({
 if (values.workers !== undefined) process.env.LIGHTEXNET_WORKERS = values.workers;
 const helper = require('node-red-node-test-helper');
 helper.init(require.resolve('node-red'));
-
-/** Three copies of the astronaut photo side by side on a 640x480 frame: three ~70 px faces. */
-async function threeFaceFrame() {
-  const src = path.join(__dirname, '..', 'test', 'fixtures', 'astronaut-640x480.jpg');
-  const small = await sharp(src).resize(213, 160).toBuffer();
-  return sharp({ create: { width: 640, height: 480, channels: 3, background: '#7a7a7a' } })
-    .composite([0, 1, 2].map((i) => ({ input: small, left: i * 213, top: 40 + i * 120 })))
-    .jpeg({ quality: 85 })
-    .toBuffer();
-}
+const { benchFrames } = require('./support/frames');
 
 const pct = (h, p) => Math.round(h.percentile(p) / 1e4) / 100;
 
 async function main() {
-  const frame = await threeFaceFrame();
+  const frame = (await benchFrames())[3];
   const flow = [
     { id: 't', type: 'tab' },
     { id: 'k', z: 't', type: 'lightexnet-classify', wires: [['out']] },

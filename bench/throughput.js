@@ -7,7 +7,6 @@
  *
  *   npm run build && node bench/throughput.js [--frames 300] [--workers 2] [--views N]
  */
-const path = require('node:path');
 const { parseArgs } = require('node:util');
 const { execFileSync } = require('node:child_process');
 
@@ -23,14 +22,8 @@ const { values } = parseArgs({
 
 async function measure(workers) {
   process.env.LIGHTEXNET_WORKERS = String(workers);
-  const sharp = require('sharp');
   const { FaceDetector, ExpressionClassifier, classifyFrame } = require('../dist/core');
-  const src = path.join(__dirname, '..', 'test', 'fixtures', 'astronaut-640x480.jpg');
-  const small = await sharp(src).resize(213, 160).toBuffer();
-  const frame = await sharp({ create: { width: 640, height: 480, channels: 3, background: '#7a7a7a' } })
-    .composite([0, 1, 2].map((i) => ({ input: small, left: i * 213, top: 40 + i * 120 })))
-    .jpeg({ quality: 85 })
-    .toBuffer();
+  const frame = (await require('./support/frames').benchFrames())[3];
   const detector = await FaceDetector.create();
   const classifier = await ExpressionClassifier.create({ views: values.views ? Number(values.views) : undefined });
   await require('../dist/core/runtime/inference-pool').sharedPool(Math.max(1, workers)).settled();

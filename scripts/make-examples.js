@@ -10,24 +10,12 @@ const path = require('node:path');
 const { NODE_DEFAULTS } = require('../dist/nodes/defaults'); // npm run build first
 
 const SAMPLE = 'http://127.0.0.1:1880/resources/@lightexnet/node-red/samples/astronaut-640x480.jpg';
-const detect = (id, x, y, wires, extra = {}) => ({
-  id,
-  type: 'face-detect',
-  ...NODE_DEFAULTS['face-detect'],
-  x,
-  y,
-  wires: [wires],
-  ...extra,
-});
-const classify = (id, x, y, wires, extra = {}) => ({
-  id,
-  type: 'lightexnet-classify',
-  ...NODE_DEFAULTS['lightexnet-classify'],
-  x,
-  y,
-  wires: [wires],
-  ...extra,
-});
+/** One of our nodes at its defaults (src/nodes/defaults.ts), placed and wired, with deliberate overrides. */
+const ours =
+  (type) =>
+  (id, x, y, wires, extra = {}) => ({ id, type, ...NODE_DEFAULTS[type], x, y, wires: [wires], ...extra });
+const detect = ours('face-detect');
+const classify = ours('lightexnet-classify');
 const inject = (id, x, y, wires, name = 'go', repeat = '') => ({
   id,
   type: 'inject',

@@ -27,20 +27,7 @@ const { values } = parseArgs({
 });
 const SYSTEMS = values.systems.split(',');
 const OUT = path.join(__dirname, 'results');
-
-async function frames() {
-  const src = path.join(ROOT, 'test', 'fixtures', 'astronaut-640x480.jpg');
-  const small = await sharp(src).resize(213, 160).toBuffer();
-  const grey = () => sharp({ create: { width: 640, height: 480, channels: 3, background: '#7a7a7a' } });
-  return {
-    0: await grey().jpeg({ quality: 85 }).toBuffer(),
-    1: await sharp(src).jpeg({ quality: 85 }).toBuffer(),
-    3: await grey()
-      .composite([0, 1, 2].map((i) => ({ input: small, left: i * 213, top: 40 + i * 120 })))
-      .jpeg({ quality: 85 })
-      .toBuffer(),
-  };
-}
+const { benchFrames } = require('../support/frames');
 
 function start(system) {
   const child = fork(path.join(__dirname, 'peer.js'), [system], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
@@ -93,7 +80,7 @@ async function main() {
     console.error('installing the peers into bench/compare/node_modules (npm registry only)…');
     execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefix', __dirname], { stdio: 'inherit' });
   }
-  const fr = await frames();
+  const fr = await benchFrames();
   const faceCounts = Object.keys(fr).map(Number);
   const procs = {};
   for (const s of SYSTEMS) {
