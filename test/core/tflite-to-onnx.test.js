@@ -2,7 +2,7 @@
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const ort = require('onnxruntime-node');
+const ort = require(require('../../dist/core/runtime/onnx-backend').nativePackageName());
 const { readTflite, TfliteFormatError, BuiltinOp } = require('../../dist/core/detection/tflite-reader');
 const { tfliteToOnnx, UnsupportedModelError, permute } = require('../../dist/core/detection/tflite-to-onnx');
 const { BLAZEFACE } = require('../../dist/core/detection/face-detector');

@@ -1,20 +1,23 @@
 /**
  * Which ONNX Runtime runs the models, where, and the shared session cache.
  *
- * onnxruntime-node is native and ships glibc builds for x64 and arm64 only. Where its binary cannot load
+ * The native runtime is onnxruntime-node's build for this platform, installed as the optional dependency
+ * @lightexnet/onnxruntime-<os>-<cpu> (npm installs only the one whose os/cpu/libc match; there are glibc
+ * Linux x64/arm64, macOS arm64 and Windows x64/arm64 builds). Where none is installed or it cannot load
  * (Alpine/musl, as in the official Node-RED Docker image and the Home Assistant add-on; 32-bit ARM) we fall
- * back to onnxruntime-web's WASM backend, which runs in Node too. Both share onnxruntime-common's API.
- * LIGHTEXNET_BACKEND=wasm forces the fallback (tests use it); =native refuses it.
+ * back to onnxruntime-web's WASM build, vendored in vendor/onnxruntime-web. Both speak onnxruntime-common's
+ * API. LIGHTEXNET_BACKEND=wasm forces the fallback (tests use it); =native refuses it.
+ * scripts/build-runtime.js builds both from onnxruntime's npm packages.
  *
  * Sessions run in worker threads (inference-pool.ts) unless LIGHTEXNET_WORKERS=0: onnxruntime's run is
  * synchronous on the thread that calls it, and Node-RED has one thread for every flow.
  */
 import * as path from 'node:path';
-import type * as OrtNode from 'onnxruntime-node';
+import type * as OrtCommon from 'onnxruntime-common';
 import type { GraphSignature } from '../classification/model-manifest';
 import { poolSize, sharedPool } from './inference-pool';
 
-export type Ort = typeof OrtNode;
+export type Ort = typeof OrtCommon;
 export type BackendName = 'native' | 'wasm';
 export type BackendRequest = 'auto' | BackendName;
 
@@ -44,6 +47,14 @@ export interface ModelSession extends GraphSignature {
 
 const backends = new Map<BackendRequest, Promise<Backend>>();
 
+/** onnxruntime-web's Node WASM build, shipped in the package (scripts/build-runtime.js). */
+const WASM_DIR = path.resolve(__dirname, '..', '..', '..', 'vendor', 'onnxruntime-web');
+
+/** The optional dependency that holds this platform's native runtime. */
+export function nativePackageName(platform: string = process.platform, arch: string = process.arch): string {
+  return `@lightexnet/onnxruntime-${platform}-${arch}`;
+}
+
 /** The backend LIGHTEXNET_BACKEND asks for (auto: native, else WASM). */
 export function requestedBackend(): BackendRequest {
   const want = (process.env.LIGHTEXNET_BACKEND ?? 'auto').toLowerCase();
@@ -72,19 +83,24 @@ async function loadBackend(want: BackendRequest): Promise<Backend> {
   process.env.ORT_DISABLE_TELEMETRY ??= '1';
   let reason = 'LIGHTEXNET_BACKEND=wasm';
   if (want !== 'wasm') {
+    const name = nativePackageName();
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when needed (it may not load at all)
-      const ort = require('onnxruntime-node') as Ort;
+      const ort = require(name) as Ort;
       return { name: 'native', ort };
     } catch (err) {
       if (want === 'native') throw err;
-      reason = `onnxruntime-node could not load: ${(err as Error).message.split('\n')[0]}`;
+      const e = err as NodeJS.ErrnoException;
+      reason =
+        e.code === 'MODULE_NOT_FOUND' && e.message.includes(name)
+          ? `no native ONNX Runtime is installed for ${process.platform}-${process.arch} (${name})`
+          : `${name} could not load: ${e.message.split('\n')[0]}`;
     }
   }
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when needed (it may not load at all)
-  const ort = require('onnxruntime-web') as Ort;
+  const ort = require(path.join(WASM_DIR, 'ort.node.min.js')) as Ort;
   // The Node build finds its .wasm beside itself only when told where that is.
-  ort.env.wasm.wasmPaths = path.dirname(require.resolve('onnxruntime-web')) + path.sep;
+  ort.env.wasm.wasmPaths = WASM_DIR + path.sep;
   ort.env.wasm.numThreads = 1; // our own workers give the parallelism; ORT's would need a script of their own
   ort.env.wasm.simd = true;
   return { name: 'wasm', ort, fallbackReason: reason };
@@ -132,7 +148,7 @@ export async function createLocalSession(
     /** The runtime's own session, for tests that check which handler runs it. */
     handler: (s as unknown as { handler?: object }).handler,
     async run(feeds: Record<string, TensorData>): Promise<Record<string, TensorData>> {
-      const inputs: Record<string, OrtNode.Tensor> = { ...constants };
+      const inputs: Record<string, OrtCommon.Tensor> = { ...constants };
       for (const [k, v] of Object.entries(feeds)) inputs[k] = toTensor(v);
       const out = await s.run(inputs);
       const result: Record<string, TensorData> = {};
