@@ -1,6 +1,6 @@
 'use strict';
 /**
- * What the nodes' status shows for a 640x480 frame with one face: face-detect -> lightexnet-classify in a
+ * What the nodes' status shows for a 640x480 frame with one face: lightexnet-face-detect -> lightexnet-classify in a
  * real Node-RED runtime, frames sent one after another; prints the last status text of each node and the
  * medians of msg.inferenceMs. Prints JSON.
  *
@@ -13,9 +13,9 @@ helper.init(require.resolve('node-red'));
 
 const FRAMES = Number(process.argv[process.argv.indexOf('--frames') + 1]) || 50;
 const frame = fs.readFileSync(path.join(__dirname, '..', 'test', 'fixtures', 'astronaut-640x480.jpg'));
-const nodes = [require('../nodes/face-detect.js'), require('../nodes/lightexnet-classify.js')];
+const nodes = [require('../nodes/lightexnet-face-detect.js'), require('../nodes/lightexnet-classify.js')];
 const flow = [
-  { id: 'd', type: 'face-detect', model: 'short', busy: 'queue', queueSize: 1, wires: [['k']] },
+  { id: 'd', type: 'lightexnet-face-detect', model: 'short', busy: 'queue', queueSize: 1, wires: [['k']] },
   { id: 'k', type: 'lightexnet-classify', busy: 'queue', queueSize: 1, wires: [['out']] },
   { id: 'out', type: 'helper' },
 ];
@@ -45,8 +45,8 @@ helper.load(nodes, flow, async () => {
   console.log(
     JSON.stringify({
       frames: FRAMES,
-      status: { 'face-detect': status.d, 'lightexnet-classify': status.k },
-      median_ms: { 'face-detect': med(detectMs), 'lightexnet-classify': med(classifyMs) },
+      status: { 'lightexnet-face-detect': status.d, 'lightexnet-classify': status.k },
+      median_ms: { 'lightexnet-face-detect': med(detectMs), 'lightexnet-classify': med(classifyMs) },
     }),
   );
   await helper.unload();

@@ -1,6 +1,6 @@
 'use strict';
 /**
- * Soak: frames through face-detect -> lightexnet-classify -> expression-filter in a real Node-RED runtime,
+ * Soak: frames through lightexnet-face-detect -> lightexnet-classify -> lightexnet-expression-filter in a real Node-RED runtime,
  * with full redeploys while frames flow. Samples resident memory, heap, open file descriptors and live ONNX
  * sessions as it goes, and counts errors at a Catch node ("Session already disposed" among them). Prints JSON.
  *
@@ -18,16 +18,16 @@ const FRAMES = Number(values.frames);
 const REDEPLOYS = Number(values.redeploys);
 const frame = fs.readFileSync(path.join(__dirname, '..', 'test', 'fixtures', 'astronaut-640x480.jpg'));
 const nodes = [
-  require('../nodes/face-detect.js'),
+  require('../nodes/lightexnet-face-detect.js'),
   require('../nodes/lightexnet-classify.js'),
-  require('../nodes/expression-filter.js'),
+  require('../nodes/lightexnet-expression-filter.js'),
   require('@node-red/nodes/core/common/25-catch.js'),
 ];
 const flow = (gen) => [
   { id: 't', type: 'tab' },
-  { id: 'd', z: 't', type: 'face-detect', name: `gen ${gen}`, model: 'short', busy: 'drop', wires: [['k']] },
+  { id: 'd', z: 't', type: 'lightexnet-face-detect', name: `gen ${gen}`, model: 'short', busy: 'drop', wires: [['k']] },
   { id: 'k', z: 't', type: 'lightexnet-classify', busy: 'drop', views: 1, wires: [['f', 'out']] },
-  { id: 'f', z: 't', type: 'expression-filter', expressions: 'happy', holdFrames: 3, wires: [['alerts'], []] },
+  { id: 'f', z: 't', type: 'lightexnet-expression-filter', expressions: 'happy', holdFrames: 3, wires: [['alerts'], []] },
   { id: 'out', z: 't', type: 'helper' },
   { id: 'alerts', z: 't', type: 'helper' },
   { id: 'c', z: 't', type: 'catch', scope: null, wires: [['caught']] },

@@ -142,9 +142,7 @@ function main() {
   const stampFile = path.join(OUT, 'stamp');
   const stamp = crypto.createHash('sha256').update(fs.readFileSync(MANIFEST_FILE)).update(fs.readFileSync(__filename)).digest('hex');
   const upToDate =
-    fs.existsSync(stampFile) &&
-    fs.readFileSync(stampFile, 'utf8') === stamp &&
-    fs.existsSync(path.join(VENDOR, 'ort.node.min.js'));
+    fs.existsSync(stampFile) && fs.readFileSync(stampFile, 'utf8') === stamp && fs.existsSync(path.join(VENDOR, 'ort.node.min.js'));
   if (!upToDate) {
     const sources = path.join(OUT, 'sources');
     fs.mkdirSync(sources, { recursive: true });

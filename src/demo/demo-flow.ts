@@ -1,7 +1,7 @@
 /**
  * The demo's flow: a frame source (sample frames, an IP camera snapshot URL, or the browser's webcam)
- * -> face-detect -> lightexnet-classify -> the dashboard (frame with labels, expression chart, ms per
- * frame, recent alerts) and expression-filter -> MQTT alerts.
+ * -> lightexnet-face-detect -> lightexnet-classify -> the dashboard (frame with labels, expression chart, ms per
+ * frame, recent alerts) and lightexnet-expression-filter -> MQTT alerts.
  */
 import { CLASSIFY_DEFAULTS, FACE_DETECT_DEFAULTS, FILTER_DEFAULTS } from '../nodes/defaults';
 
@@ -102,7 +102,7 @@ return [reply, { payload: msg.payload, topic: 'camera/posted' }];`;
 const MARK_EXTERNAL = `flow.set('externalAt', Date.now());
 return msg;`;
 
-/** Keeps face-detect's time before lightexnet-classify overwrites msg.inferenceMs. */
+/** Keeps lightexnet-face-detect's time before lightexnet-classify overwrites msg.inferenceMs. */
 const KEEP_DETECT_MS = `msg.detectMs = msg.inferenceMs;
 return msg;`;
 
@@ -117,7 +117,7 @@ export function demoFlow(): FlowNode[] {
       id: z,
       type: 'tab',
       label: 'LightExNet demo',
-      info: 'Frames -> face-detect -> lightexnet-classify -> dashboard and MQTT alerts. Dashboard: /dashboard',
+      info: 'Frames -> lightexnet-face-detect -> lightexnet-classify -> dashboard and MQTT alerts. Dashboard: /dashboard',
     },
     n({
       id: 'lx-note',
@@ -259,7 +259,7 @@ export function demoFlow(): FlowNode[] {
     n({ id: 'lx-accept', type: 'http response', name: 'reply', statusCode: '', headers: {}, x: 570, y: 290, wires: [] }),
     n({
       id: 'lx-detect',
-      type: 'face-detect',
+      type: 'lightexnet-face-detect',
       ...FACE_DETECT_DEFAULTS,
       x: 720,
       y: 100,
@@ -392,7 +392,7 @@ export function demoFlow(): FlowNode[] {
     }),
     n({
       id: 'lx-filter',
-      type: 'expression-filter',
+      type: 'lightexnet-expression-filter',
       ...FILTER_DEFAULTS,
       name: 'happy or surprise, 3 frames',
       expressions: 'happy,surprise',

@@ -45,7 +45,7 @@ export const FILTER_DEFAULTS = {
 } as const;
 
 export const NODE_DEFAULTS = {
-  'face-detect': FACE_DETECT_DEFAULTS,
+  'lightexnet-face-detect': FACE_DETECT_DEFAULTS,
   'lightexnet-classify': CLASSIFY_DEFAULTS,
-  'expression-filter': FILTER_DEFAULTS,
+  'lightexnet-expression-filter': FILTER_DEFAULTS,
 } as const;

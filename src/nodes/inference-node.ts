@@ -21,7 +21,7 @@ export interface InferenceConfig {
 export const MAX_QUEUE = 100;
 
 export function readInferenceConfig(def: NodeDef): InferenceConfig {
-  // face-detect's and lightexnet-classify's defaults agree on these (defaults.ts).
+  // lightexnet-face-detect's and lightexnet-classify's defaults agree on these (defaults.ts).
   const d = FACE_DETECT_DEFAULTS;
   const busy = typeof def.busy === 'string' && BUSY_POLICIES.includes(def.busy as BusyPolicy) ? (def.busy as BusyPolicy) : d.busy;
   return {
@@ -51,6 +51,7 @@ interface Job {
 export interface Releasable {
   release(): Promise<void>;
   backend: string;
+  backendInfo?: { fallbackReason?: string };
 }
 
 /** The result of one message: what the status line should say. */
@@ -78,7 +79,12 @@ export function setupInferenceNode<M extends Releasable[]>(
     (m) => {
       models = m;
       if (closed) void Promise.all(m.map((x) => x.release()));
-      else node.status({ fill: 'green', shape: 'dot', text: `ready (${m[0]?.backend ?? 'cpu'})` });
+      else {
+        node.status({ fill: 'green', shape: 'dot', text: `ready (${m[0]?.backend ?? 'cpu'})` });
+        // The WASM runtime is several times slower: say why it runs, once, in the log.
+        const reason = m.map((x) => x.backendInfo?.fallbackReason).find(Boolean);
+        if (reason) node.warn(`running on the WASM runtime: ${reason}`);
+      }
       return m;
     },
     (reason: unknown) => {

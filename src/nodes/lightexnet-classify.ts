@@ -47,7 +47,7 @@ export = function register(RED: NodeAPI): void {
       },
       async ([classifier], msg, send) => {
         const t0 = performance.now();
-        // Faces from face-detect (frame in msg.image), or a frame to find or take the face in.
+        // Faces from lightexnet-face-detect (frame in msg.image), or a frame to find or take the face in.
         const given = looksLikeFaceList(msg.payload) ? msg.payload : undefined;
         const frame = given ? msg.image : msg.payload;
         if (given && frame === undefined) throw new ImageInputError('msg.payload holds faces but msg.image has no frame to crop them from');

@@ -145,8 +145,8 @@ describe('demo in a real browser (Chromium)', function () {
     }
     const help = await page.evaluate(() =>
       RED.nodes.getNodeHelp
-        ? RED.nodes.getNodeHelp('face-detect')
-        : document.querySelector('script[data-help-name="face-detect"]')?.textContent,
+        ? RED.nodes.getNodeHelp('lightexnet-face-detect')
+        : document.querySelector('script[data-help-name="lightexnet-face-detect"]')?.textContent,
     );
     assert.match(String(help), /BlazeFace/);
     assert.deepEqual(errors, []);

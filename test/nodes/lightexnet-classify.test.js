@@ -14,7 +14,7 @@ const LABELS = ['angry', 'disgust', 'fear', 'happy', 'sad', 'surprise', 'neutral
 function flow(classifyProps = {}, withDetect = false) {
   return [
     { id: 'tab', type: 'tab' },
-    { id: 'd', z: 'tab', type: 'face-detect', model: 'short', busy: 'queue', queueSize: 10, wires: [['k']] },
+    { id: 'd', z: 'tab', type: 'lightexnet-face-detect', model: 'short', busy: 'queue', queueSize: 10, wires: [['k']] },
     {
       id: 'k',
       z: 'tab',
@@ -45,7 +45,7 @@ describe('lightexnet-classify node', function () {
     await helper.unload();
   });
 
-  it('classifies the faces found by face-detect, reusing its boxes and keeping the message', async () => {
+  it('classifies the faces found by lightexnet-face-detect, reusing its boxes and keeping the message', async () => {
     // mode 'whole': if the node ignored the face list it would classify the whole frame, box 640x480.
     await helper.load(ALL_NODES, flow({ mode: 'whole' }, true));
     const seen = collect(helper.getNode('k'), 1);

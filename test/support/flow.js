@@ -1,9 +1,9 @@
 'use strict';
 /** Helpers for node tests on the real Node-RED runtime (node-red-node-test-helper). */
 const helper = require('node-red-node-test-helper');
-const faceDetect = require('../../nodes/face-detect.js');
+const faceDetect = require('../../nodes/lightexnet-face-detect.js');
 const classify = require('../../nodes/lightexnet-classify.js');
-const filter = require('../../nodes/expression-filter.js');
+const filter = require('../../nodes/lightexnet-expression-filter.js');
 const catchNode = require('@node-red/nodes/core/common/25-catch.js');
 
 helper.init(require.resolve('node-red'));

@@ -27,14 +27,14 @@ function findMosquitto() {
 }
 
 /**
- * opts.persistence: keep sessions and queued messages across stop()/start() (an outage test's subscriber
+ * opts.port: listen there (default: a free port). opts.persistence: keep sessions and queued messages across stop()/start() (an outage test's subscriber
  * must not miss what arrives while it reconnects). Returns { port, url, stop(), start() }: stop() then
  * start() is a broker outage on the same port; close() ends it for good.
  */
 async function startMosquitto(opts = {}) {
   const bin = findMosquitto();
   if (!bin) throw new Error('mosquitto is not installed (apt-get install mosquitto); .ci/run installs it');
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mosq-'));
   const conf = path.join(dir, 'mosquitto.conf');
   const persistence = opts.persistence ? `persistence true\npersistence_location ${dir}/\nautosave_interval 1\n` : 'persistence false\n';

@@ -5,7 +5,7 @@
 import type { Face } from '../detection/face-detector';
 import { cropGrey, DecodedImage, Rect } from '../image/image';
 import { checkManifestAgainstGraph, CropPolicy, ModelManifest, readManifest, readModelBytes } from './model-manifest';
-import { acquireSession, BackendName, SharedSession } from '../runtime/onnx-backend';
+import { acquireSession, BackendInfo, BackendName, SharedSession } from '../runtime/onnx-backend';
 import { resolveViewCount, viewGrids } from './test-time-views';
 
 export interface Expression {
@@ -89,6 +89,11 @@ export class ExpressionClassifier {
 
   get backend(): BackendName {
     return this.shared.backend.name;
+  }
+
+  /** The runtime and, when it is the fallback, why. */
+  get backendInfo(): BackendInfo {
+    return this.shared.backend;
   }
 
   get labels(): string[] {

@@ -1,5 +1,5 @@
 /**
- * Faces handed in from upstream (msg.payload of face-detect, or anything a user's flow built) are untrusted:
+ * Faces handed in from upstream (msg.payload of lightexnet-face-detect, or anything a user's flow built) are untrusted:
  * a box of 60,000 px, NaN, or 2,000 boxes must not reach the crop. Each box is checked field by field,
  * clipped to the frame, and the list is capped (largest faces first), before any pixel work.
  */
@@ -16,7 +16,7 @@ export interface CheckedFaces<F> {
   capped: number;
 }
 
-/** Is `v` meant as a list of faces (objects with a box; [] is face-detect's "no face") rather than a frame? */
+/** Is `v` meant as a list of faces (objects with a box; [] is lightexnet-face-detect's "no face") rather than a frame? */
 export function looksLikeFaceList(v: unknown): v is { box: unknown }[] {
   return Array.isArray(v) && v.every((f) => typeof f === 'object' && f !== null && 'box' in f);
 }

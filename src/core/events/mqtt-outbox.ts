@@ -6,7 +6,7 @@
  * the broker's acknowledgement, rejected when dropped (outbox full: the oldest goes) or closed.
  *
  * QoS 1 is "at least once": an alert whose acknowledgement was lost in the outage is sent again after the
- * reconnect. Events carry an id (expression-filter's `id`) so a consumer can drop such a duplicate.
+ * reconnect. Events carry an id (lightexnet-expression-filter's `id`) so a consumer can drop such a duplicate.
  */
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 

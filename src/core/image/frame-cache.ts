@@ -1,5 +1,5 @@
 /**
- * One decode per frame across nodes: face-detect and lightexnet-classify see the same Buffer object when
+ * One decode per frame across nodes: lightexnet-face-detect and lightexnet-classify see the same Buffer object when
  * wired in a line (Node-RED only clones a message that fans out to several wires), so the decoded pixels
  * are remembered against that object. A WeakMap lets them go when the message does.
  */

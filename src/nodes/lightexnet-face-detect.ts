@@ -1,4 +1,4 @@
-/** Node-RED node `face-detect`: BlazeFace on the frame in msg.payload. */
+/** Node-RED node `lightexnet-face-detect`: BlazeFace on the frame in msg.payload. */
 import { DetectorModel, FaceDetector } from '../core/detection/face-detector';
 import { decodeFrame } from '../core/image/frame-cache';
 import { FACE_DETECT_DEFAULTS } from './defaults';
@@ -6,7 +6,7 @@ import { numberIn, positiveInt, readInferenceConfig, setFrameResult, setupInfere
 import { Node, NodeAPI, NodeDef } from './node-red-types';
 
 export = function register(RED: NodeAPI): void {
-  RED.nodes.registerType('face-detect', function (this: Node, def: NodeDef) {
+  RED.nodes.registerType('lightexnet-face-detect', function (this: Node, def: NodeDef) {
     RED.nodes.createNode(this, def);
     const d = FACE_DETECT_DEFAULTS;
     const model: DetectorModel = def.model === 'short' || def.model === 'full' ? def.model : d.model;

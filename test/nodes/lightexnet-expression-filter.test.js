@@ -7,7 +7,7 @@ const flow = (props = {}) => [
   {
     id: 'f',
     z: 'tab',
-    type: 'expression-filter',
+    type: 'lightexnet-expression-filter',
     expressions: 'happy',
     minConfidence: 0.5,
     holdFrames: 2,
@@ -26,7 +26,7 @@ const flow = (props = {}) => [
 ];
 const faces = (expression, confidence = 0.9) => [{ box: { x: 0, y: 0, width: 10, height: 10 }, expression, confidence }];
 
-describe('expression-filter node', function () {
+describe('lightexnet-expression-filter node', function () {
   afterEach(async () => {
     await helper.unload();
   });

@@ -16,7 +16,7 @@ function flow(props = {}) {
     {
       id: 'd',
       z: 'tab',
-      type: 'face-detect',
+      type: 'lightexnet-face-detect',
       name: 'detect',
       model: 'short',
       minScore: 0.5,
@@ -33,7 +33,7 @@ function flow(props = {}) {
   ];
 }
 
-describe('face-detect node', function () {
+describe('lightexnet-face-detect node', function () {
   afterEach(async () => {
     await helper.unload();
   });

@@ -1,4 +1,4 @@
-/** Node-RED node `expression-filter`: per-frame expressions in, events worth acting on out. */
+/** Node-RED node `lightexnet-expression-filter`: per-frame expressions in, events worth acting on out. */
 import { FILTER_DEFAULTS } from './defaults';
 import { ExpressionFilter, FaceExpression, parseExpressions } from '../core/events/expression-filter';
 import { numberIn, positiveInt } from './inference-node';
@@ -15,7 +15,7 @@ const isExpressionList = (v: unknown): v is FaceExpression[] =>
   );
 
 export = function register(RED: NodeAPI): void {
-  RED.nodes.registerType('expression-filter', function (this: Node, def: NodeDef) {
+  RED.nodes.registerType('lightexnet-expression-filter', function (this: Node, def: NodeDef) {
     RED.nodes.createNode(this, def);
     const node = this; // eslint-disable-line @typescript-eslint/no-this-alias -- used in callbacks below
     let filter: ExpressionFilter;

