@@ -8,7 +8,7 @@
  */
 const fs = require('node:fs');
 const path = require('node:path');
-const { NODE_DEFAULTS } = require('../dist/nodes/defaults'); // npm run build first
+const { NODE_DEFAULTS, WORKER_DEFAULTS } = require('../dist/nodes/defaults'); // npm run build first
 
 const sharp = require('sharp');
 
@@ -83,7 +83,7 @@ const broker = {
   clientid: '',
   autoConnect: true,
   usetls: false,
-  protocolVersion: '4',
+  protocolVersion: '5', // MQTT 5: user properties and shared subscriptions (the workers tab)
   keepalive: '60',
   cleansession: true,
   autoUnsubscribe: true,
@@ -131,7 +131,7 @@ const examples = (sample) => {
     ]),
     // Both MQTT flows in one file, sharing one broker node: importing them one by one would either
     // duplicate the broker or ask to replace it.
-    '03 MQTT alert and Home Assistant sensor': [
+    '03 MQTT alert, Home Assistant sensor, inference workers': [
       ...tab('ex3-tab', 'LightExNet: MQTT alert', [
         comment(
           'c3',
@@ -275,6 +275,78 @@ const examples = (sample) => {
           y: 170,
           wires: [],
         },
+      ]),
+      ...tab('ex5-tab', 'LightExNet: inference workers', [
+        comment(
+          'c5',
+          230,
+          40,
+          'Cameras -> MQTT -> any number of workers -> results -> filter',
+          'More cameras than one gateway can infer: cameras publish frames to lightexnet/frames/<camera>\n(MQTT 5 user properties seq and capturedAt); every gateway with a "worker" node in the same group\nshares them (the broker gives each frame to one worker) and publishes results to\nlightexnet/results/<camera>. Alerts are made where they are wanted, from the results, with the\nfilter\'s Reorder on (workers finish frames out of order). A server can join with\n`lightexnet worker --broker mqtt://HOST:1883`. This tab runs all three parts; on a real setup the\ncamera part runs near the cameras, the worker part on each worker gateway.\n\n' +
+            CAMERA_HINT,
+        ),
+        inject('i5', 130, 100, ['h5'], 'every second', '1'),
+        decode('h5', 310, 100, ['p5']),
+        {
+          id: 'p5',
+          type: 'function',
+          name: 'frame header',
+          func: "// Camera id (one MQTT topic level), a sequence number per camera, and the capture time.\nconst camera = 'demo';\nconst seq = context.get('seq') ?? 0;\ncontext.set('seq', seq + 1);\nmsg.topic = 'lightexnet/frames/' + camera;\nmsg.userProperties = { seq: String(seq), capturedAt: String(Date.now()) };\nreturn msg;",
+          outputs: 1,
+          timeout: 0,
+          noerr: 0,
+          initialize: '',
+          finalize: '',
+          libs: [],
+          x: 490,
+          y: 100,
+          wires: [['m5']],
+        },
+        {
+          id: 'm5',
+          type: 'mqtt out',
+          name: 'frames',
+          topic: '',
+          qos: '1',
+          retain: 'false',
+          respTopic: '',
+          contentType: '',
+          userProps: '',
+          correl: '',
+          expiry: '',
+          broker: 'ex-broker',
+          x: 670,
+          y: 100,
+          wires: [],
+        },
+        { id: 'w5', type: 'lightexnet-worker', ...WORKER_DEFAULTS, broker: 'ex-broker', x: 130, y: 180, wires: [['o5w']] },
+        debug('o5w', 330, 180, 'worker results'),
+        {
+          id: 'r5',
+          type: 'mqtt in',
+          name: 'results',
+          topic: 'lightexnet/results/#',
+          qos: '1',
+          datatype: 'json',
+          broker: 'ex-broker',
+          nl: false,
+          rap: true,
+          rh: 0,
+          inputs: 0,
+          x: 130,
+          y: 260,
+          wires: [['f5']],
+        },
+        {
+          id: 'f5',
+          type: 'lightexnet-expression-filter',
+          ...NODE_DEFAULTS['lightexnet-expression-filter'],
+          reorderWindow: 16,
+          x: 360,
+          y: 260,
+          wires: [['o5'], []],
+        },
+        debug('o5', 560, 260, 'alert from workers'),
       ]),
       broker,
     ],

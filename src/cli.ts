@@ -7,6 +7,7 @@
  *   lightexnet eval --folder DIR [--detect] [--classifier ...]
  *   lightexnet eval --rafdb DIR [--split test|train]
  *   lightexnet bench IMAGE [--runs N]
+ *   lightexnet worker --broker URL [--group G] [--slots N] [--max-age-ms MS] [--id NAME]
  */
 import { readdir, readFile } from 'node:fs/promises';
 import * as path from 'node:path';
@@ -18,6 +19,7 @@ import { evaluate, EvalReport, expectedCalibrationError } from './core/evaluatio
 import { createHash } from 'node:crypto';
 import type { BackendInfo } from './core/runtime/onnx-backend';
 import { classifyFrame, detectFrame } from './core/pipeline';
+import { workerCommand } from './worker-command';
 
 const USAGE = `usage:
   lightexnet detect IMAGE [--model short|full] [--min-score S] [--json]
@@ -26,6 +28,8 @@ const USAGE = `usage:
   lightexnet eval --folder DIR [--detect] [--model short|full] [--classifier NAME|PATH]
   lightexnet eval --rafdb DIR [--split test|train]   (RAF-DB basic: EmoLabel/list_patition_label.txt, Image/aligned/)
   lightexnet bench IMAGE [--runs N] [--threads N]
+  lightexnet worker --broker mqtt://HOST:PORT [--group lightexnet] [--slots N] [--max-age-ms 5000] [--id NAME]
+      (takes frames from $share/GROUP/lightexnet/frames/#, publishes results to lightexnet/results/<camera>)
 options: --model full (default) or short; --threads N (intra-op threads, default 1); --views N (test-time views per face: 1, 2 or 6; default:
   the model's); LIGHTEXNET_BACKEND=wasm forces the WASM runtime`;
 
@@ -42,6 +46,11 @@ const OPTIONS = {
   rafdb: { type: 'string' },
   detect: { type: 'boolean', default: false },
   runs: { type: 'string', default: '50' },
+  broker: { type: 'string' },
+  group: { type: 'string' },
+  slots: { type: 'string' },
+  'max-age-ms': { type: 'string' },
+  id: { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -66,6 +75,18 @@ export async function main(argv: string[]): Promise<number> {
       return evalCommand(model, threads, values);
     case 'bench':
       return benchCommand(needImage(rest), threads, values);
+    case 'worker':
+      return workerCommand({
+        broker: values.broker,
+        group: values.group,
+        slots: values.slots,
+        maxAgeMs: values['max-age-ms'],
+        id: values.id,
+        model,
+        threads,
+        views: viewCount(values),
+        classifier: values.classifier,
+      });
     default:
       console.error(`unknown command "${command}"\n${USAGE}`);
       return 2;

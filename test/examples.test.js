@@ -4,7 +4,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { ROOT } = require('./support/paths');
 
-const OURS = ['lightexnet-face-detect', 'lightexnet-classify', 'lightexnet-expression-filter', 'lightexnet-alert-out'];
+const OURS = ['lightexnet-face-detect', 'lightexnet-classify', 'lightexnet-expression-filter', 'lightexnet-alert-out', 'lightexnet-worker'];
 const CORE = ['tab', 'comment', 'inject', 'debug', 'http request', 'mqtt out', 'mqtt in', 'mqtt-broker', 'switch', 'function', 'change'];
 const dir = path.join(ROOT, 'examples');
 const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json'));
@@ -34,7 +34,7 @@ describe('example flows', () => {
       for (const n of flow) {
         assert.ok([...OURS, ...CORE].includes(n.type), `${n.type} is ours or a core node`);
         for (const out of n.wires || []) for (const target of out) assert.ok(ids.has(target), `${n.id} wires to ${target}`);
-        if (['mqtt in', 'mqtt out', 'lightexnet-alert-out'].includes(n.type))
+        if (['mqtt in', 'mqtt out', 'lightexnet-alert-out', 'lightexnet-worker'].includes(n.type))
           assert.ok(ids.has(n.broker), 'the broker config node is included');
       }
       assert.ok(

@@ -42,6 +42,17 @@ export const FILTER_DEFAULTS = {
   changeOnly: true,
   perTopic: true,
   alertTopic: '',
+  reorderWindow: 0, // results from MQTT workers: put each camera's back in frame order (0 = off)
+} as const;
+
+/** lightexnet-worker: not in the demo flow, so kept apart from NODE_DEFAULTS (its editor is checked too). */
+export const WORKER_DEFAULTS = {
+  name: '',
+  group: 'lightexnet',
+  slots: 0, // 0 = one per inference worker thread, plus one
+  maxAgeSeconds: 5,
+  detector: 'full',
+  views: '',
 } as const;
 
 export const NODE_DEFAULTS = {

@@ -1,8 +1,10 @@
 /** Node-RED node `lightexnet-expression-filter`: per-frame expressions in, events worth acting on out. */
 import { FILTER_DEFAULTS } from './defaults';
 import { ExpressionFilter, FaceExpression, parseExpressions } from '../core/events/expression-filter';
+import { isWorkerResult } from '../core/distributed/frame-topics';
+import { ResultSequencer } from '../core/distributed/result-sequencer';
 import { numberIn, positiveInt } from './inference-node';
-import { Node, NodeAPI, NodeDef, NodeMessage } from './node-red-types';
+import { Node, NodeAPI, NodeDef, NodeMessage, SendFn } from './node-red-types';
 
 const isExpressionList = (v: unknown): v is FaceExpression[] =>
   Array.isArray(v) &&
@@ -35,37 +37,70 @@ export = function register(RED: NodeAPI): void {
     }
     const perTopic = def.perTopic !== false && def.perTopic !== 'false';
     const alertTopic = typeof def.alertTopic === 'string' ? def.alertTopic.trim() : '';
+    // Results from MQTT workers arrive in any order: put each camera's back in frame order first.
+    const reorderWindow = Math.min(Math.max(0, Math.floor(Number(def.reorderWindow) || 0)), 1000);
+    const sequencer = reorderWindow > 0 ? new ResultSequencer<NodeMessage>({ window: reorderWindow }) : undefined;
     let alerts = 0;
     node.status({ fill: 'grey', shape: 'ring', text: 'waiting' });
+
+    /** Runs one frame's faces through the filter and sends its events. */
+    const filterFrame = (msg: NodeMessage, send: SendFn) => {
+      const source = topicOf(msg);
+      const result = isWorkerResult(msg.payload) ? msg.payload : undefined;
+      if (result?.skipped) return; // a frame the worker did not infer says nothing about the faces
+      const faces: unknown = result ? result.faces : msg.payload;
+      if (!isExpressionList(faces)) {
+        throw new TypeError(
+          'msg.payload must be the face list from lightexnet-classify (each with expression and confidence) or a lightexnet-worker result',
+        );
+      }
+      // A worker's result is timed by the frame's capture, not by when it arrived.
+      const events = filter.update(faces, perTopic ? source : '', result ? result.capturedAt : Date.now());
+      // The event message keeps the rest of msg but not the frame: alerts go to MQTT, frames don't.
+      const out = (ev: (typeof events)[number]): NodeMessage => {
+        const m: NodeMessage = { ...msg, payload: ev, topic: alertTopic || source };
+        delete m.image;
+        delete m.annotated;
+        return m;
+      };
+      for (const ev of events) {
+        if (ev.event === 'alert') {
+          alerts++;
+          send([out(ev), null]);
+          node.status({ fill: 'green', shape: 'dot', text: `${ev.expression} (${alerts} alert${alerts === 1 ? '' : 's'})` });
+        } else {
+          send([null, out(ev)]);
+          node.status({ fill: 'grey', shape: 'dot', text: `cleared ${ev.expression}` });
+        }
+      }
+    };
+    const sendLater: SendFn = (m) => {
+      if (m) node.send(m);
+    };
+    const release = (msgs: NodeMessage[]) => {
+      for (const m of msgs) {
+        try {
+          filterFrame(m, sendLater);
+        } catch (err) {
+          node.error(err, m);
+        }
+      }
+    };
+    // A missing result is waited for at most the sequencer's maxWaitMs: this releases what waited behind it.
+    const flushTimer = sequencer ? setInterval(() => release(sequencer.flush().flatMap((f) => f.items)), 250) : undefined;
 
     node.on('input', (msg, send, done) => {
       try {
         if (msg.reset === true) {
           filter.reset(perTopic ? topicOf(msg) : undefined);
+          sequencer?.reset(perTopic ? topicOf(msg) : undefined);
           node.status({ fill: 'grey', shape: 'ring', text: 'reset' });
           return done();
         }
-        if (!isExpressionList(msg.payload)) {
-          throw new TypeError('msg.payload must be the face list from lightexnet-classify (each with expression and confidence)');
-        }
-        const source = topicOf(msg);
-        const events = filter.update(msg.payload, perTopic ? source : '', Date.now());
-        // The event message keeps the rest of msg but not the frame: alerts go to MQTT, frames don't.
-        const out = (ev: (typeof events)[number]): NodeMessage => {
-          const m: NodeMessage = { ...msg, payload: ev, topic: alertTopic || source };
-          delete m.image;
-          delete m.annotated;
-          return m;
-        };
-        for (const ev of events) {
-          if (ev.event === 'alert') {
-            alerts++;
-            send([out(ev), null]);
-            node.status({ fill: 'green', shape: 'dot', text: `${ev.expression} (${alerts} alert${alerts === 1 ? '' : 's'})` });
-          } else {
-            send([null, out(ev)]);
-            node.status({ fill: 'grey', shape: 'dot', text: `cleared ${ev.expression}` });
-          }
+        if (sequencer && isWorkerResult(msg.payload)) {
+          release(sequencer.push(topicOf(msg), msg.payload.seq, msg));
+        } else {
+          filterFrame(msg, send);
         }
         done();
       } catch (err) {
@@ -73,6 +108,7 @@ export = function register(RED: NodeAPI): void {
       }
     });
     node.on('close', (_removed, done) => {
+      if (flushTimer) clearInterval(flushTimer);
       filter.reset();
       node.status({});
       done();

@@ -21,6 +21,8 @@ export type DoneFn = (err?: Error) => void;
 export interface Node {
   id: string;
   name?: string;
+  /** Sends from a node without input (e.g. one driven by MQTT). */
+  send(msg: NodeMessage | (NodeMessage | null)[]): void;
   on(event: 'input', handler: (msg: NodeMessage, send: SendFn, done: DoneFn) => void): void;
   on(event: 'close', handler: (removed: boolean, done: () => void) => void): void;
   status(status: NodeStatus | Record<string, never>): void;

@@ -7,7 +7,7 @@
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { NODE_DEFAULTS } = require('../../dist/nodes/defaults');
+const { NODE_DEFAULTS, WORKER_DEFAULTS } = require('../../dist/nodes/defaults');
 const { demoFlow } = require('../../dist/demo/demo-flow');
 const { ROOT } = require('../support/paths');
 
@@ -35,6 +35,10 @@ describe('node defaults (one source: src/nodes/defaults.ts)', () => {
       }
     });
   }
+
+  it("lightexnet-worker: the editor's defaults are defaults.ts's", () => {
+    assert.deepEqual(editorDefaults('lightexnet-worker'), { ...WORKER_DEFAULTS });
+  });
 
   it('the demo flow builds its nodes from them', () => {
     const flow = demoFlow();

@@ -257,6 +257,7 @@ describe('palette install, offline with install scripts (npm pack -> fresh user 
           'lightexnet-classify',
           'lightexnet-expression-filter',
           'lightexnet-face-detect',
+          'lightexnet-worker',
         ]);
         assert.ok(
           ours.every((n) => n.enabled && !n.err),
@@ -312,6 +313,11 @@ describe('palette install, offline with install scripts (npm pack -> fresh user 
         const config = JSON.parse(mqttSeen.get('homeassistant/sensor/lightexnet/expression/config'));
         assert.equal(config.state_topic, 'lightexnet/expression/state');
         assert.ok([...EXPRESSIONS, 'none'].includes(mqttSeen.get('lightexnet/expression/state')));
+        // The workers tab: frames over MQTT 5 to the worker node, its result on lightexnet/results/demo.
+        await waitFor('03: a worker result', () => mqttSeen.has('lightexnet/results/demo'), () => log);
+        const workerResult = JSON.parse(mqttSeen.get('lightexnet/results/demo'));
+        assert.equal(workerResult.camera, 'demo');
+        assert.ok(EXPRESSIONS.includes(workerResult.expression), JSON.stringify(workerResult));
         assert.doesNotMatch(log, /\[error\]/, log);
       } finally {
         await client.endAsync();
