@@ -44,6 +44,7 @@ export = function register(RED: NodeAPI): void {
     let worker: FrameWorker | undefined;
     let models: { detector: FaceDetector; classifier: ExpressionClassifier } | undefined;
     let closed = false;
+    const isClosed = () => closed; // read after awaits: the close handler may have run meanwhile
     let lastStatus = 0;
 
     const show = (force = false) => {
@@ -65,7 +66,7 @@ export = function register(RED: NodeAPI): void {
         ExpressionClassifier.create({ views }),
       ]);
       models = { detector, classifier };
-      if (closed) return;
+      if (isClosed()) return;
       worker = await FrameWorker.start({
         url: broker.brokerurl ?? '',
         group,
@@ -83,7 +84,7 @@ export = function register(RED: NodeAPI): void {
         },
         infer: (frame) => classifyFrame(detector, classifier, frame),
       });
-      if (closed) return void worker.close();
+      if (isClosed()) return void worker.close();
       worker.on('result', (r: WorkerResult) => {
         node.send({ topic: `lightexnet/results/${r.camera}`, payload: r });
         show();

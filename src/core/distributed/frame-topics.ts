@@ -12,7 +12,7 @@ export const DEFAULT_GROUP = 'lightexnet';
 
 /** One MQTT topic level: no separators or wildcards (and not empty), so camera ids cannot address other topics. */
 export function checkCameraId(camera: string): string {
-  if (!camera || /[/+#\u0000]/.test(camera) || camera.length > 128) {
+  if (!camera || /[/+#]/.test(camera) || camera.includes('\u0000') || camera.length > 128) {
     throw new Error(`camera id "${camera}" must be 1-128 characters without / + # (one MQTT topic level)`);
   }
   return camera;
