@@ -314,7 +314,11 @@ describe('palette install, offline with install scripts (npm pack -> fresh user 
         assert.equal(config.state_topic, 'lightexnet/expression/state');
         assert.ok([...EXPRESSIONS, 'none'].includes(mqttSeen.get('lightexnet/expression/state')));
         // The workers tab: frames over MQTT 5 to the worker node, its result on lightexnet/results/demo.
-        await waitFor('03: a worker result', () => mqttSeen.has('lightexnet/results/demo'), () => log);
+        await waitFor(
+          '03: a worker result',
+          () => mqttSeen.has('lightexnet/results/demo'),
+          () => log,
+        );
         const workerResult = JSON.parse(mqttSeen.get('lightexnet/results/demo'));
         assert.equal(workerResult.camera, 'demo');
         assert.ok(EXPRESSIONS.includes(workerResult.expression), JSON.stringify(workerResult));
