@@ -158,9 +158,21 @@ export class FrameWorker extends EventEmitter {
     this.emit('result', result);
   }
 
-  /** Disconnects every slot (frames in flight are not acknowledged: the broker keeps or drops them, see README). */
-  async close(): Promise<void> {
+  /**
+   * Leaves the group: unsubscribes (the broker assigns it no more frames), finishes the frames in hand
+   * (up to graceMs), then disconnects. Frames still unacknowledged then stay with the broker, which keeps or
+   * drops them (README: what each broker does).
+   */
+  async close(graceMs = 10_000): Promise<void> {
+    if (this.closed) return;
     this.closed = true;
-    await Promise.all(this.clients.map((c) => c.endAsync(true).catch(() => undefined)));
+    const topic = sharedFramesTopic(this.opts.group);
+    const deadline = Date.now() + graceMs;
+    const timeLeft = () => new Promise<void>((r) => setTimeout(r, Math.max(0, deadline - Date.now())).unref());
+    await Promise.race([Promise.all(this.clients.filter((c) => c.connected).map((c) => c.unsubscribeAsync(topic).catch(() => undefined))), timeLeft()]);
+    while (this.stats.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    // end(false) waits for the broker to acknowledge the results already published.
+    await Promise.race([Promise.all(this.clients.map((c) => c.endAsync(false).catch(() => undefined))), timeLeft()]);
+    await Promise.all(this.clients.filter((c) => !c.disconnected).map((c) => c.endAsync(true).catch(() => undefined)));
   }
 }
