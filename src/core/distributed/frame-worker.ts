@@ -169,7 +169,10 @@ export class FrameWorker extends EventEmitter {
     const topic = sharedFramesTopic(this.opts.group);
     const deadline = Date.now() + graceMs;
     const timeLeft = () => new Promise<void>((r) => setTimeout(r, Math.max(0, deadline - Date.now())).unref());
-    await Promise.race([Promise.all(this.clients.filter((c) => c.connected).map((c) => c.unsubscribeAsync(topic).catch(() => undefined))), timeLeft()]);
+    await Promise.race([
+      Promise.all(this.clients.filter((c) => c.connected).map((c) => c.unsubscribeAsync(topic).catch(() => undefined))),
+      timeLeft(),
+    ]);
     while (this.stats.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     // end(false) waits for the broker to acknowledge the results already published.
     await Promise.race([Promise.all(this.clients.map((c) => c.endAsync(false).catch(() => undefined))), timeLeft()]);
