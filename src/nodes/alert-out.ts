@@ -29,6 +29,8 @@ export = function register(RED: NodeAPI): void {
     const topicSetting = typeof def.topic === 'string' ? def.topic.trim() : '';
     const qos = ([0, 1, 2].includes(Number(def.qos)) ? Number(def.qos) : 1) as 0 | 1 | 2;
     const retain = def.retain === true || def.retain === 'true';
+    // Frigate's and Home Assistant's MQTT camera convention: the latest picture, retained, on <topic>/snapshot.
+    const publishSnapshot = def.snapshot !== false && def.snapshot !== 'false';
     const o = broker.options ?? {};
     const outbox = new MqttOutbox({
       url: broker.brokerurl,
@@ -61,7 +63,17 @@ export = function register(RED: NodeAPI): void {
       if (!topic) return done(new Error('no topic: set one in the node or in msg.topic'));
       const p = msg.payload;
       const payload = Buffer.isBuffer(p) ? p : typeof p === 'string' ? p : JSON.stringify(p ?? null);
-      outbox.publish(topic, payload, { qos, retain }).then(
+      const picture =
+        publishSnapshot && Buffer.isBuffer(msg.faceJpeg)
+          ? msg.faceJpeg
+          : Buffer.isBuffer(msg.frameJpeg) && publishSnapshot
+            ? msg.frameJpeg
+            : undefined;
+      // The picture first: a consumer woken by the alert finds the matching picture already there.
+      const sent = picture
+        ? outbox.publish(`${topic}/snapshot`, picture, { qos, retain: true }).then(() => outbox.publish(topic, payload, { qos, retain }))
+        : outbox.publish(topic, payload, { qos, retain });
+      sent.then(
         () => {
           show();
           done();

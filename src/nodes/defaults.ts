@@ -43,6 +43,7 @@ export const FILTER_DEFAULTS = {
   perTopic: true,
   alertTopic: '',
   reorderWindow: 0, // results from MQTT workers: put each camera's back in frame order (0 = off)
+  snapshot: 'face', // alerts carry the face as JPEG (msg.faceJpeg); 'frame', 'both' or 'none'
 } as const;
 
 /** lightexnet-worker: not in the demo flow, so kept apart from NODE_DEFAULTS (its editor is checked too). */

@@ -2,6 +2,9 @@
 import { FILTER_DEFAULTS } from './defaults';
 import { ExpressionFilter, FaceExpression, parseExpressions } from '../core/events/expression-filter';
 import { isWorkerResult } from '../core/distributed/frame-topics';
+import { annotateJpeg } from '../core/image/annotate';
+import { decodeFrame } from '../core/image/frame-cache';
+import { encodeCropJpeg } from '../core/image/image';
 import { ResultSequencer } from '../core/distributed/result-sequencer';
 import { numberIn, positiveInt } from './inference-node';
 import { Node, NodeAPI, NodeDef, NodeMessage, SendFn } from './node-red-types';
@@ -40,14 +43,36 @@ export = function register(RED: NodeAPI): void {
     // Results from MQTT workers arrive in any order: put each camera's back in frame order first.
     const reorderWindow = Math.min(Math.max(0, Math.floor(Number(def.reorderWindow) || 0)), 1000);
     const sequencer = reorderWindow > 0 ? new ResultSequencer<NodeMessage>({ window: reorderWindow }) : undefined;
+    // The evidence an alert carries: the face's picture and/or the labelled frame, as JPEG.
+    const snapshot = (['none', 'face', 'frame', 'both'] as const).find((v) => v === def.snapshot) ?? FILTER_DEFAULTS.snapshot;
     let alerts = 0;
+    // Events leave in the order they happened, also when one waits for its pictures.
+    let sending: Promise<void> = Promise.resolve();
     node.status({ fill: 'grey', shape: 'ring', text: 'waiting' });
 
-    /** Runs one frame's faces through the filter and sends its events. */
-    const filterFrame = (msg: NodeMessage, send: SendFn) => {
+    /** Puts the pictures on an alert message: msg.faceJpeg (the alerting face) and/or msg.frameJpeg. */
+    const attachSnapshots = async (m: NodeMessage, frame: unknown, faces: FaceExpression[], expression: string) => {
+      if (snapshot === 'none' || frame === undefined) return;
+      try {
+        const img = await decodeFrame(frame); // the classify node's decode, from the frame cache
+        const boxed = (faces as (FaceExpression & { box?: unknown })[]).filter((f): f is FaceExpression & { box: BoxLike } => isBox(f.box));
+        const best = boxed
+          .filter((f) => f.expression === expression)
+          .sort((a, b) => b.confidence - a.confidence)
+          .at(0);
+        if ((snapshot === 'face' || snapshot === 'both') && best) m.faceJpeg = await encodeCropJpeg(img, best.box);
+        if (snapshot === 'frame' || snapshot === 'both') m.frameJpeg = await annotateJpeg(img, boxed);
+      } catch (err) {
+        // The alert stands without its picture.
+        m.snapshotError = err instanceof Error ? err.message : String(err);
+      }
+    };
+
+    /** Runs one frame's faces through the filter and sends its events (the promise settles once they are sent). */
+    const filterFrame = (msg: NodeMessage, send: SendFn): Promise<void> => {
       const source = topicOf(msg);
       const result = isWorkerResult(msg.payload) ? msg.payload : undefined;
-      if (result?.skipped) return; // a frame the worker did not infer says nothing about the faces
+      if (result?.skipped) return sending; // a frame the worker did not infer says nothing about the faces
       const faces: unknown = result ? result.faces : msg.payload;
       if (!isExpressionList(faces)) {
         throw new TypeError(
@@ -64,15 +89,20 @@ export = function register(RED: NodeAPI): void {
         return m;
       };
       for (const ev of events) {
-        if (ev.event === 'alert') {
-          alerts++;
-          send([out(ev), null]);
-          node.status({ fill: 'green', shape: 'dot', text: `${ev.expression} (${alerts} alert${alerts === 1 ? '' : 's'})` });
-        } else {
-          send([null, out(ev)]);
-          node.status({ fill: 'grey', shape: 'dot', text: `cleared ${ev.expression}` });
-        }
+        const m = out(ev);
+        sending = sending.then(async () => {
+          if (ev.event === 'alert') {
+            await attachSnapshots(m, msg.image, faces, ev.expression);
+            alerts++;
+            send([m, null]);
+            node.status({ fill: 'green', shape: 'dot', text: `${ev.expression} (${alerts} alert${alerts === 1 ? '' : 's'})` });
+          } else {
+            send([null, m]);
+            node.status({ fill: 'grey', shape: 'dot', text: `cleared ${ev.expression}` });
+          }
+        });
       }
+      return sending;
     };
     const sendLater: SendFn = (m) => {
       if (m) node.send(m);
@@ -80,7 +110,7 @@ export = function register(RED: NodeAPI): void {
     const release = (msgs: NodeMessage[]) => {
       for (const m of msgs) {
         try {
-          filterFrame(m, sendLater);
+          void filterFrame(m, sendLater);
         } catch (err) {
           node.error(err, m);
         }
@@ -99,10 +129,12 @@ export = function register(RED: NodeAPI): void {
         }
         if (sequencer && isWorkerResult(msg.payload)) {
           release(sequencer.push(topicOf(msg), msg.payload.seq, msg));
-        } else {
-          filterFrame(msg, send);
+          return done();
         }
-        done();
+        filterFrame(msg, send).then(
+          () => done(),
+          (err: unknown) => done(err instanceof Error ? err : new Error(String(err))),
+        );
       } catch (err) {
         done(err instanceof Error ? err : new Error(String(err)));
       }
@@ -115,6 +147,16 @@ export = function register(RED: NodeAPI): void {
     });
   });
 };
+
+interface BoxLike {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+const isBox = (b: unknown): b is BoxLike =>
+  typeof b === 'object' && b !== null && ['x', 'y', 'width', 'height'].every((k) => Number.isFinite((b as Record<string, unknown>)[k]));
 
 /** msg.topic as the filter's source key: a camera's topic ('' when there is none). */
 function topicOf(msg: { topic?: unknown }): string {

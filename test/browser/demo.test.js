@@ -119,7 +119,16 @@ describe('demo in a real browser (Chromium)', function () {
     const { page, errors, context } = await newPage();
     await editorLogin(page, base, demo.login); // the demo's editor is behind the login made at its first start
     await page.waitForFunction(() => window.RED && RED.nodes && RED.nodes.node('lx-detect'), null, { timeout: 90000 });
+    // Nodes the demo flow does not use: added to the editor's workspace (not deployed) to open their dialogs.
+    await page.evaluate(() =>
+      RED.view.importNodes([
+        { id: 'lx-try-worker', type: 'lightexnet-worker', z: RED.workspaces.active(), x: 100, y: 600, wires: [[]] },
+        { id: 'lx-try-alert', type: 'lightexnet-alert-out', z: RED.workspaces.active(), x: 300, y: 600, wires: [] },
+      ]),
+    );
     const dialogs = {
+      'lx-try-worker': ['#node-input-broker', '#node-input-group', '#node-input-slots', '#node-input-maxAgeSeconds', '#node-input-views'],
+      'lx-try-alert': ['#node-input-broker', '#node-input-topic', '#node-input-maxPending'],
       'lx-detect': ['#node-input-model', '#node-input-minScore', '#node-input-busy', '#node-input-threads'],
       'lx-classify': ['#node-input-classifier', '#node-input-mode', '#node-input-annotate'],
       'lx-filter': [
@@ -127,6 +136,7 @@ describe('demo in a real browser (Chromium)', function () {
         '#node-input-holdFrames',
         '#node-input-cooldownSeconds',
         '#node-input-expressions-list input',
+        '#node-input-reorderWindow',
       ],
     };
     for (const [id, fields] of Object.entries(dialogs)) {

@@ -123,4 +123,35 @@ describe('lightexnet-alert-out (real mosquitto, broker outage)', function () {
     assert.ok(got < 30, `core mqtt out delivered ${got} of 30`);
     await helper.unload();
   });
+
+  it("publishes the alert's picture, retained, to <topic>/snapshot before the alert", async () => {
+    await helper.load([alertOut, mqttNodes, completeNode, catchNode], flow('lightexnet-alert-out'));
+    const order = [];
+    const watcher = mqtt.connect(broker.url);
+    await new Promise((r) => watcher.once('connect', r));
+    watcher.on('message', (topic, payload, packet) => order.push({ topic, payload, retain: packet.retain }));
+    await watcher.subscribeAsync(['lx/alerts', 'lx/alerts/snapshot'], { qos: 1 });
+    const jpeg = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 0xff, 0xd9]);
+    const done = new Promise((r) => helper.getNode('done').once('input', r));
+    helper.getNode('o').receive({ payload: { id: randomUUID(), seq: 1 }, faceJpeg: jpeg });
+    await done;
+    await sleep(300);
+    assert.deepEqual(
+      order.map((m) => m.topic),
+      ['lx/alerts/snapshot', 'lx/alerts'],
+    );
+    assert.deepEqual(order[0].payload, jpeg);
+    // Retained: a subscriber that comes later (a Home Assistant MQTT camera) still gets the latest picture.
+    const late = mqtt.connect(broker.url);
+    await new Promise((r) => late.once('connect', r));
+    const retained = new Promise((r) => late.once('message', (_t, p, packet) => r({ p, retain: packet.retain })));
+    await late.subscribeAsync('lx/alerts/snapshot', { qos: 1 });
+    const got = await retained;
+    assert.deepEqual(got.p, jpeg);
+    assert.equal(got.retain, true);
+    // Clean up the retained message for other tests.
+    await late.publishAsync('lx/alerts/snapshot', '', { retain: true, qos: 1 });
+    await Promise.all([late.endAsync(), watcher.endAsync()]);
+    await helper.unload();
+  });
 });

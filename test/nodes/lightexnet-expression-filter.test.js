@@ -100,4 +100,79 @@ describe('lightexnet-expression-filter node', function () {
     f.receive({ payload: faces('happy') });
     await alert;
   });
+
+  it('an alert carries the alerting face as JPEG (msg.faceJpeg); "both" adds the labelled frame', async () => {
+    const sharp = require('sharp');
+    const frame = await sharp({ create: { width: 320, height: 240, channels: 3, background: { r: 200, g: 120, b: 60 } } })
+      .jpeg()
+      .toBuffer();
+    const box = { x: 100, y: 60, width: 80, height: 80 };
+    const seen = [
+      { box, expression: 'happy', confidence: 0.9 },
+      { box: { x: 0, y: 0, width: 40, height: 40 }, expression: 'sad', confidence: 0.9 },
+    ];
+    for (const [snapshot, face, whole] of [
+      ['face', true, false],
+      ['both', true, true],
+      ['none', false, false],
+    ]) {
+      await helper.load(ALL_NODES, flow({ snapshot }));
+      const f = helper.getNode('f');
+      const alert = collect(helper.getNode('alert'), 1);
+      f.receive({ payload: seen, topic: 'cam', image: frame });
+      f.receive({ payload: seen, topic: 'cam', image: frame });
+      const [a] = await alert;
+      assert.equal(a.snapshotError, undefined);
+      assert.equal(Buffer.isBuffer(a.faceJpeg), face, `${snapshot}: faceJpeg`);
+      assert.equal(Buffer.isBuffer(a.frameJpeg), whole, `${snapshot}: frameJpeg`);
+      if (face) {
+        const meta = await sharp(a.faceJpeg).metadata();
+        assert.equal(meta.format, 'jpeg');
+        // The happy face's box with a quarter of its size around it: 120 x 120.
+        assert.deepEqual([meta.width, meta.height], [120, 120]);
+      }
+      if (whole) assert.deepEqual([(await sharp(a.frameJpeg).metadata()).width], [320]);
+      await helper.unload();
+    }
+  });
+
+  it('an alert whose frame cannot be decoded is still sent, saying why it has no picture', async () => {
+    await helper.load(ALL_NODES, flow({ snapshot: 'face' }));
+    const f = helper.getNode('f');
+    const alert = collect(helper.getNode('alert'), 1);
+    f.receive({ payload: faces('happy'), topic: 'cam', image: Buffer.from('not an image') });
+    f.receive({ payload: faces('happy'), topic: 'cam', image: Buffer.from('not an image') });
+    const [a] = await alert;
+    assert.equal(a.payload.event, 'alert');
+    assert.equal(a.faceJpeg, undefined);
+    assert.equal(typeof a.snapshotError, 'string');
+  });
+
+  it('with Reorder, lightexnet-worker results are put back in frame order per topic (repeats dropped)', async () => {
+    await helper.load(ALL_NODES, flow({ reorderWindow: 8, holdFrames: 3 }));
+    const f = helper.getNode('f');
+    const alert = collect(helper.getNode('alert'), 1);
+    const result = (seq, expression) => ({
+      topic: 'lightexnet/results/door',
+      payload: { camera: 'door', seq, capturedAt: 1000 + seq * 100, worker: 'w', faces: faces(expression), timings: {} },
+    });
+    // Frame order: happy, happy, sad, happy. Arrival order 0, 3, 1, 1 (repeat), 2: in arrival order "happy"
+    // would hold 3 frames (0, 3, 1); in frame order it never does.
+    for (const [seq, e] of [
+      [0, 'happy'],
+      [3, 'happy'],
+      [1, 'happy'],
+      [1, 'happy'],
+      [2, 'sad'],
+    ]) {
+      f.receive(result(seq, e));
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    // Frames 4 and 5 make three happy frames in a row (3, 4, 5): now it alerts, timed by capture.
+    f.receive(result(5, 'happy'));
+    f.receive(result(4, 'happy'));
+    const [a] = await alert;
+    assert.equal(a.payload.heldFrames, 3);
+    assert.equal(a.payload.heldMs, 200);
+  });
 });

@@ -239,6 +239,7 @@ describe('palette install, offline with install scripts (npm pack -> fresh user 
         'lightexnet/alerts',
         'homeassistant/sensor/lightexnet/expression/config',
         'lightexnet/expression/state',
+        'lightexnet/results/demo',
       ]);
       try {
         const base = `http://127.0.0.1:${port}`;
@@ -317,7 +318,7 @@ describe('palette install, offline with install scripts (npm pack -> fresh user 
         await waitFor(
           '03: a worker result',
           () => mqttSeen.has('lightexnet/results/demo'),
-          () => log,
+          () => `MQTT topics seen: ${[...mqttSeen.keys()].join(', ')}\n${log}`,
         );
         const workerResult = JSON.parse(mqttSeen.get('lightexnet/results/demo'));
         assert.equal(workerResult.camera, 'demo');

@@ -203,3 +203,26 @@ export function encodeJpeg(img: DecodedImage, svgOverlay?: string, quality = 80)
   if (svgOverlay) p = p.composite([{ input: Buffer.from(svgOverlay), top: 0, left: 0 }]);
   return p.jpeg({ quality }).toBuffer();
 }
+
+/**
+ * A JPEG of `rect` grown by `margin` of its size on each side (clipped to the frame), at most `maxSide` px
+ * on its longer side: the face picture an alert carries (a phone notification, a Telegram message).
+ */
+export function encodeCropJpeg(
+  img: DecodedImage,
+  rect: Rect,
+  opts: { margin?: number; maxSide?: number; quality?: number } = {},
+): Promise<Buffer> {
+  const m = opts.margin ?? 0.25;
+  const left = Math.max(0, Math.floor(rect.x - rect.width * m));
+  const top = Math.max(0, Math.floor(rect.y - rect.height * m));
+  const right = Math.min(img.width, Math.ceil(rect.x + rect.width * (1 + m)));
+  const bottom = Math.min(img.height, Math.ceil(rect.y + rect.height * (1 + m)));
+  if (right <= left || bottom <= top) return Promise.reject(new ImageInputError('face box lies outside the image'));
+  const side = opts.maxSide ?? 256;
+  return rawInput(img)
+    .extract({ left, top, width: right - left, height: bottom - top })
+    .resize({ width: side, height: side, fit: 'inside', withoutEnlargement: true })
+    .jpeg({ quality: opts.quality ?? 85 })
+    .toBuffer();
+}
