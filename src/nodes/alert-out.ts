@@ -4,6 +4,7 @@
  * node, so it fits flows that already have one, but runs its own MQTT.js client: the core client drops what
  * is published during an outage. `done` is called when the broker has acknowledged the alert.
  */
+import { availabilityTopic, discoveryMessages, HA_STATUS_TOPIC } from '../core/events/ha-discovery';
 import { MqttOutbox } from '../core/events/mqtt-outbox';
 import { positiveInt } from './inference-node';
 import { Node, NodeAPI, NodeDef } from './node-red-types';
@@ -31,6 +32,9 @@ export = function register(RED: NodeAPI): void {
     const retain = def.retain === true || def.retain === 'true';
     // Frigate's and Home Assistant's MQTT camera convention: the latest picture, retained, on <topic>/snapshot.
     const publishSnapshot = def.snapshot !== false && def.snapshot !== 'false';
+    // Home Assistant MQTT discovery: entities for these alerts (needs a fixed topic in the node).
+    const haDiscovery = (def.haDiscovery === true || def.haDiscovery === 'true') && topicSetting !== '';
+    const availability = availabilityTopic(topicSetting);
     const o = broker.options ?? {};
     const outbox = new MqttOutbox({
       url: broker.brokerurl,
@@ -44,8 +48,27 @@ export = function register(RED: NodeAPI): void {
         ca: o.ca as string | undefined,
         cert: o.cert as string | undefined,
         key: o.key as string | undefined,
+        // The broker says "offline" for us if the connection drops without a goodbye.
+        will: haDiscovery ? { topic: availability, payload: Buffer.from('offline'), qos: 1, retain: true } : undefined,
       },
     });
+    if (haDiscovery) {
+      const announce = () => {
+        const name = typeof def.name === 'string' && def.name.trim() ? def.name.trim() : `LightExNet ${topicSetting}`;
+        for (const m of discoveryMessages({ alertTopic: topicSetting, name })) {
+          outbox.publish(m.topic, m.payload, { qos: 1, retain: true }).catch(() => undefined);
+        }
+        outbox.publish(availability, 'online', { qos: 1, retain: true }).catch(() => undefined);
+      };
+      // On every connect (a broker restart may have lost retained messages), and when Home Assistant restarts.
+      outbox.client.on('connect', () => {
+        announce();
+        outbox.client.subscribe(HA_STATUS_TOPIC, { qos: 1 });
+      });
+      outbox.client.on('message', (t, payload) => {
+        if (t === HA_STATUS_TOPIC && payload.toString() === 'online') announce();
+      });
+    }
     const show = () => {
       const waiting = outbox.pending ? ` · ${outbox.pending} waiting` : '';
       const lost = outbox.dropped ? ` · ${outbox.dropped} dropped` : '';
@@ -86,10 +109,21 @@ export = function register(RED: NodeAPI): void {
       show();
     });
     node.on('close', (_removed, done) => {
-      outbox.close().then(
-        () => done(),
-        () => done(),
-      );
+      // A goodbye cancels the last will: say "offline" ourselves (briefly waited for).
+      const offline =
+        haDiscovery && outbox.connected
+          ? Promise.race([
+              outbox.client.publishAsync(availability, 'offline', { qos: 1, retain: true }),
+              new Promise((r) => setTimeout(r, 1000).unref()),
+            ])
+          : Promise.resolve();
+      offline
+        .catch(() => undefined)
+        .then(() => outbox.close())
+        .then(
+          () => done(),
+          () => done(),
+        );
     });
   });
 };

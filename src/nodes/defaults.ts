@@ -12,6 +12,7 @@ export const FACE_DETECT_DEFAULTS = {
   maxFaces: 10,
   maxMegapixels: 50,
   annotate: false,
+  crops: false, // msg.crops: a JPEG of each face
   busy: 'drop',
   queueSize: 5,
   threads: 1,

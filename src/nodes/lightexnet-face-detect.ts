@@ -1,6 +1,7 @@
 /** Node-RED node `lightexnet-face-detect`: BlazeFace on the frame in msg.payload. */
 import { DetectorModel, FaceDetector } from '../core/detection/face-detector';
 import { decodeFrame } from '../core/image/frame-cache';
+import { encodeCropJpeg } from '../core/image/image';
 import { FACE_DETECT_DEFAULTS } from './defaults';
 import { numberIn, positiveInt, readInferenceConfig, setFrameResult, setupInferenceNode } from './inference-node';
 import { Node, NodeAPI, NodeDef } from './node-red-types';
@@ -16,6 +17,7 @@ export = function register(RED: NodeAPI): void {
     const maxPixels = numberIn(def.maxMegapixels, d.maxMegapixels, 0.01, 1000) * 1e6;
     const annotate = def.annotate === true || def.annotate === 'true';
     const checkLandmarks = def.checkLandmarks !== false && def.checkLandmarks !== 'false';
+    const crops = def.crops === true || def.crops === 'true';
     const cfg = readInferenceConfig(def);
     setupInferenceNode(
       this,
@@ -28,6 +30,8 @@ export = function register(RED: NodeAPI): void {
         const faces = await detector.detect(img);
         const ms = performance.now() - t0;
         const warning = await setFrameResult(msg, frame, img, faces, ms, annotate);
+        // One JPEG per face, in msg.payload's order (the face list itself stays plain data).
+        if (crops) msg.crops = await Promise.all(faces.map((f) => encodeCropJpeg(img, f.box)));
         send(msg);
         return { faces: faces.length, ms, warning };
       },

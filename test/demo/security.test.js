@@ -197,8 +197,16 @@ describe('demo security (a real demo Node-RED)', function () {
         client.on('error', reject);
       });
       await client.subscribeAsync('lightexnet/#');
-      const msg = await new Promise((resolve) => client.on('message', (topic, m) => resolve({ topic, m: JSON.parse(m) })));
-      assert.equal(msg.topic, 'lightexnet/alerts');
+      // The alert's face picture comes first (retained, on lightexnet/alerts/snapshot), then the alert.
+      const seen = new Map();
+      await new Promise((resolve) =>
+        client.on('message', (topic, m) => {
+          if (!seen.has(topic)) seen.set(topic, m);
+          if (seen.has('lightexnet/alerts') && seen.has('lightexnet/alerts/snapshot')) resolve();
+        }),
+      );
+      assert.equal(JSON.parse(seen.get('lightexnet/alerts')).event, 'alert');
+      assert.deepEqual([...seen.get('lightexnet/alerts/snapshot').subarray(0, 2)], [0xff, 0xd8], 'a JPEG');
     } finally {
       client.end(true);
     }

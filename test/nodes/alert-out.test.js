@@ -154,4 +154,47 @@ describe('lightexnet-alert-out (real mosquitto, broker outage)', function () {
     await Promise.all([late.endAsync(), watcher.endAsync()]);
     await helper.unload();
   });
+
+  it('Home Assistant discovery: event, sensor and image entities, availability online/offline, again when HA restarts', async () => {
+    const f = flow('lightexnet-alert-out');
+    Object.assign(
+      f.find((n) => n.id === 'o'),
+      { topic: 'lx/ha-alerts', haDiscovery: true, name: 'Front door' },
+    );
+    const seen = [];
+    const watcher = mqtt.connect(broker.url);
+    await new Promise((r) => watcher.once('connect', r));
+    watcher.on('message', (topic, payload) => seen.push({ topic, payload: payload.toString() }));
+    await watcher.subscribeAsync(['homeassistant/+/+/config', 'lx/ha-alerts/availability'], { qos: 1 });
+    await helper.load([alertOut, mqttNodes, completeNode, catchNode], f);
+    const configs = () => seen.filter((m) => m.topic.startsWith('homeassistant/'));
+    const t0 = Date.now();
+    while (configs().length < 3 || !seen.some((m) => m.payload === 'online')) {
+      if (Date.now() - t0 > 10000) throw new Error(`discovery not seen: ${JSON.stringify(seen)}`);
+      await sleep(100);
+    }
+    const byComponent = Object.fromEntries(configs().map((m) => [m.topic.split('/')[1], { topic: m.topic, ...JSON.parse(m.payload) }]));
+    assert.deepEqual(Object.keys(byComponent).sort(), ['event', 'image', 'sensor']);
+    assert.equal(byComponent.event.topic, 'homeassistant/event/lightexnet_lx_ha_alerts_event/config');
+    assert.equal(byComponent.event.state_topic, 'lx/ha-alerts');
+    assert.deepEqual(byComponent.event.event_types, ['alert', 'cleared']);
+    assert.equal(byComponent.image.image_topic, 'lx/ha-alerts/snapshot');
+    assert.equal(byComponent.sensor.device.name, 'Front door');
+    for (const c of Object.values(byComponent)) assert.equal(c.availability_topic, 'lx/ha-alerts/availability');
+    // Home Assistant restarts: it asks again, and gets the configs again.
+    await watcher.publishAsync('homeassistant/status', 'online', { qos: 1 });
+    const before = configs().length;
+    while (configs().length < before + 3) {
+      if (Date.now() - t0 > 20000) throw new Error('discovery not repeated after homeassistant/status online');
+      await sleep(100);
+    }
+    await helper.unload();
+    await sleep(300);
+    assert.equal(seen.filter((m) => m.topic === 'lx/ha-alerts/availability').at(-1).payload, 'offline');
+    // Clean up the retained messages for other tests.
+    for (const m of new Set([...configs().map((c) => c.topic), 'lx/ha-alerts/availability'])) {
+      await watcher.publishAsync(m, '', { retain: true, qos: 1 });
+    }
+    await watcher.endAsync();
+  });
 });

@@ -38,6 +38,19 @@ describe('lightexnet-face-detect node', function () {
     await helper.unload();
   });
 
+  it('with Face crops, adds a JPEG of each face in msg.crops, in the order of msg.payload', async () => {
+    await helper.load(ALL_NODES, flow({ crops: true }));
+    const got = collect(helper.getNode('out'), 1);
+    helper.getNode('d').receive({ payload: frame });
+    const [msg] = await got;
+    assert.equal(msg.crops.length, msg.payload.length);
+    const meta = await sharp(msg.crops[0]).metadata();
+    assert.equal(meta.format, 'jpeg');
+    // The face box (about 214 px) with a quarter of it around, scaled to at most 256 px.
+    assert.equal(Math.max(meta.width, meta.height), 256);
+    assert.ok(Math.abs(meta.width - meta.height) <= 60, `${meta.width}x${meta.height}`);
+  });
+
   it('finds the face, keeps msg.topic and moves the frame to msg.image', async () => {
     await helper.load(ALL_NODES, flow());
     const out = helper.getNode('out');
