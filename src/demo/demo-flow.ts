@@ -75,7 +75,8 @@ const fps = context.get('fps') || 0;
 const rate = now > last ? 1000 / (now - last) : 0;
 context.set('fps', fps ? fps * 0.8 + rate * 0.2 : rate);
 const main = faces.slice().sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height)[0];
-const points = main ? Object.entries(main.probabilities).map(([k, v]) => ({ topic: k, payload: Math.round(v * 1000) / 10 })) : [];
+// No face: no points (an empty array would clear the chart: the lines dropped to 0 on every faceless frame).
+const points = main ? Object.entries(main.probabilities).map(([k, v]) => ({ topic: k, payload: Math.round(v * 1000) / 10 })) : null;
 const ms = Math.round((msg.detectMs || 0) + (msg.inferenceMs || 0));
 const stats = { payload: ms + ' ms per frame · ' + context.get('fps').toFixed(1) + ' frames/s · ' + faces.length + ' face(s)' };
 return [view, points, stats, null];`;
@@ -107,7 +108,11 @@ const KEEP_DETECT_MS = `msg.detectMs = msg.inferenceMs;
 return msg;`;
 
 const ALERT_ROW = `const e = msg.payload;
-return { payload: [{ time: new Date(e.timestamp).toLocaleTimeString(), event: e.event, expression: e.expression, confidence: Math.round(e.confidence * 100) + '%', held: (e.heldMs / 1000).toFixed(1) + ' s', camera: e.topic }] };`;
+const row = { time: new Date(e.timestamp).toLocaleTimeString(), event: e.event, expression: e.expression, confidence: Math.round(e.confidence * 100) + '%', camera: e.topic };
+// Newest first, the last 10: the table is replaced with the whole list each time.
+const rows = [row, ...(context.get('rows') || [])].slice(0, 10);
+context.set('rows', rows);
+return { payload: rows };`;
 
 export function demoFlow(): FlowNode[] {
   const z = 'lx-demo';
@@ -190,6 +195,29 @@ export function demoFlow(): FlowNode[] {
       x: 510,
       y: 130,
       wires: [['lx-detect']],
+    }),
+    // Site-wide CSS: Dashboard 2's "App is offline ready" toast sits bottom-right, over the alert table;
+    // it moves up into the empty right end of the title bar.
+    n({
+      id: 'lx-style',
+      type: 'ui-template',
+      group: '',
+      page: '',
+      ui: 'lx-ui',
+      name: 'dashboard style',
+      order: 0,
+      width: 0,
+      height: 0,
+      head: '',
+      format: '.pwa-toast { top: 8px !important; bottom: auto !important; }',
+      storeOutMessages: true,
+      passthru: true,
+      resendOnRefresh: true,
+      templateScope: 'site:style',
+      className: '',
+      x: 1500,
+      y: 340,
+      wires: [[]],
     }),
     n({
       id: 'lx-webcam',
@@ -452,7 +480,7 @@ export function demoFlow(): FlowNode[] {
       columns: [],
       mobileBreakpoint: 'sm',
       mobileBreakpointType: 'defaults',
-      action: 'append',
+      action: 'replace',
       className: 'lx-alerts',
       x: 1710,
       y: 200,

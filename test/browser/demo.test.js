@@ -110,6 +110,13 @@ describe('demo in a real browser (Chromium)', function () {
     await page.waitForTimeout(3000);
     const b = await chart.screenshot();
     assert.ok(!a.equals(b), 'the chart changes as frames arrive');
+    // Dashboard 2's "App is offline ready" toast must not cover the alert table (the demo moves it up).
+    const covers = await page.evaluate(() => {
+      const t = document.querySelector('.pwa-toast')?.getBoundingClientRect();
+      const tb = document.querySelector('.lx-alerts')?.getBoundingClientRect();
+      return Boolean(t && tb && t.width && !(t.right < tb.left || t.left > tb.right || t.bottom < tb.top || t.top > tb.bottom));
+    });
+    assert.equal(covers, false, 'the toast covers the alert table');
     await page.screenshot({ path: path.join(SHOTS, 'dashboard.png') });
     assert.deepEqual(errors, []);
     await context.close();

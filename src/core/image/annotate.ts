@@ -46,13 +46,21 @@ const escapeXml = (s: string) => s.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(
 
 export function annotationSvg(width: number, height: number, faces: AnnotatedFace[]): string {
   const line = Math.max(2, Math.round(Math.min(width, height) / 200));
-  const font = Math.max(12, Math.round(Math.min(width, height) / 30));
+  // Big enough to read on a phone or a wall tablet: about 1/22 of the frame's shorter side.
+  const font = Math.max(14, Math.round(Math.min(width, height) / 22));
+  const pad = Math.round(font * 0.3);
   const parts = toAnnotations(faces).map((a) => {
     const [x, y, w, h] = a.bbox;
-    const ty = y > font + 4 ? y - 4 : y + h + font;
+    // The label sits on a dark band of the box's colour edge, above the box (below it at the top edge):
+    // readable on any background (a coloured text alone vanished on hair or on a matching colour).
+    const bandH = font + 2 * pad;
+    const bandW = Math.round(a.label.length * font * 0.66 + 2 * pad); // bold sans-serif: ~0.66 em a character
+    const by = y >= bandH ? y - bandH : Math.min(height - bandH, y + h);
+    const bx = Math.max(0, Math.min(width - bandW, x - Math.round(line / 2)));
     return (
       `<rect x="${x}" y="${y}" width="${w}" height="${h}" fill="none" stroke="${a.stroke}" stroke-width="${line}"/>` +
-      `<text x="${x}" y="${ty}" font-family="sans-serif" font-size="${font}" fill="${a.stroke}" stroke="#000" stroke-width="0.5">${escapeXml(a.label)}</text>`
+      `<rect x="${bx}" y="${by}" width="${bandW}" height="${bandH}" fill="#000" fill-opacity="0.7" stroke="${a.stroke}" stroke-width="${line}"/>` +
+      `<text x="${bx + pad}" y="${by + pad + Math.round(font * 0.85)}" font-family="sans-serif" font-weight="bold" font-size="${font}" fill="#fff">${escapeXml(a.label)}</text>`
     );
   });
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${parts.join('')}</svg>`;
