@@ -1,5 +1,6 @@
 /** Node-RED node `lightexnet-expression-filter`: per-frame expressions in, events worth acting on out. */
 import { FILTER_DEFAULTS } from './defaults';
+import { EventStream, StreamMessage } from '../core/events/event-stream';
 import { ExpressionFilter, FaceExpression, parseExpressions } from '../core/events/expression-filter';
 import { isWorkerResult } from '../core/distributed/frame-topics';
 import { annotateJpeg } from '../core/image/annotate';
@@ -45,6 +46,9 @@ export = function register(RED: NodeAPI): void {
     const sequencer = reorderWindow > 0 ? new ResultSequencer<NodeMessage>({ window: reorderWindow }) : undefined;
     // The evidence an alert carries: the face's picture and/or the labelled frame, as JPEG.
     const snapshot = (['none', 'face', 'frame', 'both'] as const).find((v) => v === def.snapshot) ?? FILTER_DEFAULTS.snapshot;
+    // Output 3: the alerts as a Frigate-style stream of events (new / update / end).
+    const stream = new EventStream();
+    const streamTopic = alertTopic ? `${alertTopic}/events` : 'lightexnet/events';
     let alerts = 0;
     // Events leave in the order they happened, also when one waits for its pictures.
     let sending: Promise<void> = Promise.resolve();
@@ -80,7 +84,21 @@ export = function register(RED: NodeAPI): void {
         );
       }
       // A worker's result is timed by the frame's capture, not by when it arrived.
-      const events = filter.update(faces, perTopic ? source : '', result ? result.capturedAt : Date.now());
+      const now = result ? result.capturedAt : Date.now();
+      const key = perTopic ? source : '';
+      const events = filter.update(faces, key, now);
+      const streamOut = (s: StreamMessage | undefined): NodeMessage | null => {
+        if (!s) return null;
+        const m: NodeMessage = { ...msg, payload: s, topic: streamTopic };
+        delete m.image;
+        delete m.annotated;
+        return m;
+      };
+      // A running event gets an update when this frame shows its expression more confidently.
+      if (!events.length && stream.has(key)) {
+        const upd = streamOut(stream.frame(key, faces));
+        if (upd) sending = sending.then(() => send([null, null, upd]));
+      }
       // The event message keeps the rest of msg but not the frame: alerts go to MQTT, frames don't.
       const out = (ev: (typeof events)[number]): NodeMessage => {
         const m: NodeMessage = { ...msg, payload: ev, topic: alertTopic || source };
@@ -90,14 +108,18 @@ export = function register(RED: NodeAPI): void {
       };
       for (const ev of events) {
         const m = out(ev);
+        // The stream's state changes now (later frames of this call may update it); its message leaves
+        // with the event's, in order.
+        const picture = snapshot !== 'none' && msg.image !== undefined;
+        const streamed = streamOut(ev.event === 'alert' ? stream.alert(ev, key, now, picture) : stream.cleared(key, now));
         sending = sending.then(async () => {
           if (ev.event === 'alert') {
             await attachSnapshots(m, msg.image, faces, ev.expression);
             alerts++;
-            send([m, null]);
+            send([m, null, streamed]);
             node.status({ fill: 'green', shape: 'dot', text: `${ev.expression} (${alerts} alert${alerts === 1 ? '' : 's'})` });
           } else {
-            send([null, m]);
+            send([null, m, streamed]);
             node.status({ fill: 'grey', shape: 'dot', text: `cleared ${ev.expression}` });
           }
         });
@@ -124,6 +146,7 @@ export = function register(RED: NodeAPI): void {
         if (msg.reset === true) {
           filter.reset(perTopic ? topicOf(msg) : undefined);
           sequencer?.reset(perTopic ? topicOf(msg) : undefined);
+          stream.reset(perTopic ? topicOf(msg) : undefined);
           node.status({ fill: 'grey', shape: 'ring', text: 'reset' });
           return done();
         }
@@ -142,6 +165,7 @@ export = function register(RED: NodeAPI): void {
     node.on('close', (_removed, done) => {
       if (flushTimer) clearInterval(flushTimer);
       filter.reset();
+      stream.reset();
       node.status({});
       done();
     });

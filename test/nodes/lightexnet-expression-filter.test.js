@@ -17,10 +17,11 @@ const flow = (props = {}) => [
     perTopic: true,
     alertTopic: '',
     ...props,
-    wires: [['alert'], ['cleared']],
+    wires: [['alert'], ['cleared'], ['events']],
   },
   { id: 'alert', z: 'tab', type: 'helper' },
   { id: 'cleared', z: 'tab', type: 'helper' },
+  { id: 'events', z: 'tab', type: 'helper' },
   { id: 'c', z: 'tab', type: 'catch', scope: null, wires: [['caught']] },
   { id: 'caught', z: 'tab', type: 'helper' },
 ];
@@ -174,5 +175,38 @@ describe('lightexnet-expression-filter node', function () {
     const [a] = await alert;
     assert.equal(a.payload.heldFrames, 3);
     assert.equal(a.payload.heldMs, 200);
+  });
+
+  it('output 3: each alert as a Frigate-style event: new, update on a more confident frame, end when cleared', async () => {
+    await helper.load(ALL_NODES, flow({ releaseFrames: 2, alertTopic: 'home/alerts' }));
+    const f = helper.getNode('f');
+    const events = collect(helper.getNode('events'), 3);
+    const cleared = collect(helper.getNode('cleared'), 1);
+    for (const [e, c] of [
+      ['happy', 0.7],
+      ['happy', 0.7], // alert: new
+      ['happy', 0.71], // not enough better: no update
+      ['happy', 0.9], // update
+      ['sad', 0.9],
+      ['sad', 0.9], // cleared: end
+    ]) {
+      f.receive({ payload: faces(e, c), topic: 'cam/door' });
+    }
+    const [n, u, end] = await events;
+    await cleared;
+    assert.deepEqual(
+      [n, u, end].map((m) => m.payload.type),
+      ['new', 'update', 'end'],
+    );
+    assert.equal(n.topic, 'home/alerts/events');
+    assert.equal(n.payload.after.label, 'happy');
+    assert.equal(n.payload.after.camera, 'cam/door');
+    assert.equal(n.payload.after.end_time, null);
+    assert.equal(u.payload.before.top_score, 0.7);
+    assert.equal(u.payload.after.top_score, 0.9);
+    assert.equal(u.payload.after.id, n.payload.after.id, 'one event id through its life');
+    assert.equal(end.payload.after.id, n.payload.after.id);
+    assert.equal(typeof end.payload.after.end_time, 'number');
+    assert.ok(end.payload.after.end_time >= end.payload.after.start_time);
   });
 });
