@@ -9,14 +9,14 @@
  *   lightexnet bench IMAGE [--runs N]
  *   lightexnet worker --broker URL [--group G] [--slots N] [--max-age-ms MS] [--id NAME]
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ExpressionClassifier } from './core/classification/expression-classifier';
 import { DetectorModel, Face, FaceDetector } from './core/detection/face-detector';
 import { decodeImage } from './core/image/image';
-import { evaluate, EvalReport, expectedCalibrationError } from './core/evaluation/metrics';
-import { createHash } from 'node:crypto';
+import { EvalReport } from './core/evaluation/metrics';
+import { evalFer2013, evalFolder, evalRafdb } from './core/evaluation/datasets';
 import type { BackendInfo } from './core/runtime/onnx-backend';
 import { classifyFrame, detectFrame } from './core/pipeline';
 import { workerCommand } from './worker-command';
@@ -161,23 +161,6 @@ async function classifyCommand(file: string, model: DetectorModel, threads: numb
 const fmtBox = (f: Face) =>
   `box x=${Math.round(f.box.x)} y=${Math.round(f.box.y)} w=${Math.round(f.box.width)} h=${Math.round(f.box.height)}`;
 
-/** Folder names people use for the seven FER classes, mapped to our labels. */
-const LABEL_ALIASES: Record<string, string> = {
-  anger: 'angry',
-  angry: 'angry',
-  disgust: 'disgust',
-  disgusted: 'disgust',
-  fear: 'fear',
-  fearful: 'fear',
-  happy: 'happy',
-  happiness: 'happy',
-  sad: 'sad',
-  sadness: 'sad',
-  surprise: 'surprise',
-  surprised: 'surprise',
-  neutral: 'neutral',
-};
-
 async function evalCommand(model: DetectorModel, threads: number, v: Values): Promise<number> {
   const classifier = await ExpressionClassifier.create({ model: v.classifier, threads, views: viewCount(v) });
   try {
@@ -191,132 +174,6 @@ async function evalCommand(model: DetectorModel, threads: number, v: Values): Pr
     await classifier.release();
   }
   return 0;
-}
-
-async function readFerSplit(dir: string, split: string): Promise<{ x: Buffer; y: Buffer }> {
-  const x = await readFile(path.join(dir, `${split}_x.u8`));
-  const y = await readFile(path.join(dir, `${split}_y.u8`));
-  if (x.length !== y.length * 48 * 48) throw new Error(`${split}: ${y.length} labels but ${x.length / 2304} images`);
-  return { x, y };
-}
-
-/** FER2013 in the packed layout of shared/data (48x48 grey, raw): crops go to the model unchanged. */
-export async function evalFer2013(classifier: ExpressionClassifier, dir: string, split: string) {
-  const splits = split === 'test' ? ['publictest', 'privatetest'] : [split];
-  if (!splits.every((s) => ['publictest', 'privatetest', 'train'].includes(s))) {
-    throw new Error(`--split must be privatetest, publictest or test, not "${split}"`);
-  }
-  const { input } = classifier.manifest;
-  if (input.width !== 48 || input.height !== 48) throw new Error('this model does not take 48x48 crops');
-  const truth: number[] = [];
-  const predicted: number[] = [];
-  const confidence: number[] = [];
-  // Test images whose pixels also occur in Training (288 of PrivateTest): scored apart as well.
-  const inTraining: boolean[] = [];
-  const labels = classifier.labels;
-  const trainHashes = split === 'train' ? new Set<string>() : await imageHashes(dir, 'train');
-  for (const s of splits) {
-    const { x, y } = await readFerSplit(dir, s);
-    for (let i = 0; i < y.length; i += 256) {
-      const crops = Array.from({ length: Math.min(256, y.length - i) }, (_, j) => x.subarray((i + j) * 2304, (i + j + 1) * 2304));
-      const res = await classifier.classifyCrops(crops);
-      res.forEach((r, j) => {
-        truth.push(y[i + j]);
-        predicted.push(labels.indexOf(r.expression));
-        confidence.push(r.confidence);
-        inTraining.push(trainHashes.has(hash(crops[j])));
-      });
-    }
-  }
-  const keep = inTraining.map((d) => !d);
-  const pick = <T>(a: T[]) => a.filter((_, i) => keep[i]);
-  const dedup = evaluate(labels, pick(truth), pick(predicted));
-  return {
-    dataset: 'fer2013',
-    split,
-    ...evaluate(labels, truth, predicted),
-    ece: expectedCalibrationError(
-      confidence,
-      truth.map((t, i) => t === predicted[i]),
-    ),
-    deduplicated: {
-      n: dedup.n,
-      accuracy: dedup.accuracy,
-      left_out: truth.length - dedup.n,
-      note: 'images not pixel-identical to any Training image',
-    },
-  };
-}
-
-const hash = (px: Uint8Array) => createHash('sha1').update(px).digest('hex');
-
-async function imageHashes(dir: string, split: string): Promise<Set<string>> {
-  const x = await readFile(path.join(dir, `${split}_x.u8`));
-  const out = new Set<string>();
-  for (let o = 0; o + 2304 <= x.length; o += 2304) out.add(hash(x.subarray(o, o + 2304)));
-  return out;
-}
-
-const IMAGE_EXT = /\.(jpe?g|png|webp|gif|tiff?|avif|bmp)$/i;
-
-async function evalFolder(classifier: ExpressionClassifier, dir: string, detect: boolean, model: DetectorModel, threads: number) {
-  const labels = classifier.labels;
-  const detector = detect ? await FaceDetector.create({ model, threads }) : undefined;
-  const truth: number[] = [];
-  const predicted: number[] = [];
-  let noFace = 0;
-  try {
-    for (const sub of (await readdir(dir, { withFileTypes: true })).filter((d) => d.isDirectory())) {
-      const label = LABEL_ALIASES[sub.name.toLowerCase()] ?? sub.name.toLowerCase();
-      const t = labels.indexOf(label);
-      if (t < 0) {
-        console.error(`skipping folder "${sub.name}": not one of ${labels.join(', ')}`);
-        continue;
-      }
-      for (const f of (await readdir(path.join(dir, sub.name))).filter((n) => IMAGE_EXT.test(n)).sort()) {
-        const img = await decodeImage(await readFile(path.join(dir, sub.name, f)));
-        let expression: string | undefined;
-        if (detector) {
-          const faces = await detector.detect(img);
-          const largest = faces.sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height).at(0);
-          if (largest) expression = (await classifier.classifyFaces(img, [largest]))[0].expression;
-        } else {
-          expression = (await classifier.classifyWhole(img)).expression;
-        }
-        truth.push(t);
-        // A missed face counts as a wrong answer (predicted -1 is no class).
-        if (expression === undefined) noFace++;
-        predicted.push(expression === undefined ? (t + 1) % labels.length : labels.indexOf(expression));
-      }
-    }
-  } finally {
-    await detector?.release();
-  }
-  return { dataset: dir, detect, facesMissed: noFace, ...evaluate(labels, truth, predicted) };
-}
-
-/** RAF-DB basic labels 1..7 in its own order. */
-const RAFDB_LABELS = ['surprise', 'fear', 'disgust', 'happy', 'sad', 'angry', 'neutral'];
-
-/** RAF-DB "basic" layout: EmoLabel/list_patition_label.txt ("test_0001.jpg 5") and Image/aligned/test_0001_aligned.jpg (100x100). */
-export async function evalRafdb(classifier: ExpressionClassifier, dir: string, split: string) {
-  if (split !== 'test' && split !== 'train') throw new Error(`--split for RAF-DB must be test or train, not "${split}"`);
-  const list = await readFile(path.join(dir, 'EmoLabel', 'list_patition_label.txt'), 'utf8');
-  const labels = classifier.labels;
-  const truth: number[] = [];
-  const predicted: number[] = [];
-  for (const line of list.split(/\r?\n/)) {
-    const [name, code] = line.trim().split(/\s+/);
-    if (!name || !name.startsWith(`${split}_`)) continue;
-    const t = labels.indexOf(RAFDB_LABELS[Number(code) - 1]);
-    if (t < 0) throw new Error(`RAF-DB label "${code}" of ${name} is not one of 1..7`);
-    const file = path.join(dir, 'Image', 'aligned', name.replace(/\.jpg$/i, '_aligned.jpg'));
-    const img = await decodeImage(await readFile(file));
-    truth.push(t);
-    predicted.push(labels.indexOf((await classifier.classifyWhole(img)).expression));
-  }
-  if (truth.length === 0) throw new Error(`no ${split} images listed in ${dir}/EmoLabel/list_patition_label.txt`);
-  return { dataset: 'rafdb-basic', split, ...evaluate(labels, truth, predicted) };
 }
 
 async function benchCommand(file: string, threads: number, v: Values): Promise<number> {

@@ -2,6 +2,7 @@
 import { ExpressionClassifier } from '../core/classification/expression-classifier';
 import { DetectorModel, FaceDetector } from '../core/detection/face-detector';
 import { checkFaces, looksLikeFaceList } from '../core/detection/face-input';
+import { largestFace } from '../core/detection/largest-face';
 import { decodeFrame } from '../core/image/frame-cache';
 import { ImageInputError } from '../core/image/image';
 import { CLASSIFY_DEFAULTS } from './defaults';
@@ -65,7 +66,7 @@ export = function register(RED: NodeAPI): void {
           results = [{ ...whole, ...(await classifier.classifyWhole(img)) }];
         }
         const ms = performance.now() - t0;
-        const primary = [...results].sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height).at(0);
+        const primary = largestFace(results);
         const warning = await setFrameResult(msg, frame, img, results, ms, annotate);
         msg.expression = primary?.expression;
         msg.confidence = primary?.confidence;

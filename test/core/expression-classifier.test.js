@@ -6,7 +6,7 @@ const path = require('node:path');
 const { ExpressionClassifier, faceCrop, softmax } = require('../../dist/core/classification/expression-classifier');
 const { readManifest, MODELS_DIR } = require('../../dist/core/classification/model-manifest');
 const { decodeImage } = require('../../dist/core/image/image');
-const { evalFer2013 } = require('../../dist/cli');
+const { evalFer2013 } = require('../../dist/core/evaluation/datasets');
 const { FIXTURES, requireSharedData } = require('../support/paths');
 
 const LABELS = ['angry', 'disgust', 'fear', 'happy', 'sad', 'surprise', 'neutral'];

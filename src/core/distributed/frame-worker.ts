@@ -12,6 +12,7 @@
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import mqtt, { IClientOptions, MqttClient } from 'mqtt';
+import { largestFace } from '../detection/largest-face';
 import { parseFrameHeader, resultTopic, sharedFramesTopic, ResultFace, WorkerResult } from './frame-topics';
 
 /** What inference gives for one frame (the pipeline's result, faces largest first or in any order). */
@@ -49,10 +50,6 @@ export interface FrameWorkerStats {
 }
 
 export const DEFAULT_MAX_AGE_MS = 5000;
-
-function largest(faces: ResultFace[]): ResultFace | undefined {
-  return [...faces].sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height).at(0);
-}
 
 export class FrameWorker extends EventEmitter {
   readonly workerId: string;
@@ -126,7 +123,7 @@ export class FrameWorker extends EventEmitter {
       this.stats.inFlight++;
       try {
         const r = await this.opts.infer(frame);
-        const primary = largest(r.faces);
+        const primary = largestFace(r.faces);
         this.stats.processed++;
         result = {
           ...base,

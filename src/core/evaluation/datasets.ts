@@ -1,0 +1,157 @@
+/**
+ * The datasets `lightexnet eval` reads, scored with metrics.ts: FER2013 in shared/data's packed layout
+ * (with the Training duplicates scored apart), a folder per expression (CK+ crops, your own photos), and
+ * RAF-DB basic.
+ */
+import { createHash } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import { ExpressionClassifier } from '../classification/expression-classifier';
+import { DetectorModel, FaceDetector } from '../detection/face-detector';
+import { largestFace } from '../detection/largest-face';
+import { decodeImage } from '../image/image';
+import { evaluate, expectedCalibrationError } from './metrics';
+
+/** Folder names people use for the seven FER classes, mapped to our labels. */
+const LABEL_ALIASES: Record<string, string> = {
+  anger: 'angry',
+  angry: 'angry',
+  disgust: 'disgust',
+  disgusted: 'disgust',
+  fear: 'fear',
+  fearful: 'fear',
+  happy: 'happy',
+  happiness: 'happy',
+  sad: 'sad',
+  sadness: 'sad',
+  surprise: 'surprise',
+  surprised: 'surprise',
+  neutral: 'neutral',
+};
+
+async function readFerSplit(dir: string, split: string): Promise<{ x: Buffer; y: Buffer }> {
+  const x = await readFile(path.join(dir, `${split}_x.u8`));
+  const y = await readFile(path.join(dir, `${split}_y.u8`));
+  if (x.length !== y.length * 48 * 48) throw new Error(`${split}: ${y.length} labels but ${x.length / 2304} images`);
+  return { x, y };
+}
+
+/** FER2013 in the packed layout of shared/data (48x48 grey, raw): crops go to the model unchanged. */
+export async function evalFer2013(classifier: ExpressionClassifier, dir: string, split: string) {
+  const splits = split === 'test' ? ['publictest', 'privatetest'] : [split];
+  if (!splits.every((s) => ['publictest', 'privatetest', 'train'].includes(s))) {
+    throw new Error(`--split must be privatetest, publictest or test, not "${split}"`);
+  }
+  const { input } = classifier.manifest;
+  if (input.width !== 48 || input.height !== 48) throw new Error('this model does not take 48x48 crops');
+  const truth: number[] = [];
+  const predicted: number[] = [];
+  const confidence: number[] = [];
+  // Test images whose pixels also occur in Training (288 of PrivateTest): scored apart as well.
+  const inTraining: boolean[] = [];
+  const labels = classifier.labels;
+  const trainHashes = split === 'train' ? new Set<string>() : await imageHashes(dir, 'train');
+  for (const s of splits) {
+    const { x, y } = await readFerSplit(dir, s);
+    for (let i = 0; i < y.length; i += 256) {
+      const crops = Array.from({ length: Math.min(256, y.length - i) }, (_, j) => x.subarray((i + j) * 2304, (i + j + 1) * 2304));
+      const res = await classifier.classifyCrops(crops);
+      res.forEach((r, j) => {
+        truth.push(y[i + j]);
+        predicted.push(labels.indexOf(r.expression));
+        confidence.push(r.confidence);
+        inTraining.push(trainHashes.has(hash(crops[j])));
+      });
+    }
+  }
+  const keep = inTraining.map((d) => !d);
+  const pick = <T>(a: T[]) => a.filter((_, i) => keep[i]);
+  const dedup = evaluate(labels, pick(truth), pick(predicted));
+  return {
+    dataset: 'fer2013',
+    split,
+    ...evaluate(labels, truth, predicted),
+    ece: expectedCalibrationError(
+      confidence,
+      truth.map((t, i) => t === predicted[i]),
+    ),
+    deduplicated: {
+      n: dedup.n,
+      accuracy: dedup.accuracy,
+      left_out: truth.length - dedup.n,
+      note: 'images not pixel-identical to any Training image',
+    },
+  };
+}
+
+const hash = (px: Uint8Array) => createHash('sha1').update(px).digest('hex');
+
+async function imageHashes(dir: string, split: string): Promise<Set<string>> {
+  const x = await readFile(path.join(dir, `${split}_x.u8`));
+  const out = new Set<string>();
+  for (let o = 0; o + 2304 <= x.length; o += 2304) out.add(hash(x.subarray(o, o + 2304)));
+  return out;
+}
+
+const IMAGE_EXT = /\.(jpe?g|png|webp|gif|tiff?|avif|bmp)$/i;
+
+export async function evalFolder(classifier: ExpressionClassifier, dir: string, detect: boolean, model: DetectorModel, threads: number) {
+  const labels = classifier.labels;
+  const detector = detect ? await FaceDetector.create({ model, threads }) : undefined;
+  const truth: number[] = [];
+  const predicted: number[] = [];
+  const skipped: string[] = []; // folders that name no label of the model
+  let noFace = 0;
+  try {
+    for (const sub of (await readdir(dir, { withFileTypes: true })).filter((d) => d.isDirectory())) {
+      const label = LABEL_ALIASES[sub.name.toLowerCase()] ?? sub.name.toLowerCase();
+      const t = labels.indexOf(label);
+      if (t < 0) {
+        skipped.push(sub.name);
+        continue;
+      }
+      for (const f of (await readdir(path.join(dir, sub.name))).filter((n) => IMAGE_EXT.test(n)).sort()) {
+        const img = await decodeImage(await readFile(path.join(dir, sub.name, f)));
+        let expression: string | undefined;
+        if (detector) {
+          const faces = await detector.detect(img);
+          const largest = largestFace(faces);
+          if (largest) expression = (await classifier.classifyFaces(img, [largest]))[0].expression;
+        } else {
+          expression = (await classifier.classifyWhole(img)).expression;
+        }
+        truth.push(t);
+        // A missed face counts as a wrong answer (predicted -1 is no class).
+        if (expression === undefined) noFace++;
+        predicted.push(expression === undefined ? (t + 1) % labels.length : labels.indexOf(expression));
+      }
+    }
+  } finally {
+    await detector?.release();
+  }
+  return { dataset: dir, detect, facesMissed: noFace, skippedFolders: skipped, ...evaluate(labels, truth, predicted) };
+}
+
+/** RAF-DB basic labels 1..7 in its own order. */
+const RAFDB_LABELS = ['surprise', 'fear', 'disgust', 'happy', 'sad', 'angry', 'neutral'];
+
+/** RAF-DB "basic" layout: EmoLabel/list_patition_label.txt ("test_0001.jpg 5") and Image/aligned/test_0001_aligned.jpg (100x100). */
+export async function evalRafdb(classifier: ExpressionClassifier, dir: string, split: string) {
+  if (split !== 'test' && split !== 'train') throw new Error(`--split for RAF-DB must be test or train, not "${split}"`);
+  const list = await readFile(path.join(dir, 'EmoLabel', 'list_patition_label.txt'), 'utf8');
+  const labels = classifier.labels;
+  const truth: number[] = [];
+  const predicted: number[] = [];
+  for (const line of list.split(/\r?\n/)) {
+    const [name, code] = line.trim().split(/\s+/);
+    if (!name || !name.startsWith(`${split}_`)) continue;
+    const t = labels.indexOf(RAFDB_LABELS[Number(code) - 1]);
+    if (t < 0) throw new Error(`RAF-DB label "${code}" of ${name} is not one of 1..7`);
+    const file = path.join(dir, 'Image', 'aligned', name.replace(/\.jpg$/i, '_aligned.jpg'));
+    const img = await decodeImage(await readFile(file));
+    truth.push(t);
+    predicted.push(labels.indexOf((await classifier.classifyWhole(img)).expression));
+  }
+  if (truth.length === 0) throw new Error(`no ${split} images listed in ${dir}/EmoLabel/list_patition_label.txt`);
+  return { dataset: 'rafdb-basic', split, ...evaluate(labels, truth, predicted) };
+}
