@@ -126,6 +126,21 @@ describe('demo in a real browser (Chromium)', function () {
     const { page, errors, context } = await newPage();
     await editorLogin(page, base, demo.login); // the demo's editor is behind the login made at its first start
     await page.waitForFunction(() => window.RED && RED.nodes && RED.nodes.node('lx-detect'), null, { timeout: 90000 });
+    // The demo flow fits a laptop's editor (it was 1,800 px wide) and no two nodes overlap.
+    const boxes = await page.evaluate(() => {
+      const out = [];
+      RED.nodes.eachNode((n) => {
+        if (n.z === 'lx-demo' && n.type !== 'comment')
+          out.push({ id: n.id, l: n.x - n.w / 2, r: n.x + n.w / 2, t: n.y - n.h / 2, b: n.y + n.h / 2 });
+      });
+      return out;
+    });
+    assert.ok(Math.max(...boxes.map((b) => b.r)) <= 1200, `the flow is ${Math.max(...boxes.map((b) => b.r))} px wide`);
+    for (const a of boxes) {
+      for (const b of boxes) {
+        if (a.id < b.id) assert.ok(a.r <= b.l || b.r <= a.l || a.b <= b.t || b.b <= a.t, `${a.id} overlaps ${b.id}`);
+      }
+    }
     // Nodes the demo flow does not use: added to the editor's workspace (not deployed) to open their dialogs.
     await page.evaluate(() =>
       RED.view.importNodes([
