@@ -26,9 +26,10 @@ describe('FrameWorker on a real mosquitto (MQTT 5 shared subscription)', functio
   let broker;
   let results;
   const workers = [];
-  const start = async (opts) => {
+  const start = async (opts, { wait = true } = {}) => {
     const w = await FrameWorker.start({ url: broker.url, ...opts });
     workers.push(w);
+    if (wait) await w.ready();
     return w;
   };
 
@@ -129,5 +130,18 @@ describe('FrameWorker on a real mosquitto (MQTT 5 shared subscription)', functio
     const after = await publishFrames(broker.url, { cameras: ['d'], perCamera: 6, fps: 200, frames: [FRAME] });
     await until('frames published after the death all reach the survivor', () => results.distinct() === 10 + after.length);
     assert.equal(published.length, 20);
+  });
+
+  it('a worker started while the broker is away connects, subscribes and works once it is back', async () => {
+    await broker.pause();
+    const w = await start({ workerId: 'w', infer: async () => ({ faces: [face], width: 1, height: 1 }) }, { wait: false });
+    assert.equal(w.connected, 0);
+    await delay(1500);
+    await broker.start();
+    await w.ready();
+    await results.close();
+    results = await resultCollector(broker.url);
+    await publishFrames(broker.url, { cameras: ['c'], perCamera: 3, fps: 100, frames: [FRAME] });
+    await until('3 results', () => results.distinct() === 3);
   });
 });

@@ -55,6 +55,7 @@ export class FrameWorker extends EventEmitter {
   readonly workerId: string;
   readonly stats: FrameWorkerStats = { processed: 0, stale: 0, failed: 0, rejected: 0, inFlight: 0 };
   private readonly clients: MqttClient[] = [];
+  private readonly subscribed = new Set<MqttClient>();
   private closed = false;
 
   private constructor(private readonly opts: FrameWorkerOptions) {
@@ -62,17 +63,25 @@ export class FrameWorker extends EventEmitter {
     this.workerId = opts.workerId ?? `${hostname()}-${process.pid}`;
   }
 
-  /** Connects every slot and subscribes; resolves once all are subscribed. */
-  static async start(opts: FrameWorkerOptions): Promise<FrameWorker> {
+  /**
+   * Opens every slot. It does not wait for the broker: a worker started while the broker is away connects
+   * (and subscribes, on every connect) when it comes, as after any outage; `connected` and the 'status'
+   * event tell. It throws only on options MQTT.js refuses.
+   */
+  static start(opts: FrameWorkerOptions): Promise<FrameWorker> {
     const w = new FrameWorker(opts);
     const slots = Math.max(1, Math.floor(opts.slots ?? 2));
-    try {
-      await Promise.all(Array.from({ length: slots }, (_, i) => w.connectSlot(i)));
-    } catch (err) {
-      await w.close();
-      throw err;
+    for (let i = 0; i < slots; i++) w.openSlot(i);
+    return Promise.resolve(w);
+  }
+
+  /** Resolves once every slot is connected and subscribed (tests, benchmarks). */
+  async ready(timeoutMs = 30_000): Promise<void> {
+    const t0 = Date.now();
+    while (this.subscribed.size < this.clients.length) {
+      if (Date.now() - t0 > timeoutMs) throw new Error(`${this.clients.length - this.subscribed.size} worker connection(s) not subscribed`);
+      await new Promise((r) => setTimeout(r, 20));
     }
-    return w;
   }
 
   /** Connected slots now. */
@@ -80,7 +89,7 @@ export class FrameWorker extends EventEmitter {
     return this.clients.filter((c) => c.connected).length;
   }
 
-  private async connectSlot(i: number): Promise<void> {
+  private openSlot(i: number): void {
     const client = mqtt.connect(this.opts.url, {
       reconnectPeriod: 1000,
       connectTimeout: 10_000,
@@ -88,19 +97,26 @@ export class FrameWorker extends EventEmitter {
       protocolVersion: 5,
       clientId: `${this.workerId}-${i}`.slice(0, 64),
       clean: true,
+      resubscribe: false, // a clean session has no subscription: we subscribe on every connect
       properties: { ...this.opts.client?.properties, receiveMaximum: 1 },
       customHandleAcks: (topic, message, packet: { properties?: { userProperties?: Record<string, string | string[]> } }, ack) => {
         void this.handle(client, topic, message, packet.properties?.userProperties).finally(() => ack(0));
       },
     });
     client.on('error', (err) => this.emit('warning', err));
-    for (const ev of ['connect', 'close']) client.on(ev as 'connect', () => this.emit('status'));
-    this.clients.push(client);
-    await new Promise<void>((resolve, reject) => {
-      client.once('connect', () => resolve());
-      client.once('error', reject);
+    client.on('close', () => {
+      this.subscribed.delete(client);
+      this.emit('status');
     });
-    await client.subscribeAsync(sharedFramesTopic(this.opts.group), { qos: 1 });
+    client.on('connect', () => {
+      this.emit('status');
+      if (this.closed) return;
+      client.subscribe(sharedFramesTopic(this.opts.group), { qos: 1 }, (err) => {
+        if (err) this.emit('warning', err);
+        else this.subscribed.add(client);
+      });
+    });
+    this.clients.push(client);
   }
 
   private async handle(client: MqttClient, topic: string, frame: Buffer, props: Record<string, string | string[]> | undefined) {
