@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'bench/compare/node_modules/**', 'test-artifacts/**', 'training/**', 'build/**', 'vendor/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'bench/compare/node_modules/**', 'test-artifacts/**', 'training/**', 'build/**', 'vendor/**', 'src/editor/shared/*.fragment.js'] },
   {
     files: ['src/**/*.ts'],
     extends: [js.configs.recommended, ...tseslint.configs.strictTypeChecked],
@@ -22,6 +22,13 @@ export default tseslint.config(
     extends: [js.configs.recommended],
     languageOptions: { sourceType: 'commonjs', globals: { ...globals.node, ...globals.mocha } },
     rules: { 'no-unused-vars': ['error', { args: 'none', caughtErrors: 'none' }] },
+  },
+  {
+    // Editor code built into the nodes' editor pages (scripts/build-editor.js): a browser script whose
+    // functions the including page calls.
+    files: ['src/editor/**/*.js'],
+    languageOptions: { sourceType: 'script', globals: { ...globals.browser, ...globals.jquery, RED: 'readonly' } },
+    rules: { 'no-unused-vars': ['error', { varsIgnorePattern: '^(showWhen|modelConfig)$' }] },
   },
   {
     // page.evaluate callbacks run in the browser.

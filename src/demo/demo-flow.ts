@@ -3,7 +3,7 @@
  * -> lightexnet-face-detect -> lightexnet-classify -> the dashboard (frame with labels, expression chart, ms per
  * frame, recent alerts) and lightexnet-expression-filter -> MQTT alerts.
  */
-import { CLASSIFY_DEFAULTS, FACE_DETECT_DEFAULTS, FILTER_DEFAULTS } from '../nodes/defaults';
+import { CLASSIFY_DEFAULTS, CONFIG_DEFAULTS, FACE_DETECT_DEFAULTS, FILTER_DEFAULTS } from '../nodes/defaults';
 
 type FlowNode = Record<string, unknown> & { id: string; type: string };
 
@@ -162,6 +162,8 @@ export function demoFlow(): FlowNode[] {
       label: 'LightExNet demo',
       info: 'Frames -> lightexnet-face-detect -> lightexnet-classify -> dashboard and MQTT alerts. Dashboard: /dashboard',
     },
+    // One set of model settings for both inference nodes (a config node: global, no tab).
+    { id: 'lx-model', type: 'lightexnet-config', ...CONFIG_DEFAULTS, name: 'demo model' },
     n({
       id: 'lx-note',
       type: 'comment',
@@ -327,6 +329,7 @@ export function demoFlow(): FlowNode[] {
       id: 'lx-detect',
       type: 'lightexnet-face-detect',
       ...FACE_DETECT_DEFAULTS,
+      config: 'lx-model',
       x: 720,
       y: 100,
       wires: [['lx-link-out']],
@@ -353,6 +356,7 @@ export function demoFlow(): FlowNode[] {
       id: 'lx-classify',
       type: 'lightexnet-classify',
       ...CLASSIFY_DEFAULTS,
+      config: 'lx-model',
       annotate: true,
       x: 470,
       y: 440,

@@ -3,8 +3,21 @@
  * the demo flow are built from them, and test/nodes/defaults.test.js checks that each editor's
  * `defaults` (nodes/*.html) holds the same values.
  */
+/** lightexnet-config: the model and runtime settings the inference nodes can share. */
+export const CONFIG_DEFAULTS = {
+  name: '',
+  classifier: 'lightexnet-fer2013',
+  views: '', // the model's default for the runtime
+  detector: 'full', // room and door distances; 'short' for faces that fill the frame
+  runtime: 'auto', // native where it loads, else WASM ('native' refuses the fallback)
+  threads: 1,
+} as const;
+
+// `config`: a lightexnet-config node's id; '' = the node's own model settings (model/classifier, views,
+// detector, threads), as every node had before the config node existed.
 export const FACE_DETECT_DEFAULTS = {
   name: '',
+  config: '',
   model: 'full', // room and door distances; 'short' for faces that fill the frame
   minScore: 0.5,
   minFaceSize: 0,
@@ -20,6 +33,7 @@ export const FACE_DETECT_DEFAULTS = {
 
 export const CLASSIFY_DEFAULTS = {
   name: '',
+  config: '',
   classifier: 'lightexnet-fer2013',
   views: '', // the model's default for the runtime
   mode: 'detect',
@@ -50,6 +64,7 @@ export const FILTER_DEFAULTS = {
 /** lightexnet-worker: not in the demo flow, so kept apart from NODE_DEFAULTS (its editor is checked too). */
 export const WORKER_DEFAULTS = {
   name: '',
+  config: '',
   group: 'lightexnet',
   slots: 0, // 0 = one per inference worker thread, plus one
   maxAgeSeconds: 5,

@@ -12,7 +12,6 @@ import { DoneFn, Node, NodeDef, NodeMessage, SendFn } from './node-red-types';
 export interface InferenceConfig {
   busy: BusyPolicy;
   queueSize: number;
-  threads: number;
   /** Frames in flight at once: one per inference worker plus one that decodes meanwhile (results stay in order). */
   concurrency: number;
 }
@@ -27,7 +26,6 @@ export function readInferenceConfig(def: NodeDef): InferenceConfig {
   return {
     busy,
     queueSize: Math.min(positiveInt(def.queueSize, d.queueSize), MAX_QUEUE), // frames held in memory: bounded
-    threads: positiveInt(def.threads, d.threads),
     concurrency: poolSize() + 1,
   };
 }

@@ -1,12 +1,13 @@
 /** Node-RED node `lightexnet-classify`: the expression of every face on the message. */
 import { ExpressionClassifier } from '../core/classification/expression-classifier';
-import { DetectorModel, FaceDetector } from '../core/detection/face-detector';
+import { FaceDetector } from '../core/detection/face-detector';
 import { checkFaces, looksLikeFaceList } from '../core/detection/face-input';
 import { largestFace } from '../core/detection/largest-face';
 import { decodeFrame } from '../core/image/frame-cache';
 import { ImageInputError } from '../core/image/image';
 import { CLASSIFY_DEFAULTS } from './defaults';
 import { numberIn, positiveInt, readInferenceConfig, Releasable, setFrameResult, setupInferenceNode } from './inference-node';
+import { modelSettingsOf, openModels } from './model-settings';
 import { Node, NodeAPI, NodeDef } from './node-red-types';
 
 type Mode = 'detect' | 'whole';
@@ -15,35 +16,29 @@ export = function register(RED: NodeAPI): void {
   RED.nodes.registerType('lightexnet-classify', function (this: Node, def: NodeDef) {
     RED.nodes.createNode(this, def);
     const d = CLASSIFY_DEFAULTS;
-    const modelName = typeof def.classifier === 'string' && def.classifier.trim() ? def.classifier.trim() : d.classifier;
     // Without faces on the message: detect them here, or take the whole image as one face crop.
     const mode: Mode = def.mode === 'whole' || def.mode === 'detect' ? def.mode : d.mode;
-    const detectorModel: DetectorModel = def.detector === 'short' || def.detector === 'full' ? def.detector : d.detector;
     const maxPixels = numberIn(def.maxMegapixels, d.maxMegapixels, 0.01, 1000) * 1e6;
     const annotate = def.annotate === true || def.annotate === 'true';
     const cfg = readInferenceConfig(def);
     // Faces classified per message at most (the largest): an upstream list is not trusted to be small.
     const maxFaces = Math.min(positiveInt(def.maxFaces, d.maxFaces), 1000);
-    // '' = the model's default; otherwise 1, 2 or 6 test-time views per face.
-    const views = def.views === undefined || def.views === '' ? undefined : Number(def.views);
     let detector: FaceDetector | undefined;
 
     setupInferenceNode(
       this,
       cfg,
       async () => {
-        // Both models load at once (the detector's conversion overlaps the classifier's session).
-        const [classifier, found] = await Promise.allSettled([
-          ExpressionClassifier.create({ model: modelName, threads: cfg.threads, views }),
-          mode === 'detect' ? FaceDetector.create({ model: detectorModel, threads: cfg.threads }) : Promise.resolve(undefined),
-        ]);
-        if (classifier.status === 'rejected' || found.status === 'rejected') {
-          if (classifier.status === 'fulfilled') await classifier.value.release();
-          if (found.status === 'fulfilled') await found.value?.release();
-          throw (classifier.status === 'rejected' ? classifier.reason : (found as PromiseRejectedResult).reason) as Error;
-        }
-        detector = found.value;
-        const models: [ExpressionClassifier, ...Releasable[]] = detector ? [classifier.value, detector] : [classifier.value];
+        const s = modelSettingsOf(RED, def);
+        const [classifier, found] = await openModels(
+          () => ExpressionClassifier.create({ model: s.classifier, views: s.views, threads: s.threads, runtime: s.runtime }),
+          () =>
+            mode === 'detect'
+              ? FaceDetector.create({ model: s.detector, threads: s.threads, runtime: s.runtime })
+              : Promise.resolve(undefined),
+        );
+        detector = found;
+        const models: [ExpressionClassifier, ...Releasable[]] = detector ? [classifier, detector] : [classifier];
         return models;
       },
       async ([classifier], msg, send) => {

@@ -1,16 +1,16 @@
 /** Node-RED node `lightexnet-face-detect`: BlazeFace on the frame in msg.payload. */
-import { DetectorModel, FaceDetector } from '../core/detection/face-detector';
+import { FaceDetector } from '../core/detection/face-detector';
 import { decodeFrame } from '../core/image/frame-cache';
 import { encodeCropJpeg } from '../core/image/image';
 import { FACE_DETECT_DEFAULTS } from './defaults';
 import { numberIn, positiveInt, readInferenceConfig, setFrameResult, setupInferenceNode } from './inference-node';
+import { modelSettingsOf } from './model-settings';
 import { Node, NodeAPI, NodeDef } from './node-red-types';
 
 export = function register(RED: NodeAPI): void {
   RED.nodes.registerType('lightexnet-face-detect', function (this: Node, def: NodeDef) {
     RED.nodes.createNode(this, def);
     const d = FACE_DETECT_DEFAULTS;
-    const model: DetectorModel = def.model === 'short' || def.model === 'full' ? def.model : d.model;
     const minScore = numberIn(def.minScore, d.minScore, 0, 1);
     const minFaceSize = numberIn(def.minFaceSize, d.minFaceSize, 0, 100000);
     const maxFaces = positiveInt(def.maxFaces, d.maxFaces);
@@ -22,7 +22,11 @@ export = function register(RED: NodeAPI): void {
     setupInferenceNode(
       this,
       cfg,
-      async () => [await FaceDetector.create({ model, minScore, minFaceSize, maxFaces, checkLandmarks, threads: cfg.threads })],
+      async () => {
+        // Its own detector is called `model` (from before the config node).
+        const { detector: model, threads, runtime } = modelSettingsOf(RED, def, 'model');
+        return [await FaceDetector.create({ model, minScore, minFaceSize, maxFaces, checkLandmarks, threads, runtime })];
+      },
       async ([detector], msg, send) => {
         const t0 = performance.now();
         const frame = msg.payload;

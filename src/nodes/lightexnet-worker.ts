@@ -8,13 +8,14 @@
  */
 import { hostname } from 'node:os';
 import { ExpressionClassifier } from '../core/classification/expression-classifier';
-import { DetectorModel, FaceDetector } from '../core/detection/face-detector';
+import { FaceDetector } from '../core/detection/face-detector';
 import { FrameWorker } from '../core/distributed/frame-worker';
 import { WorkerResult } from '../core/distributed/frame-topics';
 import { classifyFrame } from '../core/pipeline';
 import { poolSize } from '../core/runtime/inference-pool';
 import { WORKER_DEFAULTS } from './defaults';
 import { numberIn, positiveInt } from './inference-node';
+import { modelSettingsOf, openModels } from './model-settings';
 import { Node, NodeAPI, NodeDef } from './node-red-types';
 
 /** What we read of a core mqtt-broker config node (set by its constructor). */
@@ -38,8 +39,6 @@ export = function register(RED: NodeAPI): void {
     const group = typeof def.group === 'string' && def.group.trim() ? def.group.trim() : d.group;
     const slots = Number(def.slots) >= 1 ? positiveInt(def.slots, 1) : poolSize() + 1;
     const maxAgeMs = numberIn(def.maxAgeSeconds, d.maxAgeSeconds, 0.1, 3600) * 1000;
-    const detectorModel: DetectorModel = def.detector === 'short' || def.detector === 'full' ? def.detector : d.detector;
-    const views = def.views === undefined || def.views === '' ? undefined : Number(def.views);
     const o = broker.options ?? {};
     let worker: FrameWorker | undefined;
     let models: { detector: FaceDetector; classifier: ExpressionClassifier } | undefined;
@@ -61,10 +60,11 @@ export = function register(RED: NodeAPI): void {
 
     node.status({ fill: 'yellow', shape: 'ring', text: 'loading model…' });
     void (async () => {
-      const [detector, classifier] = await Promise.all([
-        FaceDetector.create({ model: detectorModel }),
-        ExpressionClassifier.create({ views }),
-      ]);
+      const s = modelSettingsOf(RED, def);
+      const [detector, classifier] = await openModels(
+        () => FaceDetector.create({ model: s.detector, threads: s.threads, runtime: s.runtime }),
+        () => ExpressionClassifier.create({ model: s.classifier, views: s.views, threads: s.threads, runtime: s.runtime }),
+      );
       models = { detector, classifier };
       if (isClosed()) return;
       worker = await FrameWorker.start({

@@ -151,8 +151,8 @@ describe('demo in a real browser (Chromium)', function () {
     const dialogs = {
       'lx-try-worker': ['#node-input-broker', '#node-input-group', '#node-input-slots', '#node-input-maxAgeSeconds', '#node-input-views'],
       'lx-try-alert': ['#node-input-broker', '#node-input-topic', '#node-input-maxPending'],
-      'lx-detect': ['#node-input-model', '#node-input-minScore', '#node-input-busy', '#node-input-threads'],
-      'lx-classify': ['#node-input-classifier', '#node-input-mode', '#node-input-annotate'],
+      'lx-detect': ['#node-input-config', '#node-input-minScore', '#node-input-busy', '#node-input-model', '#node-input-threads'],
+      'lx-classify': ['#node-input-mode', '#node-input-config', '#node-input-classifier', '#node-input-annotate'],
       'lx-filter': [
         '#node-input-minConfidence',
         '#node-input-holdFrames',
@@ -166,6 +166,11 @@ describe('demo in a real browser (Chromium)', function () {
       const tray = page.locator('.red-ui-tray');
       await tray.locator(fields[0]).waitFor({ timeout: 30000 });
       for (const f of fields) assert.ok((await tray.locator(f).count()) > 0, `${id}: ${f} is in the dialog`);
+      // Valid at its defaults: no field outlined red (a broker is the one thing a user must choose).
+      const invalid = await tray
+        .locator('.input-error')
+        .evaluateAll((els) => els.map((e) => e.id).filter((i) => i !== 'node-input-broker'));
+      assert.deepEqual(invalid, [], `${id}: fields invalid at their defaults`);
       // Labels come from the locale files: none may be left empty.
       const empty = await tray
         .locator('.form-row label span[data-i18n]')
@@ -181,6 +186,53 @@ describe('demo in a real browser (Chromium)', function () {
         : document.querySelector('script[data-help-name="lightexnet-face-detect"]')?.textContent,
     );
     assert.match(String(help), /BlazeFace/);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  it("an old node's own model settings move to a shared config node from its dialog (the editor migration)", async () => {
+    const { page, errors, context } = await newPage();
+    await editorLogin(page, base, demo.login);
+    await page.waitForFunction(() => window.RED && RED.nodes && RED.nodes.node('lx-detect'), null, { timeout: 90000 });
+    // A classify node as flows made before the config node hold it: no `config`, settings of its own.
+    await page.evaluate(() =>
+      RED.view.importNodes([
+        {
+          id: 'lx-old',
+          type: 'lightexnet-classify',
+          z: RED.workspaces.active(),
+          x: 100,
+          y: 700,
+          views: '6',
+          detector: 'short',
+          classifier: 'lightexnet-fer2013',
+          threads: 2,
+          mode: 'detect',
+          wires: [[]],
+        },
+      ]),
+    );
+    await page.evaluate(() => RED.editor.edit(RED.nodes.node('lx-old')));
+    const tray = page.locator('.red-ui-tray').last();
+    await tray.locator('#node-input-views').waitFor({ timeout: 30000 }); // its own rows show
+    await page.locator('#lx-share-settings').click();
+    // The new config dialog opens filled with the node's own settings.
+    await page.locator('#node-config-input-views').waitFor({ timeout: 30000 });
+    assert.equal(await page.locator('#node-config-input-views').inputValue(), '6');
+    assert.equal(await page.locator('#node-config-input-detector').inputValue(), 'short');
+    assert.equal(await page.locator('#node-config-input-threads').inputValue(), '2');
+    await page.screenshot({ path: path.join(SHOTS, 'editor-config-from-own-settings.png') });
+    await page.locator('#node-config-dialog-ok').click();
+    await page.locator('#node-config-input-views').waitFor({ state: 'detached', timeout: 30000 });
+    await page.locator('#node-input-views').waitFor({ state: 'hidden', timeout: 30000 }); // own rows hide
+    await page.locator('#node-dialog-ok').click();
+    await page.locator('#node-input-config').waitFor({ state: 'detached', timeout: 30000 });
+    const after = await page.evaluate(() => {
+      const n = RED.nodes.node('lx-old');
+      const c = RED.nodes.node(n.config);
+      return { type: c?.type, views: c?.views, detector: c?.detector, threads: Number(c?.threads), users: c?.users.map((u) => u.id) };
+    });
+    assert.deepEqual(after, { type: 'lightexnet-config', views: '6', detector: 'short', threads: 2, users: ['lx-old'] });
     assert.deepEqual(errors, []);
     await context.close();
   });

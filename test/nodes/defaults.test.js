@@ -7,7 +7,8 @@
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { NODE_DEFAULTS, WORKER_DEFAULTS } = require('../../dist/nodes/defaults');
+const { CONFIG_DEFAULTS, NODE_DEFAULTS, WORKER_DEFAULTS } = require('../../dist/nodes/defaults');
+const { parseModelSettings } = require('../../dist/nodes/model-settings');
 const { demoFlow } = require('../../dist/demo/demo-flow');
 const { ROOT } = require('../support/paths');
 
@@ -38,6 +39,16 @@ describe('node defaults (one source: src/nodes/defaults.ts)', () => {
 
   it("lightexnet-worker: the editor's defaults are defaults.ts's", () => {
     assert.deepEqual(editorDefaults('lightexnet-worker'), { ...WORKER_DEFAULTS });
+  });
+
+  it("lightexnet-config: the editor's defaults are defaults.ts's, and a node without a config reads the same settings", () => {
+    assert.deepEqual(editorDefaults('lightexnet-config'), { ...CONFIG_DEFAULTS });
+    // An old node (no config, none of the model properties) runs with what a new config node holds.
+    const fromConfig = parseModelSettings({ id: 'c', type: 'lightexnet-config', ...CONFIG_DEFAULTS });
+    assert.deepEqual(parseModelSettings({ id: 'k', type: 'lightexnet-classify' }), fromConfig);
+    assert.deepEqual(parseModelSettings({ id: 'k', type: 'lightexnet-classify', ...NODE_DEFAULTS['lightexnet-classify'] }), fromConfig);
+    const detect = NODE_DEFAULTS['lightexnet-face-detect'];
+    assert.equal(parseModelSettings({ id: 'd', type: 'lightexnet-face-detect', ...detect }, 'model').detector, fromConfig.detector);
   });
 
   it('the demo flow builds its nodes from them', () => {

@@ -1,6 +1,7 @@
 'use strict';
 /** Helpers for node tests on the real Node-RED runtime (node-red-node-test-helper). */
 const helper = require('node-red-node-test-helper');
+const config = require('../../nodes/lightexnet-config.js');
 const faceDetect = require('../../nodes/lightexnet-face-detect.js');
 const classify = require('../../nodes/lightexnet-classify.js');
 const filter = require('../../nodes/lightexnet-expression-filter.js');
@@ -8,7 +9,7 @@ const catchNode = require('@node-red/nodes/core/common/25-catch.js');
 
 helper.init(require.resolve('node-red'));
 
-const ALL_NODES = [faceDetect, classify, filter, catchNode];
+const ALL_NODES = [config, faceDetect, classify, filter, catchNode];
 
 /** Records every status a node sets, so tests can read the status line. */
 function recordStatus(node) {

@@ -5,7 +5,7 @@
 import type { Face } from '../detection/face-detector';
 import { cropGrey, DecodedImage, Rect } from '../image/image';
 import { checkManifestAgainstGraph, CropPolicy, ModelManifest, readManifest, readModelBytes } from './model-manifest';
-import { acquireSession, BackendInfo, BackendName, SharedSession } from '../runtime/onnx-backend';
+import { acquireSession, BackendInfo, BackendName, BackendRequest, SharedSession } from '../runtime/onnx-backend';
 import { resolveViewCount, viewGrids } from './test-time-views';
 
 export interface Expression {
@@ -18,6 +18,8 @@ export interface Expression {
 export interface ClassifierOptions {
   /** A model name in models/ or a path to a manifest .json (default: the shipped LightExNet). */
   model?: string;
+  /** auto (default), native or wasm: see onnx-backend's requestedBackend. */
+  runtime?: BackendRequest;
   threads?: number;
   /**
    * Test-time views to average (1 = the crop, 2 = + mirror image, 6 = + small rotations; default: the
@@ -65,6 +67,7 @@ export class ExpressionClassifier {
         : {};
       const shared = await acquireSession(`classifier:${file}|views=${views}`, () => readModelBytes(manifest, file), {
         threads: opts.threads,
+        runtime: opts.runtime,
         constants,
       });
       try {

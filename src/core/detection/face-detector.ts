@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { decodeDetections, Detection, weightedNms } from './blazeface-decode';
 import { implausibleFace } from './face-quality';
 import { DecodedImage, letterboxTensor, Letterbox } from '../image/image';
-import { acquireSession, BackendInfo, BackendName, SharedSession } from '../runtime/onnx-backend';
+import { acquireSession, BackendInfo, BackendName, BackendRequest, SharedSession } from '../runtime/onnx-backend';
 import { Anchor, generateAnchors, SsdAnchorOptions } from './ssd-anchors';
 import { MODELS_DIR } from '../classification/model-manifest';
 
@@ -54,6 +54,8 @@ export interface DetectorOptions {
   maxFaces?: number;
   /** Drop detections whose landmarks are not where a face's are (face-quality.ts; default true). */
   checkLandmarks?: boolean;
+  /** auto (default), native or wasm: see onnx-backend's requestedBackend. */
+  runtime?: BackendRequest;
   threads?: number;
   /** Where blazeface.json and the converted graphs are (default: the package's models/). */
   modelDir?: string;
@@ -112,7 +114,7 @@ export class FaceDetector {
     private readonly graph: BlazeFaceGraph,
     private readonly anchors: Anchor[],
     readonly model: DetectorModel,
-    private readonly opts: Required<Omit<DetectorOptions, 'modelDir' | 'threads' | 'model'>>,
+    private readonly opts: Required<Omit<DetectorOptions, 'modelDir' | 'threads' | 'model' | 'runtime'>>,
   ) {}
 
   static async create(opts: DetectorOptions = {}): Promise<FaceDetector> {
@@ -123,6 +125,7 @@ export class FaceDetector {
     const graph = await loadBlazeFace(model, modelDir);
     const shared = await acquireSession(`blazeface:${path.join(modelDir, graph.file)}`, () => Promise.resolve(graph.bytes), {
       threads: opts.threads,
+      runtime: opts.runtime,
     });
     const anchors = generateAnchors(spec.anchors);
     if (anchors.length !== graph.outputShapes[0][1]) {

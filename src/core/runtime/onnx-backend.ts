@@ -55,10 +55,16 @@ export function nativePackageName(platform: string = process.platform, arch: str
   return `@lightexnet/onnxruntime-${platform}-${arch}`;
 }
 
-/** The backend LIGHTEXNET_BACKEND asks for (auto: native, else WASM). */
-export function requestedBackend(): BackendRequest {
+export const BACKEND_REQUESTS: readonly BackendRequest[] = ['auto', 'native', 'wasm'];
+
+/**
+ * The backend asked for: `runtime` when it names one, else LIGHTEXNET_BACKEND's (auto: native, else WASM).
+ */
+export function requestedBackend(runtime: BackendRequest = 'auto'): BackendRequest {
+  if (!BACKEND_REQUESTS.includes(runtime)) throw new Error(`runtime must be auto, native or wasm, not "${runtime}"`);
+  if (runtime !== 'auto') return runtime;
   const want = (process.env.LIGHTEXNET_BACKEND ?? 'auto').toLowerCase();
-  if (!['auto', 'native', 'wasm'].includes(want)) {
+  if (!BACKEND_REQUESTS.includes(want as BackendRequest)) {
     throw new Error(`LIGHTEXNET_BACKEND must be auto, native or wasm, not "${want}"`);
   }
   return want as BackendRequest;
@@ -81,7 +87,7 @@ async function loadBackend(want: BackendRequest): Promise<Backend> {
   // onnxruntime's telemetry looks up an outside host within seconds of a session; we promise no network.
   // It reads this when the native library loads, so it must be set before the require below.
   process.env.ORT_DISABLE_TELEMETRY ??= '1';
-  let reason = 'LIGHTEXNET_BACKEND=wasm';
+  let reason = process.env.LIGHTEXNET_BACKEND?.toLowerCase() === 'wasm' ? 'LIGHTEXNET_BACKEND=wasm' : 'the WASM runtime was asked for';
   if (want !== 'wasm') {
     const name = nativePackageName();
     try {
@@ -107,6 +113,8 @@ async function loadBackend(want: BackendRequest): Promise<Backend> {
 }
 
 export interface SessionOptions {
+  /** Which runtime runs the session (default 'auto': LIGHTEXNET_BACKEND, else native where it loads, else WASM). */
+  runtime?: BackendRequest;
   /** Intra-op threads (default 1: parallelism comes from the worker pool, one frame per worker). */
   threads?: number;
   /** Inputs that are the same for every run (the classifier's view grids): sent once, not per run. */
@@ -180,7 +188,7 @@ export interface SharedSession {
  */
 export async function acquireSession(key: string, load: () => Promise<Uint8Array>, opts: SessionOptions = {}): Promise<SharedSession> {
   const threads = Math.max(1, Math.floor(opts.threads ?? 1));
-  const want = requestedBackend();
+  const want = requestedBackend(opts.runtime);
   const workers = poolSize();
   const fullKey = `${want}|${threads}|${workers}|${key}`;
   let entry = cache.get(fullKey);

@@ -1,0 +1,5 @@
+config: { value: '', type: 'lightexnet-config', required: false },
+maxMegapixels: { value: 50, validate: function (v) { return v === '' || Number(v) > 0; } },
+annotate: { value: false },
+busy: { value: 'drop', required: true },
+queueSize: { value: 5, validate: function (v) { var n = Number(v); return Number.isInteger(n) && n >= 1; } },
