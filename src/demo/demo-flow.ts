@@ -108,7 +108,9 @@ const KEEP_DETECT_MS = `msg.detectMs = msg.inferenceMs;
 return msg;`;
 
 const ALERT_ROW = `const e = msg.payload;
-const row = { time: new Date(e.timestamp).toLocaleTimeString(), event: e.event, expression: e.expression, confidence: Math.round(e.confidence * 100) + '%', camera: e.topic };
+// Three columns: they fit a phone's width (five were cut at 390 px).
+const what = e.expression + ' ' + Math.round(e.confidence * 100) + '%' + (e.event === 'cleared' ? ' · cleared' : '');
+const row = { time: new Date(e.timestamp).toLocaleTimeString(), alert: what, camera: String(e.topic).replace(/^camera\\//, '') };
 // Newest first, the last 10: the table is replaced with the whole list each time.
 const rows = [row, ...(context.get('rows') || [])].slice(0, 10);
 context.set('rows', rows);
@@ -249,7 +251,9 @@ export function demoFlow(): FlowNode[] {
       width: 0,
       height: 0,
       head: '',
-      format: '.pwa-toast { top: 8px !important; bottom: auto !important; }',
+      // Dashboard 2's "App is offline ready" toast: of no use on a wall tablet, and it covered a group
+      // wherever it was moved to.
+      format: '.pwa-toast { display: none !important; }',
       storeOutMessages: true,
       passthru: true,
       resendOnRefresh: true,

@@ -19,6 +19,19 @@ const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => 
 const SHOTS = path.join(ROOT, 'test-artifacts', 'browser');
 const EXPRESSION = /(angry|disgust|fear|happy|sad|surprise|neutral) \d+%/;
 
+/** In the page: how many px the content is wider than the window (0 = no sideways scroll). */
+const horizontalOverflow = () => Math.max(0, document.documentElement.scrollWidth - window.innerWidth);
+
+/** In the page: how many dashboard groups a visible toast, snackbar or dialog overlaps. */
+const coveredGroups = () => {
+  const overlays = [...document.querySelectorAll('.pwa-toast, .v-snackbar__wrapper, .v-overlay__content')]
+    .map((e) => e.getBoundingClientRect())
+    .filter((r) => r.width > 0 && r.height > 0);
+  const groups = [...document.querySelectorAll('.nrdb-ui-group')].map((e) => e.getBoundingClientRect());
+  const hit = (a, b) => !(a.right <= b.left || a.left >= b.right || a.bottom <= b.top || a.top >= b.bottom);
+  return groups.filter((g) => overlays.some((o) => hit(o, g))).length;
+};
+
 describe('demo in a real browser (Chromium)', function () {
   this.timeout(300000);
   let demo;
@@ -110,14 +123,58 @@ describe('demo in a real browser (Chromium)', function () {
     await page.waitForTimeout(3000);
     const b = await chart.screenshot();
     assert.ok(!a.equals(b), 'the chart changes as frames arrive');
-    // Dashboard 2's "App is offline ready" toast must not cover the alert table (the demo moves it up).
-    const covers = await page.evaluate(() => {
-      const t = document.querySelector('.pwa-toast')?.getBoundingClientRect();
-      const tb = document.querySelector('.lx-alerts')?.getBoundingClientRect();
-      return Boolean(t && tb && t.width && !(t.right < tb.left || t.left > tb.right || t.bottom < tb.top || t.top > tb.bottom));
+    // Nothing lies over the content: Dashboard 2's "App is offline ready" toast covered a group.
+    assert.equal(await page.evaluate(coveredGroups), 0, 'an overlay covers a dashboard group');
+    assert.equal(await page.evaluate(horizontalOverflow), 0, 'the page scrolls sideways at 1280 px');
+    // The alert table lists the newest event first: after the sample loop's alert, a smiling face posted to
+    // the demo's frame endpoint (another camera: topic camera/posted) raises a second one, which must come on top.
+    await page.waitForFunction(() => document.querySelectorAll('.lx-alerts tbody tr').length >= 1, null, { timeout: 60000 });
+    const smile = fs.readFileSync(path.join(FIXTURES, 'astronaut-640x480.jpg'));
+    for (let i = 0; i < 5; i++) {
+      const r = await fetch(`${base}/lightexnet/frame`, { method: 'POST', headers: { 'Content-Type': 'image/jpeg' }, body: smile });
+      assert.equal(r.status, 202);
+      await new Promise((res) => setTimeout(res, 400));
+    }
+    await page.waitForFunction(() => /posted/.test(document.querySelector('.lx-alerts tbody tr')?.textContent || ''), null, {
+      timeout: 30000,
     });
-    assert.equal(covers, false, 'the toast covers the alert table');
+    const times = await page.$$eval('.lx-alerts tbody tr', (rows) =>
+      rows.map((r) => Date.parse(`1/1/2000 ${r.cells[0].textContent.trim()}`)),
+    );
+    assert.ok(times.every(Number.isFinite), 'the first column holds times');
+    assert.ok(
+      times.every((t, i) => i === 0 || times[i - 1] >= t),
+      `newest first: ${times.map((t) => new Date(t).toTimeString().slice(0, 8))}`,
+    );
     await page.screenshot({ path: path.join(SHOTS, 'dashboard.png') });
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  it("the dashboard on a phone (390 px wide): no sideways scroll, nothing covered, the frame's labels shown", async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true });
+    const page = await context.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${base}/dashboard/live`);
+    await page.locator('.lx-frame-img').waitFor({ timeout: 90000 });
+    await page.waitForFunction(
+      (re) => new RegExp(re).test(document.querySelector('.lx-frame-labels')?.textContent || ''),
+      EXPRESSION.source,
+      { timeout: 30000 },
+    );
+    await page.locator('.lx-alerts').scrollIntoViewIfNeeded();
+    assert.equal(await page.evaluate(horizontalOverflow), 0, 'the page scrolls sideways at 390 px');
+    assert.equal(await page.evaluate(coveredGroups), 0, 'an overlay covers a dashboard group');
+    await page.waitForFunction(() => document.querySelectorAll('.lx-alerts tbody tr').length >= 1, null, { timeout: 60000 });
+    const tableCut = await page.evaluate(() => {
+      const w = document.querySelector('.lx-alerts .v-table__wrapper') ?? document.querySelector('.lx-alerts');
+      return w.scrollWidth - w.clientWidth;
+    });
+    assert.ok(tableCut <= 1, `the alert table is cut by ${tableCut} px`);
+    const frameWidth = await page.locator('.lx-frame-img').evaluate((e) => e.getBoundingClientRect().width);
+    assert.ok(frameWidth >= 300 && frameWidth <= 390, `the frame fits the phone's width (${frameWidth} px)`);
+    await page.screenshot({ path: path.join(SHOTS, 'dashboard-390.png'), fullPage: true });
     assert.deepEqual(errors, []);
     await context.close();
   });
