@@ -19,7 +19,8 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import { readMjpeg } from '../core/image/mjpeg';
-import { demoFlow } from './demo-flow';
+import { demoFlow, WEBCAM_ASSETS } from './demo-flow';
+import { withNormalization } from './tflite-metadata';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -46,8 +47,25 @@ function demoLogin(userDir: string): { login: DemoLogin; file: string; created: 
   return { login, file, created: true };
 }
 
+/**
+ * What the Webcam page runs in the browser: MediaPipe Tasks' FaceDetector (its bundle and WASM, from the
+ * npm package) and BlazeFace full range from @mediapipe/face_detection, with the input metadata Tasks
+ * requires added (tflite-metadata.ts). Served by this Node-RED: the browser fetches nothing from outside.
+ */
+function webcamAssets(userDir: string): string {
+  const dir = path.join(userDir, 'webcam-assets');
+  const tasks = path.join(ROOT, 'node_modules', '@mediapipe', 'tasks-vision');
+  fs.mkdirSync(path.join(dir, 'wasm'), { recursive: true });
+  for (const f of ['vision_bundle.mjs', 'wasm/vision_wasm_internal.js', 'wasm/vision_wasm_internal.wasm']) {
+    fs.copyFileSync(path.join(tasks, f), path.join(dir, f));
+  }
+  const tflite = fs.readFileSync(path.join(ROOT, 'node_modules', '@mediapipe', 'face_detection', 'face_detection_full_range.tflite'));
+  fs.writeFileSync(path.join(dir, 'face_detection_full_range.tflite'), withNormalization(tflite, { mean: [127.5], std: [127.5] }));
+  return dir;
+}
+
 /** settings.js: plain settings plus the guards (functions, so not JSON) and the editor login's hash. */
-function settingsSource(port: number, frames: string[], login: DemoLogin): string {
+function settingsSource(port: number, frames: string[], login: DemoLogin, assets: string): string {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when needed (it may not load at all)
   const bcrypt = require('bcryptjs') as { hashSync(s: string, rounds: number): string };
   const plain = {
@@ -70,6 +88,7 @@ module.exports = {
   ...${JSON.stringify(plain, null, 2)},
   httpAdminMiddleware: guard.sameOrigin(opts),
   httpNodeMiddleware: guard.frameEndpoint(opts),
+  httpStatic: [{ path: ${JSON.stringify(assets)}, root: ${JSON.stringify(WEBCAM_ASSETS + '/')}, middleware: guard.sameOrigin(opts) }],
   dashboard: { middleware: guard.sameOrigin(opts), ioMiddleware: guard.sameOriginSocket(opts) },
 };
 `;
@@ -220,7 +239,7 @@ async function main(): Promise<void> {
   const creds = broker.embedded ? { 'lx-broker': { user: login.mqtt.username, password: login.mqtt.password } } : {};
   fs.writeFileSync(path.join(userDir, 'flows_cred.json'), JSON.stringify(creds, null, 2), { mode: 0o600 });
   const settings = path.join(userDir, 'settings.js');
-  fs.writeFileSync(settings, settingsSource(port, frames, login));
+  fs.writeFileSync(settings, settingsSource(port, frames, login, webcamAssets(userDir)));
 
   const red = require.resolve('node-red/red.js');
   const child = spawn(process.execPath, [red, '--userDir', userDir, '--settings', settings], {

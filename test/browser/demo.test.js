@@ -32,6 +32,19 @@ const coveredGroups = () => {
   return groups.filter((g) => overlays.some((o) => hit(o, g))).length;
 };
 
+/** What the Webcam page sends over Dashboard 2's socket: each message's JPEG and how many faces it names. */
+function recordWebcamSends(page) {
+  const sent = [];
+  page.on('websocket', (ws) =>
+    ws.on('framesent', ({ payload }) => {
+      if (typeof payload !== 'string' || !payload.includes('camera/webcam')) return;
+      const jpeg = /data:image\/jpeg;base64,([A-Za-z0-9+/=]+)/.exec(payload);
+      sent.push({ image: jpeg ? Buffer.from(jpeg[1], 'base64') : null, faces: (payload.match(/"keypoints"/g) ?? []).length });
+    }),
+  );
+  return sent;
+}
+
 describe('demo in a real browser (Chromium)', function () {
   this.timeout(300000);
   let demo;
@@ -294,23 +307,29 @@ describe('demo in a real browser (Chromium)', function () {
     await context.close();
   });
 
-  it("the webcam page sends the browser camera's frames and shows the faces that come back", async () => {
+  it('the webcam page finds faces in the browser, sends only the faces, and draws the expressions that come back', async () => {
     const { page, errors, context } = await newPage();
+    const sent = recordWebcamSends(page);
     await page.goto(`${base}/dashboard/webcam`);
     await page.locator('.lx-webcam-toggle').click();
     await page.waitForFunction(
-      (re) => new RegExp(re).test(document.querySelector('.lx-webcam-result')?.textContent || ''),
+      (re) => [...document.querySelectorAll('.lx-webcam-label')].some((e) => new RegExp(re).test(e.textContent)),
       EXPRESSION.source,
       { timeout: 60000 },
     );
-    await page.locator('.lx-webcam-frame').waitFor({ timeout: 30000 });
+    assert.match(await page.locator('.lx-webcam-result').textContent(), EXPRESSION);
+    // What left the browser: one tile per face (the face and 0.3 of its size around it), never the frame.
+    assert.ok(sent.length > 0, 'the page sent faces');
+    const sheet = await require('sharp')(sent[0].image).metadata();
+    assert.ok(sheet.width * sheet.height < 0.5 * 640 * 480, `a ${sheet.width}x${sheet.height} sheet is not a 640x480 frame's worth`);
+    assert.equal(sent[0].faces, 1, 'one face in the clip');
     await page.screenshot({ path: path.join(SHOTS, 'webcam.png') });
     assert.equal(await page.locator('.lx-webcam-error').textContent(), '');
     assert.deepEqual(errors, []);
     await context.close();
   });
 
-  it("a webcam's frames and results go only to the browser that sent them, and are not kept for later visitors", async () => {
+  it("a webcam's faces and results go only to the browser that sent them, and are not kept for later visitors", async () => {
     const a = await newPage();
     const b = await newPage();
     await a.page.goto(`${base}/dashboard/webcam`);
@@ -322,9 +341,8 @@ describe('demo in a real browser (Chromium)', function () {
       EXPRESSION.source,
       { timeout: 60000 },
     );
-    await a.page.locator('.lx-webcam-frame').waitFor({ timeout: 30000 });
     await a.page.waitForTimeout(5000); // A keeps sending; B must see none of it
-    assert.equal(await b.page.locator('.lx-webcam-frame').count(), 0, "B sees no frame of A's camera");
+    assert.equal(await b.page.locator('.lx-webcam-label').count(), 0, "B sees no label of A's faces");
     assert.equal((await b.page.locator('.lx-webcam-result').textContent()).trim(), '', 'nor its result');
     await a.page.locator('.lx-webcam-toggle').click(); // stop
     await a.context.close();
@@ -332,7 +350,7 @@ describe('demo in a real browser (Chromium)', function () {
     await c.page.goto(`${base}/dashboard/webcam`);
     await c.page.locator('.lx-webcam-toggle').waitFor({ timeout: 60000 });
     await c.page.waitForTimeout(3000);
-    assert.equal(await c.page.locator('.lx-webcam-frame').count(), 0, 'a later visitor does not get the last frame');
+    assert.equal((await c.page.locator('.lx-webcam-result').textContent()).trim(), '', 'a later visitor does not get the last result');
     await c.page.screenshot({ path: path.join(SHOTS, 'webcam-other-visitor.png') });
     assert.deepEqual([...b.errors, ...c.errors], []);
     await b.context.close();
@@ -367,6 +385,15 @@ describe('demo in a real browser (Chromium)', function () {
         }
         return out;
       });
+      // The Webcam page finds no face in it either, so it sends nothing.
+      const sent = recordWebcamSends(page);
+      await page.locator('.lx-webcam-toggle').click();
+      await page.waitForFunction(() => /no face/.test(document.querySelector('.lx-webcam-result')?.textContent || ''), null, {
+        timeout: 60000,
+      });
+      await page.waitForTimeout(5000);
+      assert.equal(sent.length, 0, 'the page sent the test pattern as a face');
+      assert.equal(await page.locator('.lx-webcam-label').count(), 0);
       const { FaceDetector, decodeImage } = require('../../dist/core');
       for (const [checkLandmarks, expectNone] of [
         [true, true],

@@ -6,7 +6,7 @@
  * only of the converted graph (tflite-to-onnx.test.js checks that against a reference interpreter).
  *
  * Tasks refuses @mediapipe/face_detection's float models without NormalizationOptions metadata, which only
- * the CDN's copies carry; test/support/tflite-metadata.js adds it ((x - 127.5) / 127.5, what BLAZEFACE.md
+ * the CDN's copies carry; src/demo/tflite-metadata.ts adds it ((x - 127.5) / 127.5, what BLAZEFACE.md
  * and our converter use). Nothing is fetched from outside: a local server serves the package's files.
  * Per-face IoU and score differences go to test-artifacts/tasks-vision-compare.json.
  */
@@ -16,7 +16,7 @@ const http = require('node:http');
 const path = require('node:path');
 const { FaceDetector } = require('../../dist/core/detection/face-detector');
 const { decodeImage } = require('../../dist/core/image/image');
-const { withNormalization } = require('../support/tflite-metadata');
+const { withNormalization } = require('../../dist/demo/tflite-metadata');
 const { ROOT, requireSharedData } = require('../support/paths');
 
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => fs.existsSync(p));

@@ -80,6 +80,19 @@ describe('demo security (a real demo Node-RED)', function () {
     assert.equal(mode, 0o600, 'the login file is readable by its owner only');
   });
 
+  it("serves the Webcam page's face detector to its own origin only", async () => {
+    const file = '/lightexnet-webcam/face_detection_full_range.tflite';
+    const own = await request(demo.base, { path: file });
+    assert.equal(own.status, 200);
+    const cross = await request(demo.base, { path: file, headers: { Origin: 'http://evil.example' } });
+    assert.equal(cross.status, 403);
+    const rebound = await request(demo.base, {
+      path: '/lightexnet-webcam/vision_bundle.mjs',
+      headers: { Host: `attacker.example:${demo.port}` },
+    });
+    assert.equal(rebound.status, 403);
+  });
+
   it("refuses the dashboard's live connection to another origin", async () => {
     // socket.io's polling transport by hand: open, ask to join the default namespace, read the answer.
     async function join(origin) {

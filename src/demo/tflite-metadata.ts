@@ -1,4 +1,3 @@
-'use strict';
 /**
  * Adds TFLite model metadata (metadata_schema.fbs) to a model that has none, for MediaPipe Tasks: its
  * FaceDetector refuses a float model without NormalizationOptions ("Input tensor has type float32: it
@@ -10,7 +9,7 @@
  * flatbuffer offsets are relative and point forward, so a root written in front can reuse every old
  * vector and table and add a buffer and a metadata entry.
  */
-const flatbuffers = require('flatbuffers');
+import * as flatbuffers from 'flatbuffers';
 
 // metadata_schema.fbs field ids and enums.
 const PROCESS_UNIT_NORMALIZATION = 1;
@@ -18,14 +17,22 @@ const CONTENT_IMAGE = 2;
 const COLOR_RGB = 1;
 
 /** A ModelMetadata flatbuffer (file identifier "M001") describing one normalised RGB image input. */
-function normalizationMetadata({ mean, std, inputName = 'input' }) {
+export function normalizationMetadata({
+  mean,
+  std,
+  inputName = 'input',
+}: {
+  mean: number[];
+  std: number[];
+  inputName?: string;
+}): Uint8Array {
   const b = new flatbuffers.Builder(512);
-  const floats = (xs) => {
+  const floats = (xs: number[]) => {
     b.startVector(4, xs.length, 4);
     for (let i = xs.length - 1; i >= 0; i--) b.addFloat32(xs[i]);
     return b.endVector();
   };
-  const offsets = (xs) => {
+  const offsets = (xs: number[]) => {
     b.startVector(4, xs.length, 4);
     for (let i = xs.length - 1; i >= 0; i--) b.addOffset(xs[i]);
     return b.endVector();
@@ -70,18 +77,18 @@ function normalizationMetadata({ mean, std, inputName = 'input' }) {
 }
 
 /** The old model's root Model table: field id -> absolute position of the field's value, or undefined. */
-function modelFields(bytes) {
+function modelFields(bytes: Uint8Array) {
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const table = v.getUint32(0, true);
   const vtable = table - v.getInt32(table, true);
   const vtSize = v.getUint16(vtable, true);
-  const fields = {};
+  const fields: Partial<Record<number, number>> = {};
   for (let id = 0; 4 + 2 * id < vtSize; id++) {
     const off = v.getUint16(vtable + 4 + 2 * id, true);
     if (off) fields[id] = table + off;
   }
-  const target = (pos) => pos + v.getUint32(pos, true); // where a uoffset field points
-  const vectorTargets = (pos) => {
+  const target = (pos: number): number => pos + v.getUint32(pos, true); // where a uoffset field points
+  const vectorTargets = (pos: number): number[] => {
     const vec = target(pos);
     const n = v.getUint32(vec, true);
     return Array.from({ length: n }, (_, i) => target(vec + 4 + 4 * i));
@@ -89,13 +96,14 @@ function modelFields(bytes) {
   return { v, fields, target, vectorTargets };
 }
 
-function withNormalization(model, { mean, std }) {
+export function withNormalization(model: Uint8Array, { mean, std }: { mean: number[]; std: number[] }): Uint8Array {
   const old = Uint8Array.from(model);
   const { v, fields, target, vectorTargets } = modelFields(old);
   if (fields[6] !== undefined && vectorTargets(fields[6]).length) {
     throw new Error('the model already has metadata entries; this tool only adds to models without');
   }
   const meta = normalizationMetadata({ mean, std });
+  if (fields[4] === undefined) throw new Error('not a TFLite model: it has no buffers');
   const oldBuffers = vectorTargets(fields[4]);
   // Model fields: 0 version (u32), 1 operator_codes, 2 subgraphs, 3 description, 4 buffers,
   // 5 metadata_buffer, 6 metadata, 7 signature_defs.
@@ -103,8 +111,8 @@ function withNormalization(model, { mean, std }) {
   const out = new Uint8Array(PREFIX_MAX + old.length + 16);
   const w = new DataView(out.buffer);
   let at = 8; // 0: root offset, 4: file identifier
-  const align = (n) => (at = Math.ceil(at / n) * n);
-  const fixups = []; // [position of a uoffset, absolute target (in the new file, resolved once the prefix size is known)]
+  const align = (n: number) => (at = Math.ceil(at / n) * n);
+  const fixups: [number, { old?: number; prefix?: number }][] = []; // [position of a uoffset, absolute target (in the new file, resolved once the prefix size is known)]
   // Model vtable (8 fields) and table.
   const vt = at;
   w.setUint16(vt, 4 + 2 * 8, true);
@@ -117,8 +125,9 @@ function withNormalization(model, { mean, std }) {
   at += 4 + 4 * 8;
   w.setUint32(table + 4, fields[0] !== undefined ? v.getUint32(fields[0], true) : 3, true);
   for (const id of [1, 2, 3, 5, 7]) {
-    if (fields[id] === undefined) w.setUint16(vt + 4 + 2 * id, 0, true);
-    else fixups.push([table + 4 + 4 * id, { old: target(fields[id]) }]);
+    const field = fields[id];
+    if (field === undefined) w.setUint16(vt + 4 + 2 * id, 0, true);
+    else fixups.push([table + 4 + 4 * id, { old: target(field) }]);
   }
   // buffers: the old ones plus the metadata's.
   align(4);
@@ -180,11 +189,9 @@ function withNormalization(model, { mean, std }) {
   w.setUint32(0, table, true);
   out.set(Buffer.from('TFL3'), 4);
   for (const [pos, t] of fixups) {
-    const abs = t.old !== undefined ? shift + t.old : t.prefix;
+    const abs = t.old !== undefined ? shift + t.old : (t.prefix ?? 0);
     if (abs <= pos) throw new Error('offsets must point forward');
     w.setUint32(pos, abs - pos, true);
   }
   return out.subarray(0, shift + old.length);
 }
-
-module.exports = { withNormalization, normalizationMetadata };
