@@ -3,6 +3,8 @@
  * -> lightexnet-face-detect -> lightexnet-classify -> the dashboard (frame with labels, expression chart, ms per
  * frame, recent alerts) and lightexnet-expression-filter -> MQTT alerts.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { CLASSIFY_DEFAULTS, CONFIG_DEFAULTS, FACE_DETECT_DEFAULTS, FILTER_DEFAULTS } from '../nodes/defaults';
 
 type FlowNode = Record<string, unknown> & { id: string; type: string };
@@ -11,202 +13,44 @@ type FlowNode = Record<string, unknown> & { id: string; type: string };
 export const WEBCAM_ASSETS = '/lightexnet-webcam';
 
 /**
+ * The flow's own code, kept as files in src/demo/flow/ (Vue templates for Dashboard 2's ui-template, and
+ * function-node bodies, which are not modules: a top-level `return`) rather than as strings in this file.
+ */
+const FLOW_PARTS = path.resolve(__dirname, '..', '..', 'src', 'demo', 'flow');
+function flowPart(file: string): string {
+  return fs
+    .readFileSync(path.join(FLOW_PARTS, file), 'utf8')
+    .trimEnd()
+    .replace(/__WEBCAM_ASSETS__/g, WEBCAM_ASSETS);
+}
+
+/**
  * The Webcam page: faces are found in the browser by MediaPipe Tasks' FaceDetector (BlazeFace full range,
  * WASM); only the faces leave it, as one JPEG sheet of tiles (each face with 0.3 of its size around it, where the
  * classifier's crop lies) and their boxes in the sheet. The result comes back to this browser
  * only and is drawn over the video.
  */
-const WEBCAM_TEMPLATE = `<template>
-  <div class="lx-webcam">
-    <div style="position:relative; width:100%; max-width:640px">
-      <video ref="video" autoplay playsinline muted style="width:100%; display:block; background:#222"></video>
-      <div v-for="(f, i) in faces" :key="i" class="lx-webcam-box" :style="f.style">
-        <span v-if="f.label" class="lx-webcam-label" style="position:absolute; left:-2px; bottom:100%; background:rgba(0,0,0,0.7); color:#fff; font-weight:bold; padding:1px 6px; white-space:nowrap">{{ f.label }}</span>
-      </div>
-    </div>
-    <div style="margin:8px 0">
-      <v-btn class="lx-webcam-toggle" color="primary" @click="toggle">{{ running ? 'Stop webcam' : 'Start webcam' }}</v-btn>
-      <span class="lx-webcam-error" style="color:#c00; margin-left:8px">{{ error }}</span>
-    </div>
-    <div class="lx-webcam-result">{{ text }}</div>
-    <div style="opacity:0.7; font-size:0.9em">Faces are found in this browser; only the faces are sent, for their expressions.</div>
-  </div>
-</template>
-<script>
-export default {
-  data () { return { running: false, timer: null, stream: null, error: '', faces: [], frame: 0, text: '' } },
-  watch: {
-    msg (m) {
-      const p = m && m.payload
-      if (!p || p.frame !== this.frame) return // a late answer for an older frame
-      for (const r of p.faces) {
-        const f = this.faces.find((x) => r.cx >= x.tx && r.cx < x.tx + x.tw)
-        if (f) f.label = r.label
-      }
-      this.text = p.text
-    }
-  },
-  methods: {
-    async detector () {
-      if (!this.tasks) {
-        const ASSETS = '${WEBCAM_ASSETS}' // (Dashboard 2 takes a script only when it starts with export default)
-        // import() inside Function: the template compiler would rewrite a plain one
-        const tasks = await new Function('u', 'return import(u)')(ASSETS + '/vision_bundle.mjs')
-        const files = await tasks.FilesetResolver.forVisionTasks(ASSETS + '/wasm')
-        this.tasks = await tasks.FaceDetector.createFromOptions(files, {
-          baseOptions: { modelAssetPath: ASSETS + '/face_detection_full_range.tflite', delegate: 'CPU' },
-          runningMode: 'VIDEO',
-          minDetectionConfidence: 0.5
-        })
-      }
-      return this.tasks
-    },
-    async toggle () {
-      if (this.running) return this.stop()
-      try {
-        this.stream = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 } })
-      } catch (e) {
-        this.error = 'camera not available: ' + e.message
-        return
-      }
-      let detector
-      try {
-        detector = await this.detector()
-      } catch (e) {
-        this.error = 'face detector not loaded: ' + e.message
-        this.stream.getTracks().forEach((t) => t.stop())
-        return
-      }
-      this.error = ''
-      this.$refs.video.srcObject = this.stream
-      this.running = true
-      this.timer = setInterval(() => this.tick(detector), 500)
-    },
-    tick (detector) {
-      const v = this.$refs.video
-      if (!v || !v.videoWidth) return
-      const W = v.videoWidth
-      const H = v.videoHeight
-      const found = detector.detectForVideo(v, performance.now()).detections
-      this.frame++
-      let tx = 0
-      const before = this.faces
-      this.faces = found.map((d) => {
-        const b = d.boundingBox
-        // 0.3 of the face around it: the classifier's crop (1.13x the box, turned up to 6 degrees) stays inside
-        const m = Math.round(Math.max(b.width, b.height) * 0.3)
-        // Until this frame's answer comes, a face keeps the label of the face it was a frame ago.
-        const cx = b.originX + b.width / 2
-        const was = before.find((p) => Math.abs(p.b.originX + p.b.width / 2 - cx) < b.width / 2)
-        const f = { b, m, tx, tw: Math.round(b.width) + 2 * m, th: Math.round(b.height) + 2 * m, score: d.categories[0].score, label: was ? was.label : '' }
-        tx += f.tw
-        f.style = { position: 'absolute', border: '2px solid #2ecc40', left: (100 * b.originX / W) + '%', top: (100 * b.originY / H) + '%', width: (100 * b.width / W) + '%', height: (100 * b.height / H) + '%' }
-        return f
-      })
-      if (!this.faces.length) {
-        this.text = 'no face'
-        return
-      }
-      const sheet = this.sheet || (this.sheet = document.createElement('canvas'))
-      sheet.width = tx
-      sheet.height = Math.max(...this.faces.map((f) => f.th))
-      const g = sheet.getContext('2d')
-      g.fillStyle = '#808080'
-      g.fillRect(0, 0, sheet.width, sheet.height)
-      for (const f of this.faces) {
-        // The tile's part inside the video; what lies outside stays grey.
-        const x0 = f.b.originX - f.m
-        const y0 = f.b.originY - f.m
-        const sx = Math.max(0, x0)
-        const sy = Math.max(0, y0)
-        const sw = Math.min(W, x0 + f.tw) - sx
-        const sh = Math.min(H, y0 + f.th) - sy
-        if (sw > 0 && sh > 0) g.drawImage(v, sx, sy, sw, sh, f.tx + sx - x0, sy - y0, sw, sh)
-      }
-      this.send({
-        topic: 'camera/webcam',
-        frame: this.frame,
-        image: sheet.toDataURL('image/jpeg', 0.85),
-        payload: this.faces.map((f) => ({ box: { x: f.tx + f.m, y: f.m, width: f.b.width, height: f.b.height }, score: f.score, keypoints: [] }))
-      })
-    },
-    stop () {
-      clearInterval(this.timer)
-      if (this.stream) this.stream.getTracks().forEach((t) => t.stop())
-      this.running = false
-      this.faces = []
-    }
-  },
-  unmounted () { this.stop() }
-}
-</script>`;
+const WEBCAM_TEMPLATE = flowPart('webcam.vue');
 
-const FRAME_TEMPLATE = `<template>
-  <div class="lx-frame">
-    <img v-if="msg && msg.payload && msg.payload.image" class="lx-frame-img" :src="msg.payload.image" style="width:100%"/>
-    <div class="lx-frame-labels" style="font-size:1.1em; margin-top:4px">{{ msg && msg.payload ? msg.payload.text : 'waiting for frames…' }}</div>
-  </div>
-</template>`;
+const FRAME_TEMPLATE = flowPart('frame.vue');
 
 /** Turns a classified frame into the dashboard's messages: [frame, chart points, stats, webcam result]. */
-const TO_DASHBOARD = `const faces = msg.payload || [];
-const labels = faces.map((f) => f.expression + ' ' + Math.round(f.confidence * 100) + '%');
-const text = faces.length ? labels.join(', ') : 'no face';
-const image = msg.annotated ? 'data:image/jpeg;base64,' + msg.annotated.toString('base64') : null;
-const view = { payload: { image, text, faces: faces.length, topic: msg.topic } };
-// A browser's webcam faces: the labels go back to that browser only (Dashboard 2 routes on msg._client),
-// with each face's centre in the sheet it sent, for the page to find which face is which.
-if (msg.topic === 'camera/webcam') {
-  const answer = { frame: msg.frame, text, faces: faces.map((f, i) => ({ cx: f.box.x + f.box.width / 2, label: labels[i] })) };
-  return msg._client ? [null, null, null, { payload: answer, _client: msg._client }] : null;
-}
-const now = Date.now();
-const last = context.get('last') || now;
-context.set('last', now);
-const fps = context.get('fps') || 0;
-const rate = now > last ? 1000 / (now - last) : 0;
-context.set('fps', fps ? fps * 0.8 + rate * 0.2 : rate);
-const main = faces.slice().sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height)[0];
-// No face: no points (an empty array would clear the chart: the lines dropped to 0 on every faceless frame).
-const points = main ? Object.entries(main.probabilities).map(([k, v]) => ({ topic: k, payload: Math.round(v * 1000) / 10 })) : null;
-const ms = Math.round((msg.detectMs || 0) + (msg.inferenceMs || 0));
-const stats = { payload: ms + ' ms per frame · ' + context.get('fps').toFixed(1) + ' frames/s · ' + faces.length + ' face(s)' };
-return [view, points, stats, null];`;
+const TO_DASHBOARD = flowPart('to-dashboard.js');
 
 /** Cycles through the sample frames, or fetches the IP camera snapshot when CAMERA_URL is set; pauses
  *  while webcam or posted (MJPEG) frames arrive so the dashboard shows one source. */
-const NEXT_FRAME = `if (Date.now() - (flow.get('externalAt') || 0) < 3000) return null;
-const camera = env.get('CAMERA_URL');
-if (camera) return [null, { url: camera, topic: 'camera/ip' }];
-const frames = global.get('demoFrames') || [];
-if (!frames.length) return null;
-const i = (context.get('i') || 0) % frames.length;
-context.set('i', i + 1);
-return [{ filename: frames[i], topic: 'camera/demo' }, null];`;
+const NEXT_FRAME = flowPart('next-frame.js');
 
 /** The frame endpoint's reply (a small JSON, never the body) and the frame for the flow. Type, size and rate
  *  were checked before the body was read (src/demo/guard.ts). */
-const ACCEPT_FRAME = `const reply = { res: msg.res, statusCode: 202, payload: { accepted: true, bytes: Buffer.isBuffer(msg.payload) ? msg.payload.length : 0 } };
-if (!Buffer.isBuffer(msg.payload) || msg.payload.length === 0) {
-  return [{ res: msg.res, statusCode: 400, payload: { error: 'expected an image body' } }, null];
-}
-return [reply, { payload: msg.payload, topic: 'camera/posted' }];`;
+const ACCEPT_FRAME = flowPart('accept-frame.js');
 
-const MARK_EXTERNAL = `flow.set('externalAt', Date.now());
-return msg;`;
+const MARK_EXTERNAL = flowPart('mark-external.js');
 
 /** Keeps lightexnet-face-detect's time before lightexnet-classify overwrites msg.inferenceMs. */
-const KEEP_DETECT_MS = `msg.detectMs = msg.inferenceMs;
-return msg;`;
+const KEEP_DETECT_MS = flowPart('keep-detect-ms.js');
 
-const ALERT_ROW = `const e = msg.payload;
-// Three columns: they fit a phone's width (five were cut at 390 px).
-const what = e.expression + ' ' + Math.round(e.confidence * 100) + '%' + (e.event === 'cleared' ? ' · cleared' : '');
-const row = { time: new Date(e.timestamp).toLocaleTimeString(), alert: what, camera: String(e.topic).replace(/^camera\\//, '') };
-// Newest first, the last 10: the table is replaced with the whole list each time.
-const rows = [row, ...(context.get('rows') || [])].slice(0, 10);
-context.set('rows', rows);
-return { payload: rows };`;
+const ALERT_ROW = flowPart('alert-row.js');
 
 /** A Dashboard 2 page of the demo's UI (grid layout, the demo theme). */
 const uiPage = (id: string, name: string, path: string, icon: string, order: number): FlowNode => ({

@@ -1,0 +1,2 @@
+msg.detectMs = msg.inferenceMs;
+return msg;

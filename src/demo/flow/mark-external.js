@@ -1,0 +1,2 @@
+flow.set('externalAt', Date.now());
+return msg;
