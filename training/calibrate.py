@@ -3,7 +3,7 @@ minimising the negative log-likelihood, so a face called "sad 0.88" is sad about
 (accuracy) is unchanged for one view. Reports expected calibration error (15 bins) before and after, on
 PublicTest (where T is chosen) and PrivateTest (reported only, never used to choose).
 
-    /usr/bin/python3 training/calibrate.py --ckpt training/runs/s1/best.pt --views 1 --out training/results/s1-calibration.json
+    /usr/bin/python3 training/calibrate.py --ckpt training/runs/s1/best.pt --views 1 --out training/results/<run>-calibration.json
 """
 from __future__ import annotations
 
