@@ -108,7 +108,7 @@ export = function register(RED: NodeAPI): void {
       );
       show();
     });
-    node.on('close', (_removed, done) => {
+    node.on('close', (_removed: boolean, done: () => void) => {
       // A goodbye cancels the last will: say "offline" ourselves (briefly waited for).
       const offline =
         haDiscovery && outbox.connected

@@ -141,7 +141,7 @@ export function setupInferenceNode<M extends Releasable[]>(
     });
   });
 
-  node.on('close', (_removed, done) => {
+  node.on('close', (_removed: boolean, done: () => void) => {
     closed = true;
     gate.close();
     // A frame still in flight finishes first: releasing its sessions under it would fail it with

@@ -126,9 +126,7 @@ export = function register(RED: NodeAPI): void {
       }
       return sending;
     };
-    const sendLater: SendFn = (m) => {
-      if (m) node.send(m);
-    };
+    const sendLater: SendFn = (m) => node.send(m);
     const release = (msgs: NodeMessage[]) => {
       for (const m of msgs) {
         try {
@@ -162,7 +160,7 @@ export = function register(RED: NodeAPI): void {
         done(err instanceof Error ? err : new Error(String(err)));
       }
     });
-    node.on('close', (_removed, done) => {
+    node.on('close', (_removed: boolean, done: () => void) => {
       if (flushTimer) clearInterval(flushTimer);
       filter.reset();
       stream.reset();

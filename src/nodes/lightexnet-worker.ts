@@ -98,7 +98,7 @@ export = function register(RED: NodeAPI): void {
       node.error(`worker not started: ${e.message}`);
     });
 
-    node.on('close', (_removed, done) => {
+    node.on('close', (_removed: boolean, done: () => void) => {
       closed = true;
       void (async () => {
         await worker?.close();

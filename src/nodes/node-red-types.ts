@@ -1,49 +1,15 @@
 /**
- * The slice of Node-RED's runtime API these nodes use, typed here so the glue stays strict without a
- * dependency on @types/node-red.
+ * Node-RED's runtime API as these nodes use it, from @types/node-red (its registry types), narrowed where
+ * ours are stricter: node properties and message fields are read as `unknown` and checked.
  */
-export interface NodeMessage {
-  _msgid?: string;
-  payload?: unknown;
-  topic?: string;
-  [key: string]: unknown;
-}
+import type * as registry from '@node-red/registry';
 
-export interface NodeStatus {
-  fill?: 'red' | 'green' | 'yellow' | 'blue' | 'grey';
-  shape?: 'ring' | 'dot';
-  text?: string;
-}
-
-export type SendFn = (msg: NodeMessage | (NodeMessage | null)[] | null) => void;
+export type NodeAPI = registry.NodeAPI;
+export type Node = registry.Node;
+export type NodeStatus = registry.NodeStatus;
+/** A node's properties from the flow: the known ones plus whatever its editor defines. */
+export type NodeDef = registry.NodeDef & Record<string, unknown>;
+/** A message: the known fields plus whatever upstream nodes set. */
+export type NodeMessage = registry.NodeMessage & Record<string, unknown>;
+export type SendFn = (msg: NodeMessage | (NodeMessage | NodeMessage[] | null)[]) => void;
 export type DoneFn = (err?: Error) => void;
-
-export interface Node {
-  id: string;
-  name?: string;
-  /** Sends from a node without input (e.g. one driven by MQTT). */
-  send(msg: NodeMessage | (NodeMessage | null)[]): void;
-  on(event: 'input', handler: (msg: NodeMessage, send: SendFn, done: DoneFn) => void): void;
-  on(event: 'close', handler: (removed: boolean, done: () => void) => void): void;
-  status(status: NodeStatus | Record<string, never>): void;
-  warn(msg: unknown): void;
-  error(err: unknown, msg?: NodeMessage): void;
-  log(msg: unknown): void;
-}
-
-export interface NodeDef {
-  id: string;
-  type: string;
-  name?: string;
-  [key: string]: unknown;
-}
-
-export interface NodeAPI {
-  nodes: {
-    createNode(node: Node, def: NodeDef): void;
-    registerType(type: string, ctor: (this: Node, def: NodeDef) => void): void;
-    /** A config node by id (e.g. the core mqtt-broker node), undefined if it does not exist. */
-    getNode(id: string): unknown;
-  };
-  _(key: string, subs?: Record<string, unknown>): string;
-}
