@@ -9,6 +9,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { NODE_DEFAULTS, WORKER_DEFAULTS } = require('../dist/nodes/defaults'); // npm run build first
+const { functionNode } = require('../dist/demo/flow-nodes');
 
 const sharp = require('sharp');
 
@@ -44,21 +45,7 @@ const injectSample =
     wires: [wires],
   });
 /** A core function node with one output. */
-const fn = (id, name, func, x, y, wires) => ({
-  id,
-  type: 'function',
-  name,
-  func,
-  outputs: 1,
-  timeout: 0,
-  noerr: 0,
-  initialize: '',
-  finalize: '',
-  libs: [],
-  x,
-  y,
-  wires: [wires],
-});
+const fn = (id, name, func, x, y, wires) => functionNode(id, name, func, x, y, [wires]);
 /** Turns the inject's base64 text into the JPEG Buffer a camera would send. */
 const decode = (id, x, y, wires) => fn(id, 'base64 -> JPEG', "msg.payload = Buffer.from(msg.payload, 'base64');\nreturn msg;", x, y, wires);
 /** A core mqtt out on the examples' broker; the topic comes from msg.topic. */

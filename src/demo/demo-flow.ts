@@ -5,9 +5,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { FlowNode, functionNode } from './flow-nodes';
 import { CLASSIFY_DEFAULTS, CONFIG_DEFAULTS, FACE_DETECT_DEFAULTS, FILTER_DEFAULTS } from '../nodes/defaults';
-
-type FlowNode = Record<string, unknown> & { id: string; type: string };
 
 /** Where the demo serves the Webcam page's in-browser face detector (start.ts: webcamAssets). */
 export const WEBCAM_ASSETS = '/lightexnet-webcam';
@@ -125,21 +124,7 @@ export function demoFlow(): FlowNode[] {
       y: 100,
       wires: [['lx-next']],
     }),
-    n({
-      id: 'lx-next',
-      type: 'function',
-      name: 'next frame',
-      func: NEXT_FRAME,
-      outputs: 2,
-      timeout: 0,
-      noerr: 0,
-      initialize: '',
-      finalize: '',
-      libs: [],
-      x: 320,
-      y: 100,
-      wires: [['lx-file'], ['lx-ipcam']],
-    }),
+    n(functionNode('lx-next', 'next frame', NEXT_FRAME, 320, 100, [['lx-file'], ['lx-ipcam']])),
     n({
       id: 'lx-file',
       type: 'file in',
@@ -220,21 +205,7 @@ export function demoFlow(): FlowNode[] {
       y: 200,
       wires: [['lx-link-out']], // faces found in the browser: straight to the classifier
     }),
-    n({
-      id: 'lx-mark',
-      type: 'function',
-      name: 'external frame',
-      func: MARK_EXTERNAL,
-      outputs: 1,
-      timeout: 0,
-      noerr: 0,
-      initialize: '',
-      finalize: '',
-      libs: [],
-      x: 580,
-      y: 230,
-      wires: [['lx-detect']],
-    }),
+    n(functionNode('lx-mark', 'external frame', MARK_EXTERNAL, 580, 230, [['lx-detect']])),
     // Any program can post frames: curl -X POST -H 'Content-Type: image/jpeg' --data-binary @f.jpg .../lightexnet/frame
     // (the demo launcher relays MJPEG_URL streams this way).
     n({
@@ -249,21 +220,7 @@ export function demoFlow(): FlowNode[] {
       y: 270,
       wires: [['lx-posted']],
     }),
-    n({
-      id: 'lx-posted',
-      type: 'function',
-      name: 'accept frame',
-      func: ACCEPT_FRAME,
-      outputs: 2,
-      timeout: 0,
-      noerr: 0,
-      initialize: '',
-      finalize: '',
-      libs: [],
-      x: 390,
-      y: 270,
-      wires: [['lx-accept'], ['lx-mark']],
-    }),
+    n(functionNode('lx-posted', 'accept frame', ACCEPT_FRAME, 390, 270, [['lx-accept'], ['lx-mark']])),
     n({ id: 'lx-accept', type: 'http response', name: 'reply', statusCode: '', headers: {}, x: 570, y: 290, wires: [] }),
     n({
       id: 'lx-detect',
@@ -277,21 +234,7 @@ export function demoFlow(): FlowNode[] {
     // The flow folds into two rows: detection above, everything after it below (it fits a laptop screen).
     n({ id: 'lx-link-out', type: 'link out', name: 'faces', mode: 'link', links: ['lx-link-in'], x: 855, y: 100, wires: [] }),
     n({ id: 'lx-link-in', type: 'link in', name: 'faces', links: ['lx-link-out'], x: 115, y: 440, wires: [['lx-keepms']] }),
-    n({
-      id: 'lx-keepms',
-      type: 'function',
-      name: 'keep detect ms',
-      func: KEEP_DETECT_MS,
-      outputs: 1,
-      timeout: 0,
-      noerr: 0,
-      initialize: '',
-      finalize: '',
-      libs: [],
-      x: 280,
-      y: 440,
-      wires: [['lx-classify']],
-    }),
+    n(functionNode('lx-keepms', 'keep detect ms', KEEP_DETECT_MS, 280, 440, [['lx-classify']])),
     n({
       id: 'lx-classify',
       type: 'lightexnet-classify',
@@ -302,21 +245,7 @@ export function demoFlow(): FlowNode[] {
       y: 440,
       wires: [['lx-todash', 'lx-filter']],
     }),
-    n({
-      id: 'lx-todash',
-      type: 'function',
-      name: 'to dashboard',
-      func: TO_DASHBOARD,
-      outputs: 4,
-      timeout: 0,
-      noerr: 0,
-      initialize: '',
-      finalize: '',
-      libs: [],
-      x: 680,
-      y: 400,
-      wires: [['lx-frame'], ['lx-chart'], ['lx-stats'], ['lx-webcam']],
-    }),
+    n(functionNode('lx-todash', 'to dashboard', TO_DASHBOARD, 680, 400, [['lx-frame'], ['lx-chart'], ['lx-stats'], ['lx-webcam']])),
     n({
       id: 'lx-frame',
       type: 'ui-template',
@@ -432,21 +361,7 @@ export function demoFlow(): FlowNode[] {
       y: 500,
       wires: [],
     }),
-    n({
-      id: 'lx-row',
-      type: 'function',
-      name: 'alert row',
-      func: ALERT_ROW,
-      outputs: 1,
-      timeout: 0,
-      noerr: 0,
-      initialize: '',
-      finalize: '',
-      libs: [],
-      x: 870,
-      y: 560,
-      wires: [['lx-alerts']],
-    }),
+    n(functionNode('lx-row', 'alert row', ALERT_ROW, 870, 560, [['lx-alerts']])),
     n({
       id: 'lx-alerts',
       type: 'ui-table',

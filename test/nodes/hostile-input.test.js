@@ -8,30 +8,12 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const sharp = require('sharp');
-const { helper, ALL_NODES, collect } = require('../support/flow');
+const { helper, ALL_NODES, classifyFlow, collect } = require('../support/flow');
 const { FIXTURES } = require('../support/paths');
 
 const frame = fs.readFileSync(path.join(FIXTURES, 'astronaut-640x480.jpg'));
 
-function flow(props = {}) {
-  return [
-    { id: 'tab', type: 'tab' },
-    {
-      id: 'k',
-      z: 'tab',
-      type: 'lightexnet-classify',
-      mode: 'detect',
-      detector: 'short',
-      busy: 'queue',
-      queueSize: 10,
-      ...props,
-      wires: [['out']],
-    },
-    { id: 'out', z: 'tab', type: 'helper' },
-    { id: 'c', z: 'tab', type: 'catch', scope: null, wires: [['caught']] },
-    { id: 'caught', z: 'tab', type: 'helper' },
-  ];
-}
+const flow = classifyFlow;
 
 const box = (x, y, width, height) => ({ box: { x, y, width, height }, score: 0.9, keypoints: [] });
 

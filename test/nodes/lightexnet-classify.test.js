@@ -3,7 +3,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const sharp = require('sharp');
-const { helper, ALL_NODES, collect, recordStatus, until } = require('../support/flow');
+const { helper, ALL_NODES, classifyFlow, collect, recordStatus, until } = require('../support/flow');
 const { liveSessionCount } = require('../../dist/core/runtime/onnx-backend');
 const { FIXTURES } = require('../support/paths');
 const { withWorkers } = require('../support/workers');
@@ -11,26 +11,12 @@ const { withWorkers } = require('../support/workers');
 const frame = fs.readFileSync(path.join(FIXTURES, 'astronaut-640x480.jpg'));
 const LABELS = ['angry', 'disgust', 'fear', 'happy', 'sad', 'surprise', 'neutral'];
 
-function flow(classifyProps = {}, withDetect = false) {
-  return [
-    { id: 'tab', type: 'tab' },
-    { id: 'd', z: 'tab', type: 'lightexnet-face-detect', model: 'short', busy: 'queue', queueSize: 10, wires: [['k']] },
-    {
-      id: 'k',
-      z: 'tab',
-      type: 'lightexnet-classify',
-      mode: 'detect',
-      detector: 'short',
-      busy: 'queue',
-      queueSize: 10,
-      ...classifyProps,
-      wires: [['out']],
-    },
-    { id: 'out', z: 'tab', type: 'helper' },
-    { id: 'c', z: 'tab', type: 'catch', scope: null, wires: [['caught']] },
-    { id: 'caught', z: 'tab', type: 'helper' },
-  ].filter((n) => withDetect || n.id !== 'd');
-}
+/** The classify flow, with a lightexnet-face-detect node `d` feeding `k` when `withDetect`. */
+const flow = (classifyProps = {}, withDetect = false) =>
+  classifyFlow(
+    classifyProps,
+    withDetect ? [{ id: 'd', z: 'tab', type: 'lightexnet-face-detect', model: 'short', busy: 'queue', queueSize: 10, wires: [['k']] }] : [],
+  );
 
 function assertExpressionFace(f) {
   assert.ok(LABELS.includes(f.expression), f.expression);

@@ -46,4 +46,29 @@ async function until(pred, timeoutMs = 60000) {
   }
 }
 
-module.exports = { helper, ALL_NODES, recordStatus, collect, until };
+/**
+ * A tab with one lightexnet-classify node `k` (short-range detection, a queue of 10) wired to helper `out`,
+ * and a Catch node feeding helper `caught`; `props` override k's settings, `extra` adds nodes.
+ */
+function classifyFlow(props = {}, extra = []) {
+  return [
+    { id: 'tab', type: 'tab' },
+    {
+      id: 'k',
+      z: 'tab',
+      type: 'lightexnet-classify',
+      mode: 'detect',
+      detector: 'short',
+      busy: 'queue',
+      queueSize: 10,
+      ...props,
+      wires: [['out']],
+    },
+    { id: 'out', z: 'tab', type: 'helper' },
+    { id: 'c', z: 'tab', type: 'catch', scope: null, wires: [['caught']] },
+    { id: 'caught', z: 'tab', type: 'helper' },
+    ...extra,
+  ];
+}
+
+module.exports = { helper, ALL_NODES, classifyFlow, recordStatus, collect, until };

@@ -7,7 +7,7 @@
  */
 const path = require('node:path');
 const sharp = require('sharp');
-const { helper, ALL_NODES } = require('./flow');
+const { helper, ALL_NODES, classifyFlow } = require('./flow');
 const { FIXTURES } = require('./paths');
 const { prng } = require('./prng');
 
@@ -110,23 +110,7 @@ function hostileCases(frames) {
  */
 async function fuzz({ count, seed = 1 }) {
   const frames = await seedFrames();
-  const flow = [
-    { id: 'tab', type: 'tab' },
-    {
-      id: 'k',
-      z: 'tab',
-      type: 'lightexnet-classify',
-      mode: 'detect',
-      detector: 'short',
-      busy: 'queue',
-      queueSize: 10,
-      views: 1,
-      wires: [['out']],
-    },
-    { id: 'out', z: 'tab', type: 'helper' },
-    { id: 'c', z: 'tab', type: 'catch', scope: null, wires: [['caught']] },
-    { id: 'caught', z: 'tab', type: 'helper' },
-  ];
+  const flow = classifyFlow({ views: 1 });
   await helper.load(ALL_NODES, flow);
   const node = helper.getNode('k');
   // Every message ends in exactly one of: a result, or an error at the Catch node.
