@@ -256,6 +256,20 @@ describe('demo in a real browser (Chromium)', function () {
         : document.querySelector('script[data-help-name="lightexnet-face-detect"]')?.textContent,
     );
     assert.match(String(help), /BlazeFace/);
+    // Node-RED serves each node's help in the editor's language (German and Japanese are translated).
+    for (const [lang, text] of [
+      ['de', 'Findet Gesichter in einem Bild'],
+      ['ja', '画像中の顔を見つけます'],
+    ]) {
+      const html = await page.evaluate(
+        (l) =>
+          new Promise((resolve, reject) =>
+            window.$.ajax({ url: 'nodes', headers: { Accept: 'text/html', 'Accept-Language': l } }).then(resolve, reject),
+          ),
+        lang,
+      );
+      assert.ok(String(html).includes(text), `the ${lang} help is served`);
+    }
     assert.deepEqual(errors, []);
     await context.close();
   });

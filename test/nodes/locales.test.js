@@ -1,7 +1,7 @@
 'use strict';
 /**
  * Editor text: every data-i18n key an editor uses exists in en-US, German and Japanese have the same keys,
- * and each node's help lives in locales/en-US/<node>.html (Node-RED falls back to it for other languages).
+ * and each node's help lives in locales/<lang>/<node>.html in English, German and Japanese.
  */
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
@@ -19,7 +19,7 @@ const keysOf = (obj, prefix = '') =>
 
 describe('editor locales', () => {
   for (const set of sets) {
-    it(`${set}: every label key exists in en-US, de and ja have the same keys, help in locales/en-US`, () => {
+    it(`${set}: every label key exists in en-US, de and ja have the same keys, help in en-US, de and ja`, () => {
       const html = fs.readFileSync(path.join(NODES, `${set}.html`), 'utf8');
       const en = JSON.parse(fs.readFileSync(path.join(LOCALES, 'en-US', `${set}.json`), 'utf8'));
       const enKeys = keysOf(en).sort();
@@ -34,6 +34,21 @@ describe('editor locales', () => {
       }
       const help = fs.readFileSync(path.join(LOCALES, 'en-US', `${set}.html`), 'utf8');
       assert.match(help, /data-help-name="lightexnet-/);
+      // German and Japanese help: the same node, and the same message properties documented.
+      const props = (h) => [...h.matchAll(/<dt[^>]*>([^<]+)</g)].map((m) => m[1].trim());
+      for (const lang of ['de', 'ja']) {
+        const translated = fs.readFileSync(path.join(LOCALES, lang, `${set}.html`), 'utf8');
+        assert.equal(
+          /data-help-name="([^"]+)"/.exec(translated)?.[1],
+          /data-help-name="([^"]+)"/.exec(help)[1],
+          `${lang} help names the node`,
+        );
+        assert.deepEqual(props(translated), props(help), `${lang} help documents the same properties`);
+        assert.ok(
+          translated.replace(/<[^>]+>/g, '').length > (0.5 * help.replace(/<[^>]+>/g, '').length) / (lang === 'ja' ? 2.5 : 1),
+          `${lang} help is whole`,
+        );
+      }
       assert.doesNotMatch(html, /data-help-name/, 'help is not inline in the node HTML');
     });
   }
