@@ -19,6 +19,28 @@ const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => 
 const SHOTS = path.join(ROOT, 'test-artifacts', 'browser');
 const EXPRESSION = /(angry|disgust|fear|happy|sad|surprise|neutral) \d+%/;
 
+/** Gaps in a chart line of colour `rgb` in a screenshot: runs of 3+ columns without it between its first and last. */
+async function lineGaps(png, [r, g, b]) {
+  const { data, info } = await require('sharp')(png).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  const has = [];
+  for (let x = 0; x < info.width; x++) {
+    has[x] = false; // the legend's swatch sits above the plot: its top 15 % is skipped
+    for (let y = Math.floor(info.height * 0.15); y < info.height && !has[x]; y++) {
+      const i = (y * info.width + x) * 3;
+      has[x] = Math.abs(data[i] - r) < 40 && Math.abs(data[i + 1] - g) < 40 && Math.abs(data[i + 2] - b) < 40;
+    }
+  }
+  const first = has.indexOf(true);
+  const last = has.lastIndexOf(true);
+  let gaps = 0;
+  let run = 0;
+  for (let x = first; x <= last; x++) {
+    run = has[x] ? 0 : run + 1;
+    if (run === 3) gaps++;
+  }
+  return gaps;
+}
+
 /** In the page: how many px the content is wider than the window (0 = no sideways scroll). */
 const horizontalOverflow = () => Math.max(0, document.documentElement.scrollWidth - window.innerWidth);
 
@@ -136,6 +158,8 @@ describe('demo in a real browser (Chromium)', function () {
     await page.waitForTimeout(3000);
     const b = await chart.screenshot();
     assert.ok(!a.equals(b), 'the chart changes as frames arrive');
+    // One sample frame in five has no face: the lines have gaps there, not straight strokes across.
+    assert.ok((await lineGaps(b, [46, 204, 64])) >= 2, "the 'happy' line shows no gaps for faceless frames");
     // Nothing lies over the content: Dashboard 2's "App is offline ready" toast covered a group.
     assert.equal(await page.evaluate(coveredGroups), 0, 'an overlay covers a dashboard group');
     assert.equal(await page.evaluate(horizontalOverflow), 0, 'the page scrolls sideways at 1280 px');

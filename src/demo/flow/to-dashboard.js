@@ -16,8 +16,12 @@ const fps = context.get('fps') || 0;
 const rate = now > last ? 1000 / (now - last) : 0;
 context.set('fps', fps ? fps * 0.8 + rate * 0.2 : rate);
 const main = faces.slice().sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height)[0];
-// No face: no points (an empty array would clear the chart: the lines dropped to 0 on every faceless frame).
-const points = main ? Object.entries(main.probabilities).map(([k, v]) => ({ topic: k, payload: Math.round(v * 1000) / 10 })) : null;
+// No face: a gap in every line ('-' is ECharts' empty value; an empty array would clear the chart, and no
+// points at all drew the lines straight across the faceless frames).
+const LABELS = ['angry', 'disgust', 'fear', 'happy', 'sad', 'surprise', 'neutral'];
+const points = main
+  ? Object.entries(main.probabilities).map(([k, v]) => ({ topic: k, payload: Math.round(v * 1000) / 10 }))
+  : LABELS.map((k) => ({ topic: k, payload: '-' }));
 const ms = Math.round((msg.detectMs || 0) + (msg.inferenceMs || 0));
 const stats = { payload: ms + ' ms per frame · ' + context.get('fps').toFixed(1) + ' frames/s · ' + faces.length + ' face(s)' };
 return [view, points, stats, null];
