@@ -18,7 +18,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import sharp from 'sharp';
-import { readMjpeg } from '../core/image/mjpeg';
+import { readMjpeg } from './mjpeg';
 import { demoFlow, WEBCAM_ASSETS } from './demo-flow';
 import { withNormalization } from './tflite-metadata';
 

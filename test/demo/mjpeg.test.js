@@ -3,7 +3,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const http = require('node:http');
 const path = require('node:path');
-const { MjpegSplitter, readMjpeg } = require('../../dist/core/image/mjpeg');
+const { MjpegSplitter, readMjpeg } = require('../../dist/demo/mjpeg');
 const { FIXTURES } = require('../support/paths');
 
 const jpeg = fs.readFileSync(path.join(FIXTURES, 'astronaut-640x480.jpg'));
