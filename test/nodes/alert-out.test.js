@@ -30,6 +30,9 @@ describe('lightexnet-alert-out (real mosquitto, broker outage)', function () {
     await sub.subscribeAsync('lx/alerts', { qos: 1 });
     sub.on('message', (_t, m) => received.push(JSON.parse(m)));
   });
+  afterEach(async () => {
+    await helper.unload(); // also after a failure, so the next test can load its flow
+  });
   after(async () => {
     await helper.unload();
     sub?.end(true);
@@ -63,16 +66,19 @@ describe('lightexnet-alert-out (real mosquitto, broker outage)', function () {
     ];
   }
 
-  /** Sends `n` alerts at `everyMs`, stopping the broker for `outageMs` from the 10th alert on. */
+  /**
+   * Sends `n` alerts at `everyMs`, with the broker down for `outageMs` from the 10th alert on. The 10th waits
+   * until mosquitto has exited: a PUBLISH it acknowledges while shutting down can be lost inside the broker
+   * (seen once in CI: the sender had its PUBACK), which no client can help and is not what this tests.
+   */
   async function stream(n, everyMs, outageMs) {
     const o = helper.getNode('o');
     let restart;
     for (let i = 0; i < n; i++) {
-      if (i === 10)
-        restart = broker
-          .pause()
-          .then(() => sleep(outageMs))
-          .then(() => broker.start());
+      if (i === 10) {
+        await broker.pause();
+        restart = sleep(outageMs).then(() => broker.start());
+      }
       o.receive({ payload: { id: `a-${i}`, event: 'alert', expression: 'happy', seq: i } });
       await sleep(everyMs);
     }

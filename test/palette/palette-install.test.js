@@ -276,6 +276,7 @@ describe('palette install, offline with install scripts (npm pack -> fresh user 
         assert.deepEqual(ours.flatMap((n) => n.types).sort(), [
           'lightexnet-alert-out',
           'lightexnet-classify',
+          'lightexnet-config',
           'lightexnet-expression-filter',
           'lightexnet-face-detect',
           'lightexnet-worker',
