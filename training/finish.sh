@@ -52,7 +52,7 @@ fi
 $py training/manifest_accuracy.py --manifest models/lightexnet-fer2013.json --report "$out"
 # int8 last: it only ships if it keeps accuracy (quantize_int8.py), and needs the pip venv.
 if [ -x "${QVENV:-/work/qvenv}/bin/python" ]; then
-  "${QVENV:-/work/qvenv}/bin/python" training/quantize_int8.py --fp32 models/lightexnet-fer2013.onnx 2>/dev/null | tail -1 > "$out/int8.json"
+  "${QVENV:-/work/qvenv}/bin/python" training/tools/quantize_int8.py --fp32 models/lightexnet-fer2013.onnx 2>/dev/null | tail -1 > "$out/int8.json"
   if [ -f models/lightexnet-fer2013-int8.json ]; then
     node bin/lightexnet.js eval --fer2013 ../shared/data/fer2013 --split privatetest --classifier lightexnet-fer2013-int8 > "$out/node-int8-privatetest.json"
   fi

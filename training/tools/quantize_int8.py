@@ -2,7 +2,7 @@
 
 Needs onnxruntime's quantizer, which Debian does not package: use a venv from the local wheel store,
     /usr/bin/python3 -m venv .venv-q && .venv-q/bin/pip install onnxruntime onnx numpy
-    .venv-q/bin/python training/quantize_int8.py --fp32 models/lightexnet-fer2013.onnx
+    .venv-q/bin/python training/tools/quantize_int8.py --fp32 models/lightexnet-fer2013.onnx
 
 Calibrates on 1,024 FER2013 Training images (never the test splits), quantizes weights per channel and
 activations per tensor, evaluates fp32 and int8 on PrivateTest and PublicTest+PrivateTest, and writes

@@ -3,12 +3,12 @@
 # calibrate (temperature on PublicTest), export a candidate ONNX beside the run, then FER2013 PublicTest and
 # PrivateTest (1, 2, 6 views; ECE; the deduplicated PrivateTest), CK+ as a cross-dataset test (927 images,
 # contempt left out, as a folder of 48x48 crops), two_people.jpg and label stability (full range).
-#   bash training/report_candidate.sh training/runs/g1 [best.pt]
+#   bash training/tools/report_candidate.sh training/runs/g1 [best.pt]
 # Writes RUN/candidate/ (the ONNX and its manifest) and RUN/report/*.json.
 set -euo pipefail
 run=${1:?run directory}
 ckpt=$run/${2:-best.pt}
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 export MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=1073741824 OMP_WAIT_POLICY=PASSIVE
 py=/usr/bin/python3
 out=$run/report

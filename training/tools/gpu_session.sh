@@ -3,8 +3,8 @@
 # three trainings side by side on one GPU, each cut to a time budget, then weight averaging, evaluation on
 # FER2013 and the CK+ 10-fold cross-validation of each. Results (checkpoints, logs, JSON) land in $OUT.
 #
-#   here:  /usr/bin/python3 training/pack_data.py pack .devdata --init training/runs/r64c/swa.pt
-#   there: bash training/gpu_session.sh          (device run, carry .devdata)
+#   here:  /usr/bin/python3 training/tools/pack_data.py pack .devdata --init training/runs/r64c/swa.pt
+#   there: bash training/tools/gpu_session.sh          (device run, carry .devdata)
 #
 #   g224  the paper's 224x224x3 configuration, warm-started from the shipped 64x64 model (grey stem spread
 #         over RGB; the network is size-agnostic), 0.02 peak lr as our warm restarts
@@ -18,7 +18,7 @@
 # 4 epochs each: train.py now times the second epoch. Three runs at once gave ~2,000 img/s each, the 224
 # run alone ~2,100-2,900 img/s (MODEL_CARD.md, "224x224x3 on a lent GPU").
 set -uo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
+here=$(cd "$(dirname "$0")/.." && pwd) # training/
 OUT=${OUT:-/tmp/gpu-out}
 SRC=${SRC:-$here/../.devdata}
 BUDGET=${BUDGET:-330}        # seconds of training per run (all three run at once)
@@ -40,7 +40,7 @@ bundle() {  # the small files, in one archive (the tool brings back at most 8 fi
 
 nvidia-smi -L 2>/dev/null
 $PY -c "import torch, numpy; print('torch', torch.__version__, 'numpy', numpy.__version__, 'cuda', torch.cuda.is_available() and torch.cuda.get_device_name())"
-$PY pack_data.py unpack "$SRC" "$data" || exit 1
+$PY tools/pack_data.py unpack "$SRC" "$data" || exit 1
 echo "unpacked at $(elapsed) s"
 
 common="--data $data --device $DEVICE --time-budget $BUDGET --epochs 400 --warmup 1 $EXTRA"

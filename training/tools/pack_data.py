@@ -1,7 +1,7 @@
 """Pack the training data (and a warm-start checkpoint) small enough to send to a lent GPU machine.
 
-    /usr/bin/python3 training/pack_data.py pack .devdata --init training/runs/r64c/swa.pt
-    python3 training/pack_data.py unpack .devdata /tmp/data      # on the GPU machine
+    /usr/bin/python3 training/tools/pack_data.py pack .devdata --init training/runs/r64c/swa.pt
+    python3 training/tools/pack_data.py unpack .devdata /tmp/data      # on the GPU machine
 
 The device tool sends at most 64 MiB with the working tree, and FER2013's Training images alone are 66 MB.
 Images are stored as the residuals of the median edge detector predictor (LOCO-I / JPEG-LS) and then
