@@ -3,35 +3,26 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const sharp = require('sharp');
-const { helper, ALL_NODES, recordStatus, collect, until } = require('../support/flow');
+const { helper, ALL_NODES, nodeFlow, recordStatus, collect, until } = require('../support/flow');
 const { withWorkers } = require('../support/workers');
 const { liveSessionCount } = require('../../dist/core/runtime/onnx-backend');
 const { FIXTURES } = require('../support/paths');
 
 const frame = fs.readFileSync(path.join(FIXTURES, 'astronaut-640x480.jpg'));
 
-function flow(props = {}) {
-  return [
-    { id: 'tab', type: 'tab' },
-    {
-      id: 'd',
-      z: 'tab',
-      type: 'lightexnet-face-detect',
-      name: 'detect',
-      model: 'short',
-      minScore: 0.5,
-      maxFaces: 10,
-      busy: 'queue',
-      queueSize: 10,
-      threads: 1,
-      ...props,
-      wires: [['out']],
-    },
-    { id: 'out', z: 'tab', type: 'helper' },
-    { id: 'c', z: 'tab', type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
-    { id: 'caught', z: 'tab', type: 'helper' },
-  ];
-}
+const flow = (props = {}) =>
+  nodeFlow({
+    id: 'd',
+    type: 'lightexnet-face-detect',
+    name: 'detect',
+    model: 'short',
+    minScore: 0.5,
+    maxFaces: 10,
+    busy: 'queue',
+    queueSize: 10,
+    threads: 1,
+    ...props,
+  });
 
 describe('lightexnet-face-detect node', function () {
   afterEach(async () => {

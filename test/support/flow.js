@@ -47,23 +47,13 @@ async function until(pred, timeoutMs = 60000) {
 }
 
 /**
- * A tab with one lightexnet-classify node `k` (short-range detection, a queue of 10) wired to helper `out`,
- * and a Catch node feeding helper `caught`; `props` override k's settings, `extra` adds nodes.
+ * A tab with the node under test wired to helper `out`, and a Catch node feeding helper `caught`; `extra`
+ * adds nodes.
  */
-function classifyFlow(props = {}, extra = []) {
+function nodeFlow(node, extra = []) {
   return [
     { id: 'tab', type: 'tab' },
-    {
-      id: 'k',
-      z: 'tab',
-      type: 'lightexnet-classify',
-      mode: 'detect',
-      detector: 'short',
-      busy: 'queue',
-      queueSize: 10,
-      ...props,
-      wires: [['out']],
-    },
+    { z: 'tab', ...node, wires: [['out']] },
     { id: 'out', z: 'tab', type: 'helper' },
     { id: 'c', z: 'tab', type: 'catch', scope: null, wires: [['caught']] },
     { id: 'caught', z: 'tab', type: 'helper' },
@@ -71,4 +61,8 @@ function classifyFlow(props = {}, extra = []) {
   ];
 }
 
-module.exports = { helper, ALL_NODES, classifyFlow, recordStatus, collect, until };
+/** nodeFlow with a lightexnet-classify node `k` (short-range detection, a queue of 10); `props` override its settings. */
+const classifyFlow = (props = {}, extra = []) =>
+  nodeFlow({ id: 'k', type: 'lightexnet-classify', mode: 'detect', detector: 'short', busy: 'queue', queueSize: 10, ...props }, extra);
+
+module.exports = { helper, ALL_NODES, nodeFlow, classifyFlow, recordStatus, collect, until };
