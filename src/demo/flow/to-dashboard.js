@@ -1,14 +1,14 @@
 const faces = msg.payload || [];
 const labels = faces.map((f) => f.expression + ' ' + Math.round(f.confidence * 100) + '%');
 const text = faces.length ? labels.join(', ') : 'no face';
-const image = msg.annotated ? 'data:image/jpeg;base64,' + msg.annotated.toString('base64') : null;
-const view = { payload: { image, text, faces: faces.length, topic: msg.topic } };
 // A browser's webcam faces: the labels go back to that browser only (Dashboard 2 routes on msg._client),
 // with each face's centre in the sheet it sent, for the page to find which face is which.
 if (msg.topic === 'camera/webcam') {
   const answer = { frame: msg.frame, text, faces: faces.map((f, i) => ({ cx: f.box.x + f.box.width / 2, label: labels[i] })) };
   return msg._client ? [null, null, null, { payload: answer, _client: msg._client }] : null;
 }
+const image = msg.annotated ? 'data:image/jpeg;base64,' + msg.annotated.toString('base64') : null;
+const view = { payload: { image, text, faces: faces.length, topic: msg.topic } };
 const now = Date.now();
 const last = context.get('last') || now;
 context.set('last', now);
