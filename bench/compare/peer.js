@@ -1,7 +1,8 @@
 'use strict';
 /**
  * One pipeline in a process of its own (run.js forks one per system): loads it, answers
- * { op: 'run', frame, count } with per-frame times, and reports its cold start and memory.
+ * { op: 'run', frame, count } with per-frame times and { op: 'stream', frame, count, inFlight } with frames
+ * per second, and reports its cold start and memory.
  * Systems: ours-native, ours-wasm (LIGHTEXNET_BACKEND=wasm), human (BlazeFace + emotion), faceapi-tiny
  * (TinyFaceDetector + expressions), faceapi-ssd (SSD MobileNet v1 + expressions); peers on tfjs WASM.
  */
@@ -125,6 +126,21 @@ async function load() {
   let first = true;
   process.on('message', async (m) => {
     const jpeg = Buffer.from(m.frame, 'base64');
+    if (m.op === 'stream') {
+      // A stream of frames with m.inFlight of them in the pipeline at once (what a node does with a camera
+      // that sends faster than it infers): frames per second over the whole stream.
+      let next = 0;
+      const t = performance.now();
+      const lane = async () => {
+        while (next < m.count) {
+          next++;
+          await p.infer(jpeg);
+        }
+      };
+      await Promise.all(Array.from({ length: m.inFlight }, lane));
+      process.send({ framesPerS: (m.count * 1000) / (performance.now() - t) });
+      return;
+    }
     const ms = [];
     let labels;
     for (let i = 0; i < m.count; i++) {

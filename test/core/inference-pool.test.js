@@ -36,6 +36,41 @@ describe('inference pool (worker threads)', () => {
     assert.deepEqual(pooled, inThread);
   });
 
+  it("the workers read the classifier's file themselves: the main thread neither reads nor hashes it", async () => {
+    const fsp = require('node:fs/promises');
+    const crypto = require('node:crypto');
+    const read = fsp.readFile;
+    const hash = crypto.createHash;
+    const seen = [];
+    fsp.readFile = (file, ...rest) => {
+      seen.push(String(file));
+      return read.call(fsp, file, ...rest);
+    };
+    let hashes = 0;
+    crypto.createHash = (...args) => {
+      hashes++;
+      return hash.apply(crypto, args);
+    };
+    try {
+      await withWorkers(2, async () => {
+        const classifier = await ExpressionClassifier.create({ views: 1 });
+        await sharedPool(2).settled();
+        const [r] = await classifier.classifyFaces(img, [{ box: { x: 240, y: 120, width: 160, height: 160 } }]);
+        assert.ok(r.expression, 'it classifies');
+        await classifier.release();
+      });
+    } finally {
+      fsp.readFile = read;
+      crypto.createHash = hash;
+    }
+    assert.deepEqual(
+      seen.filter((f) => f.endsWith('.onnx')),
+      [],
+      'no .onnx read in the main thread',
+    );
+    assert.equal(hashes, 0, 'no sha256 in the main thread');
+  });
+
   it('runs on two workers when two frames are in flight, and ends the workers at release', async () => {
     await withWorkers(2, async () => {
       const detector = await FaceDetector.create({ model: 'short' });

@@ -4,7 +4,7 @@
  */
 import type { Face } from '../detection/face-detector';
 import { cropGrey, DecodedImage, Rect } from '../image/image';
-import { checkManifestAgainstGraph, CropPolicy, ModelManifest, readManifest, readModelBytes } from './model-manifest';
+import { checkManifestAgainstGraph, CropPolicy, ModelManifest, modelFileOf, readManifest } from './model-manifest';
 import { acquireSession, BackendInfo, BackendName, BackendRequest, SharedSession } from '../runtime/onnx-backend';
 import { resolveViewCount, viewGrids } from './test-time-views';
 
@@ -65,7 +65,7 @@ export class ExpressionClassifier {
       const constants = spec
         ? { [spec.input]: { data: viewGrids(spec.list.slice(0, views), spec.size), dims: [views, spec.size, spec.size, 2] } }
         : {};
-      const shared = await acquireSession(`classifier:${file}|views=${views}`, () => readModelBytes(manifest, file), {
+      const shared = await acquireSession(`classifier:${file}|views=${views}`, () => Promise.resolve(modelFileOf(manifest, file)), {
         threads: opts.threads,
         runtime: opts.runtime,
         constants,

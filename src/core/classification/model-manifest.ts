@@ -1,10 +1,10 @@
 /**
  * Classifier model manifests: the JSON file next to each .onnx in models/ that says how to feed it.
  */
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { ViewsSpec } from './test-time-views';
+import { ModelFile, ModelLoadError, unreadable } from '../runtime/model-file';
 
 export interface CropPolicy {
   /**
@@ -37,12 +37,7 @@ export interface ModelManifest {
 export const MODELS_DIR = path.resolve(__dirname, '..', '..', '..', 'models');
 export const DEFAULT_CLASSIFIER = 'lightexnet-fer2013';
 
-export class ModelLoadError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ModelLoadError';
-  }
-}
+export { ModelLoadError };
 
 /** Resolves a model name (a manifest in models/) or a path to a manifest .json. */
 export function manifestPath(nameOrPath: string = DEFAULT_CLASSIFIER): string {
@@ -93,29 +88,9 @@ function validViews(v: ViewsSpec): boolean {
   );
 }
 
-/** Reads the manifest's .onnx file and checks its sha256. */
-export async function readModelBytes(manifest: ModelManifest, manifestFile: string): Promise<Uint8Array> {
-  const file = path.resolve(path.dirname(manifestFile), manifest.file);
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(file);
-  } catch (err) {
-    throw new ModelLoadError(`model file ${file} ${unreadable(err)}`);
-  }
-  const sha = createHash('sha256').update(bytes).digest('hex');
-  if (manifest.sha256 && sha !== manifest.sha256) {
-    throw new ModelLoadError(`model file ${file} is damaged or replaced: sha256 ${sha}, manifest says ${manifest.sha256}`);
-  }
-  return bytes;
-}
-
-/** Why a file could not be read, in words (not only the errno code). */
-function unreadable(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return 'not found (ENOENT)';
-  if (code === 'EISDIR') return 'is a directory, not a file (EISDIR)';
-  if (code === 'EACCES' || code === 'EPERM') return `cannot be read: permission denied (${code})`;
-  return `cannot be read (${code ?? (err as Error).message})`;
+/** The manifest's .onnx file, for a session to read and check (in the thread that opens it). */
+export function modelFileOf(manifest: ModelManifest, manifestFile: string): ModelFile {
+  return { path: path.resolve(path.dirname(manifestFile), manifest.file), sha256: manifest.sha256 || undefined };
 }
 
 /** What a loaded ONNX session declares (onnxruntime-common's InferenceSession metadata). */

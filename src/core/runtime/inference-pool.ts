@@ -12,6 +12,7 @@ import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { BackendInfo, BackendRequest, ModelSession, TensorData } from './onnx-backend';
+import type { ModelSource } from './model-file';
 import type { GraphSignature } from '../classification/model-manifest';
 
 /** Workers a process uses: LIGHTEXNET_WORKERS (0 = run in the calling thread), else one a core, at most 4. */
@@ -26,7 +27,7 @@ export function poolSize(): number {
 }
 
 export interface OpenSpec {
-  load: () => Promise<Uint8Array>;
+  load: () => Promise<ModelSource>;
   backend: BackendRequest;
   threads: number;
   constants: Record<string, TensorData>;
@@ -38,7 +39,8 @@ export type Request =
       op: 'open';
       req: number;
       session: number;
-      bytes: Uint8Array;
+      /** A file the worker reads itself, or bytes (cloned to each worker: fine for a small model). */
+      source: ModelSource;
       backend: BackendRequest;
       threads: number;
       constants: Record<string, TensorData>;
@@ -158,25 +160,39 @@ export class InferencePool {
   private nextSession = 1;
   /** Opens under way: the workers must not end under them. */
   private opening = 0;
+  /** Sessions opened and not closed (a deferred open checks it before it starts). */
+  private readonly wanted = new Set<number>();
+  /** Opens waiting for their worker to finish opening another session. */
+  private readonly deferred = new Set<Promise<unknown>>();
   private turn = 0;
 
   constructor(readonly size: number) {
     if (size < 1) throw new RangeError('an inference pool needs at least one worker');
   }
 
-  /** Opens a session in every worker; resolves when the first has it, with its graph and backend. */
+  /**
+   * Opens a session in every worker; resolves when the first has it, with its graph and backend. The worker
+   * opening the fewest sessions opens it at once, the others once it has (and after what they are opening):
+   * two models opened together (the detector and the classifier) open side by side in two workers, each
+   * worker with a core to itself, instead of both workers opening both at once.
+   */
   async open(spec: OpenSpec): Promise<{ session: ModelSession; backend: BackendInfo; close(): Promise<void> }> {
     const id = this.nextSession++;
     this.opening++;
+    this.wanted.add(id);
     let first: Reply & { ok: true };
     try {
-      this.fill(); // workers start (and load the runtime) while the model bytes are read
-      const bytes = await spec.load();
+      this.fill(); // workers start (and load the runtime) while the model is found
+      const source = await spec.load();
       this.fill();
-      const opens = this.workers.map((w) => this.openIn(w, id, spec, bytes));
+      const busy = (w: PoolWorker) => [...w.opened.keys()].filter((s) => !w.ready.has(s)).length;
+      const now = this.workers.reduce((a, b) => (busy(b) < busy(a) ? b : a));
+      const firstOpen = this.openIn(now, id, spec, source);
+      const opens = this.workers.map((w) => (w === now ? firstOpen : this.openAfter(firstOpen, w, id, spec, source)));
       for (const p of opens) p.catch(() => undefined); // the first one's error is the one reported
       first = await Promise.race(opens);
     } catch (err) {
+      this.wanted.delete(id);
       this.opening--;
       await this.closeIn(id);
       await this.endIfIdle();
@@ -192,11 +208,29 @@ export class InferencePool {
     return { session, backend: opened.backend, close: () => this.close(id) };
   }
 
-  private openIn(w: PoolWorker, id: number, spec: OpenSpec, bytes: Uint8Array): Promise<Reply & { ok: true }> {
+  /** Opens the session in `w` once `firstOpen` and the sessions `w` is opening now are open (or have failed). */
+  private openAfter(
+    firstOpen: Promise<unknown>,
+    w: PoolWorker,
+    id: number,
+    spec: OpenSpec,
+    source: ModelSource,
+  ): Promise<Reply & { ok: true }> {
+    const current = [...w.opened.entries()].filter(([s]) => !w.ready.has(s)).map(([, p]) => p);
+    const p = Promise.all([firstOpen, ...current].map((q) => q.catch(() => undefined))).then(() => {
+      if (!this.wanted.has(id)) throw new Error('the session was released before this worker opened it');
+      return this.openIn(w, id, spec, source);
+    });
+    const settled = p.catch(() => undefined).finally(() => this.deferred.delete(settled));
+    this.deferred.add(settled);
+    return p;
+  }
+
+  private openIn(w: PoolWorker, id: number, spec: OpenSpec, source: ModelSource): Promise<Reply & { ok: true }> {
     let p = w.opened.get(id);
     if (!p) {
-      // Each worker gets its own copy of the bytes (structured clone); the main thread keeps none.
-      p = w.call({ op: 'open', session: id, bytes, backend: spec.backend, threads: spec.threads, constants: spec.constants });
+      // Bytes are cloned to each worker (the main thread keeps none); a file is read by each worker.
+      p = w.call({ op: 'open', session: id, source, backend: spec.backend, threads: spec.threads, constants: spec.constants });
       p.then(
         () => w.ready.add(id),
         () => undefined,
@@ -244,6 +278,7 @@ export class InferencePool {
 
   /** Resolves when every worker has finished opening every session (for tests and benchmarks). */
   async settled(): Promise<void> {
+    while (this.deferred.size > 0) await Promise.all(this.deferred);
     await Promise.all(this.workers.flatMap((w) => [...w.opened.values()].map((p) => p.catch(() => undefined))));
   }
 
@@ -264,6 +299,7 @@ export class InferencePool {
 
   private async close(id: number): Promise<void> {
     this.sessions.delete(id);
+    this.wanted.delete(id);
     await this.closeIn(id);
     await this.endIfIdle();
   }

@@ -18,7 +18,7 @@ if (preload === 'auto' || preload === 'native' || preload === 'wasm') getBackend
 async function handle(m: Request): Promise<Reply> {
   switch (m.op) {
     case 'open': {
-      const { session, backend } = await createLocalSession(m.bytes, m.backend, { threads: m.threads, constants: m.constants });
+      const { session, backend } = await createLocalSession(m.source, m.backend, { threads: m.threads, constants: m.constants });
       sessions.set(m.session, session);
       const { inputNames, outputNames, inputMetadata, outputMetadata } = session;
       return { req: m.req, ok: true, graph: { inputNames, outputNames, inputMetadata, outputMetadata }, backend };

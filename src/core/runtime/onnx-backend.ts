@@ -16,6 +16,7 @@ import * as path from 'node:path';
 import type * as OrtCommon from 'onnxruntime-common';
 import type { GraphSignature } from '../classification/model-manifest';
 import { poolSize, sharedPool } from './inference-pool';
+import { modelBytes, ModelSource } from './model-file';
 
 export type Ort = typeof OrtCommon;
 export type BackendName = 'native' | 'wasm';
@@ -123,11 +124,11 @@ export interface SessionOptions {
 
 /** A session in this thread: what each pool worker holds, and what LIGHTEXNET_WORKERS=0 uses directly. */
 export async function createLocalSession(
-  bytes: Uint8Array,
+  source: ModelSource,
   want: BackendRequest,
   opts: SessionOptions = {},
 ): Promise<{ session: ModelSession & { release(): Promise<void> }; backend: BackendInfo }> {
-  const backend = await getBackend(want);
+  const [backend, bytes] = await Promise.all([getBackend(want), modelBytes(source)]);
   const { ort } = backend;
   const s = await ort.InferenceSession.create(bytes, {
     // Named, not left to onnxruntime-common's shared registry: once onnxruntime-node is loaded in the
@@ -183,10 +184,11 @@ export interface SharedSession {
 }
 
 /**
- * Gets (or creates) the session for `key`. `load` gives the model bytes; it runs once per key while the
- * session is held (and again for a worker that replaces one that died).
+ * Gets (or creates) the session for `key`. `load` gives the model: its bytes, or its file, which each
+ * inference worker then reads and checks itself (the main thread neither reads nor copies it). It runs
+ * once per key while the session is held (and again for a worker that replaces one that died).
  */
-export async function acquireSession(key: string, load: () => Promise<Uint8Array>, opts: SessionOptions = {}): Promise<SharedSession> {
+export async function acquireSession(key: string, load: () => Promise<ModelSource>, opts: SessionOptions = {}): Promise<SharedSession> {
   const threads = Math.max(1, Math.floor(opts.threads ?? 1));
   const want = requestedBackend(opts.runtime);
   const workers = poolSize();
@@ -197,7 +199,7 @@ export async function acquireSession(key: string, load: () => Promise<Uint8Array
       workers > 0
         ? sharedPool(workers).open({ load, backend: want, threads, constants: opts.constants ?? {} })
         : load()
-            .then((bytes) => createLocalSession(bytes, want, { threads, constants: opts.constants }))
+            .then((source) => createLocalSession(source, want, { threads, constants: opts.constants }))
             .then(({ session, backend }) => ({ session, backend, close: () => session.release() }));
     entry = { refs: 0, opened };
     cache.set(fullKey, entry);
