@@ -3,7 +3,7 @@
  *
  *   lightexnet detect IMAGE [--model short|full] [--json]
  *   lightexnet classify IMAGE [--model short|full] [--classifier NAME|PATH] [--json]
- *   lightexnet eval --fer2013 DIR --split privatetest|publictest|test [--classifier ...]
+ *   lightexnet eval --fer2013 DIR --split privatetest|publictest|test [--classifier ...] [--detect] [--limit N]
  *   lightexnet eval --folder DIR [--detect] [--classifier ...]
  *   lightexnet eval --rafdb DIR [--split test|train]
  *   lightexnet bench IMAGE [--runs N]
@@ -24,7 +24,7 @@ import { workerCommand } from './worker-command';
 const USAGE = `usage:
   lightexnet detect IMAGE [--model short|full] [--min-score S] [--json]
   lightexnet classify IMAGE [--model short|full] [--classifier NAME|PATH] [--json]
-  lightexnet eval --fer2013 DIR --split privatetest|publictest|test [--classifier NAME|PATH]
+  lightexnet eval --fer2013 DIR --split privatetest|publictest|test [--classifier NAME|PATH] [--detect [--model M]] [--limit N]
   lightexnet eval --folder DIR [--detect] [--model short|full] [--classifier NAME|PATH]
   lightexnet eval --rafdb DIR [--split test|train]   (RAF-DB basic: EmoLabel/list_patition_label.txt, Image/aligned/)
   lightexnet bench IMAGE [--runs N] [--threads N]
@@ -45,6 +45,7 @@ const OPTIONS = {
   folder: { type: 'string' },
   rafdb: { type: 'string' },
   detect: { type: 'boolean', default: false },
+  limit: { type: 'string' },
   runs: { type: 'string', default: '50' },
   broker: { type: 'string' },
   group: { type: 'string' },
@@ -165,7 +166,7 @@ async function evalCommand(model: DetectorModel, threads: number, v: Values): Pr
   const classifier = await ExpressionClassifier.create({ model: v.classifier, threads, views: viewCount(v) });
   try {
     let report: EvalReport & Record<string, unknown>;
-    if (v.fer2013) report = await evalFer2013(classifier, v.fer2013, v.split);
+    if (v.fer2013) report = await evalFer2013Command(classifier, v.fer2013, model, threads, v);
     else if (v.folder) report = await evalFolder(classifier, v.folder, v.detect, model, threads);
     else if (v.rafdb) report = await evalRafdb(classifier, v.rafdb, v.split === 'privatetest' ? 'test' : v.split);
     else throw new Error(`eval needs --fer2013 DIR, --folder DIR or --rafdb DIR\n${USAGE}`);
@@ -174,6 +175,19 @@ async function evalCommand(model: DetectorModel, threads: number, v: Values): Pr
     await classifier.release();
   }
   return 0;
+}
+
+/** FER2013 as crops, or with --detect through the detector as the nodes see a face (see evalFer2013). */
+async function evalFer2013Command(classifier: ExpressionClassifier, dir: string, model: DetectorModel, threads: number, v: Values) {
+  const limit = v.limit === undefined ? undefined : Number(v.limit);
+  if (limit !== undefined && !(Number.isInteger(limit) && limit > 0))
+    throw new Error(`--limit must be a whole number above 0, not "${v.limit}"`);
+  const detector = v.detect ? await FaceDetector.create({ model, threads }) : undefined;
+  try {
+    return await evalFer2013(classifier, dir, v.split, { detector, limit });
+  } finally {
+    await detector?.release();
+  }
 }
 
 async function benchCommand(file: string, threads: number, v: Values): Promise<number> {

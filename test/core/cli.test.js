@@ -87,6 +87,29 @@ describe('lightexnet CLI', function () {
     assert.deepEqual(Object.keys(r.perClassRecall), LABELS);
   });
 
+  it('eval --fer2013 --detect scores the path the nodes take: each image in a frame, found, cropped, classified', function () {
+    if (!fs.existsSync(path.join(SHARED_DATA, 'fer2013'))) {
+      console.log('      (skipped: ../shared/data/fer2013 is not present)');
+      return this.skip();
+    }
+    const data = path.join(SHARED_DATA, 'fer2013');
+    const r = run('eval', '--fer2013', data, '--split', 'publictest', '--detect', '--limit', '200', '--views', '1');
+    assert.equal(r.limit, 200);
+    assert.equal(r.throughDetector.model, 'full');
+    assert.equal(r.throughDetector.images, 200);
+    assert.equal(r.n + r.throughDetector.facesMissed, 200, 'every image is scored or counted as missed');
+    assert.ok(r.n >= 150, `the detector finds most FER2013 faces in their frames (${r.n} of 200)`);
+    // Chance is 1/7; the model scores ~66 % on this path. A broken crop (wrong box mapping, wrong channel)
+    // falls towards chance.
+    assert.ok(r.accuracy > 0.45, `accuracy through the detector ${r.accuracy}`);
+    const direct = run('eval', '--fer2013', data, '--split', 'publictest', '--limit', '200', '--views', '1');
+    assert.equal(direct.n, 200);
+    assert.equal(direct.throughDetector, undefined);
+    const bad = spawnSync(process.execPath, [BIN, 'eval', '--fer2013', data, '--limit', '0'], { encoding: 'utf8' });
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /--limit must be a whole number above 0/);
+  });
+
   it('fails with a clear message and a non-zero exit on bad input', () => {
     const bad = path.join(dir, 'bad.jpg');
     fs.writeFileSync(bad, 'not an image');

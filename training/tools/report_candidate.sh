@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Issue 15's measurements of a candidate checkpoint, all on the Node side (the graph as the product runs it):
 # calibrate (temperature on PublicTest), export a candidate ONNX beside the run, then FER2013 PublicTest and
-# PrivateTest (1, 2, 6 views; ECE; the deduplicated PrivateTest), CK+ as a cross-dataset test (927 images,
+# PrivateTest (1, 2, 6 views; ECE; the deduplicated PrivateTest), PublicTest through the detector (1, 2 views),
+# CK+ as a cross-dataset test (927 images,
 # contempt left out, as a folder of 48x48 crops), two_people.jpg and label stability (full range).
 #   bash training/tools/report_candidate.sh training/runs/g1 [best.pt]
 # Writes RUN/candidate/ (the ONNX and its manifest) and RUN/report/*.json.
@@ -26,6 +27,10 @@ for v in 1 2 6; do
     node bin/lightexnet.js eval --fer2013 ../shared/data/fer2013 --split $split --views $v --classifier "$m" > "$out/node-$split-views$v.json"
   done
 done
+# The product's path: each PublicTest image upscaled into a frame, found by BlazeFace, cropped as the nodes crop.
+for v in 1 2; do
+  node bin/lightexnet.js eval --fer2013 ../shared/data/fer2013 --split publictest --detect --views $v --classifier "$m" > "$out/node-publictest-detect-views$v.json"
+done
 [ -d /tmp/ckplus-fer ] || (cd training && $py ckplus_folder.py /tmp/ckplus-fer > /dev/null)
 for v in 1 6; do node bin/lightexnet.js eval --folder /tmp/ckplus-fer --views $v --classifier "$m" > "$out/node-ckplus-views$v.json"; done
 node bin/lightexnet.js classify ../shared/data/scenes/two_people.jpg --model full --views 1 --json --classifier "$m" > "$out/two_people.json"
@@ -42,6 +47,8 @@ for v in (1, 2, 6):
         if s == "privatetest":
             summary[f"privatetest_dedup_views{v}"] = d["deduplicated"]["accuracy"]
             summary[f"privatetest_ece_views{v}"] = d["ece"]
+for v in (1, 2):
+    summary[f"publictest_through_detector_views{v}"] = r(f"node-publictest-detect-views{v}.json")["accuracy"]
 for v in (1, 6):
     d = r(f"node-ckplus-views{v}.json")
     summary[f"ckplus_cross_views{v}"] = d["accuracy"]

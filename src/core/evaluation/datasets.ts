@@ -36,8 +36,52 @@ async function readFerSplit(dir: string, split: string): Promise<{ x: Buffer; y:
   return { x, y };
 }
 
-/** FER2013 in the packed layout of shared/data (48x48 grey, raw): crops go to the model unchanged. */
-export async function evalFer2013(classifier: ExpressionClassifier, dir: string, split: string) {
+export interface FerEvalOptions {
+  /**
+   * Score the product's path instead of the crops themselves: each image becomes a frame (fer2013Frame),
+   * the detector finds the face, and the classifier gets the crop the nodes would give it. Images where the
+   * detector finds no face are counted (facesMissed) and left out of the scores.
+   */
+  detector?: FaceDetector;
+  /** Only the first N images of each split (quick checks). */
+  limit?: number;
+}
+
+/** How a FER2013 image is shown to the detector: upscaled (bilinear), in the middle of a frame. */
+export const FER_FRAME = { upscale: 4, size: 384 } as const;
+
+/**
+ * A 48x48 FER2013 image as a camera frame: upscaled 4x (bilinear at pixel centres) into the middle of a
+ * 384x384 grey frame whose border repeats the image's edge pixels, so the face has context around it.
+ */
+export function fer2013Frame(px: Uint8Array): { data: Uint8Array; width: number; height: number; channels: 1 } {
+  const { upscale, size } = FER_FRAME;
+  const pad = (size - 48 * upscale) / 2;
+  const data = new Uint8Array(size * size);
+  const at = (o: number) => Math.min(47, Math.max(0, (o - pad + 0.5) / upscale - 0.5));
+  for (let oy = 0; oy < size; oy++) {
+    const cy = at(oy);
+    const y0 = Math.floor(cy);
+    const y1 = Math.min(47, y0 + 1);
+    const wy = cy - y0;
+    for (let ox = 0; ox < size; ox++) {
+      const cx = at(ox);
+      const x0 = Math.floor(cx);
+      const x1 = Math.min(47, x0 + 1);
+      const wx = cx - x0;
+      const top = px[y0 * 48 + x0] * (1 - wx) + px[y0 * 48 + x1] * wx;
+      const bottom = px[y1 * 48 + x0] * (1 - wx) + px[y1 * 48 + x1] * wx;
+      data[oy * size + ox] = Math.round(top * (1 - wy) + bottom * wy);
+    }
+  }
+  return { data, width: size, height: size, channels: 1 };
+}
+
+/**
+ * FER2013 in the packed layout of shared/data (48x48 grey, raw): crops go to the model unchanged, or,
+ * with opts.detector, through the detector and the face crop as in the nodes.
+ */
+export async function evalFer2013(classifier: ExpressionClassifier, dir: string, split: string, opts: FerEvalOptions = {}) {
   const splits = split === 'test' ? ['publictest', 'privatetest'] : [split];
   if (!splits.every((s) => ['publictest', 'privatetest', 'train'].includes(s))) {
     throw new Error(`--split must be privatetest, publictest or test, not "${split}"`);
@@ -51,12 +95,31 @@ export async function evalFer2013(classifier: ExpressionClassifier, dir: string,
   const inTraining: boolean[] = [];
   const labels = classifier.labels;
   const trainHashes = split === 'train' ? new Set<string>() : await imageHashes(dir, 'train');
+  const { detector } = opts;
+  let images = 0;
+  let facesMissed = 0;
   for (const s of splits) {
     const { x, y } = await readFerSplit(dir, s);
-    for (let i = 0; i < y.length; i += 256) {
-      const crops = Array.from({ length: Math.min(256, y.length - i) }, (_, j) => x.subarray((i + j) * 2304, (i + j + 1) * 2304));
-      const res = await classifier.classifyCrops(crops);
+    const n = Math.min(y.length, opts.limit ?? y.length);
+    images += n;
+    // Through the detector, a few frames in flight keep every inference worker busy.
+    const chunk = detector ? 8 : 256;
+    for (let i = 0; i < n; i += chunk) {
+      const crops = Array.from({ length: Math.min(chunk, n - i) }, (_, j) => x.subarray((i + j) * 2304, (i + j + 1) * 2304));
+      const res: ({ expression: string; confidence: number } | undefined)[] = detector
+        ? await Promise.all(
+            crops.map(async (px) => {
+              const frame = await decodeImage(fer2013Frame(px));
+              const face = largestFace(await detector.detect(frame));
+              return face ? (await classifier.classifyFaces(frame, [face]))[0] : undefined;
+            }),
+          )
+        : await classifier.classifyCrops(crops);
       res.forEach((r, j) => {
+        if (!r) {
+          facesMissed++;
+          return;
+        }
         truth.push(y[i + j]);
         predicted.push(labels.indexOf(r.expression));
         confidence.push(r.confidence);
@@ -70,6 +133,18 @@ export async function evalFer2013(classifier: ExpressionClassifier, dir: string,
   return {
     dataset: 'fer2013',
     split,
+    ...(opts.limit !== undefined ? { limit: opts.limit } : {}),
+    ...(detector
+      ? {
+          throughDetector: {
+            model: detector.model,
+            frame: `each 48x48 image upscaled ${FER_FRAME.upscale}x (bilinear) in a ${FER_FRAME.size}x${FER_FRAME.size} frame, edges repeated`,
+            images,
+            facesMissed,
+            note: 'scores are over the images where a face was found',
+          },
+        }
+      : {}),
     ...evaluate(labels, truth, predicted),
     ece: expectedCalibrationError(
       confidence,
