@@ -7,7 +7,10 @@
  * once on the native runtime and once on the WASM one. Needs Debian's qemu-user (or qemu-user-static) and
  * libc6-arm64-cross, libstdc++6-arm64-cross, libgcc-s1-arm64-cross.
  *
- *   node scripts/build-runtime.js --pack && npm pack --pack-destination test-artifacts && node bench/arm64-qemu.js
+ *   npm run build && node bench/arm64-qemu.js
+ *
+ * It installs what gets published (scripts/pack-release.js, run here: build/release/), ours with the
+ * @lightexnet/onnxruntime-<os>-<cpu> packages as optional dependencies, those served by a local registry.
  *
  * Writes bench/results/arm64-qemu.json.
  */
@@ -19,7 +22,7 @@ const { paletteInstall } = require('../test/support/palette-install');
 
 const ROOT = path.resolve(__dirname, '..');
 const WORK = path.join(ROOT, 'test-artifacts', 'arm64');
-const TARBALLS = path.join(ROOT, 'build', 'runtime', 'tarballs');
+const RELEASE = path.join(ROOT, 'build', 'release');
 
 function qemu() {
   for (const q of ['/usr/bin/qemu-aarch64', '/usr/bin/qemu-aarch64-static']) if (fs.existsSync(q)) return q;
@@ -40,12 +43,13 @@ function arm64Node() {
 }
 
 function main() {
-  const tgz = fs.readdirSync(path.join(ROOT, 'test-artifacts')).find((f) => /^lightexnet-node-red-.*\.tgz$/.test(f));
-  if (!tgz) throw new Error('npm pack --pack-destination test-artifacts first');
+  execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'pack-release.js')], { stdio: 'ignore' });
+  const released = fs.readdirSync(RELEASE).map((f) => path.join(RELEASE, f));
+  const tgz = released.find((f) => path.basename(f).startsWith('lightexnet-node-red-'));
   const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nr-arm64-'));
   fs.writeFileSync(path.join(userDir, 'package.json'), '{"name":"node-red-project","version":"0.0.1","private":true}\n');
-  const install = paletteInstall(userDir, path.join(ROOT, 'test-artifacts', tgz), {
-    scopeTarballs: fs.readdirSync(TARBALLS).map((f) => path.join(TARBALLS, f)),
+  const install = paletteInstall(userDir, tgz, {
+    scopeTarballs: released.filter((f) => path.basename(f).startsWith('lightexnet-onnxruntime-')),
     npmArgs: ['--cpu=arm64', '--os=linux', '--libc=glibc'],
     offline: false,
   });
@@ -86,6 +90,7 @@ function main() {
   fs.mkdirSync(path.join(ROOT, 'bench', 'results'), { recursive: true });
   fs.writeFileSync(path.join(ROOT, 'bench', 'results', 'arm64-qemu.json'), JSON.stringify(summary, null, 2) + '\n');
   console.log(JSON.stringify(summary, null, 2));
+  if (Object.values(runs).some((r) => r.exit !== 0)) process.exitCode = 1;
 }
 
 main();
