@@ -4,9 +4,10 @@
  * median of this, and its spread is the box noise a detected face's crop carries at run time, which the
  * training augmentation should imitate (train.py --framing).
  *
- * Each 48x48 image is upscaled 4x (bilinear) and padded by edge replication to 384x384, so the face sits in
- * the middle of a frame with context around it, as a face in a camera frame does; the detector (our
- * converted BlazeFace, the product's code) finds it there. Per image with a face, the FER image square
+ * Each 48x48 image becomes the frame `lightexnet eval --fer2013 --detect` makes of it (upscaled 4x, bilinear,
+ * in the middle of a 384x384 frame whose border repeats its edges: evaluation/datasets.ts fer2013Frame), so
+ * the face has context around it as in a camera frame; the detector (our converted BlazeFace, the product's
+ * code) finds it there. Per image with a face, the FER image square
  * relative to the best box: scale = image side / box side, dx and dy = (image centre - box centre) / box
  * side. Writes the per-image rows and their quantiles as JSON. Needs the Node build (npm run build).
  *
@@ -16,8 +17,8 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { parseArgs } = require('node:util');
-const sharp = require('sharp');
 const { FaceDetector, decodeImage } = require('../dist/core');
+const { fer2013Frame, FER_FRAME } = require('../dist/core/evaluation/datasets');
 
 const ROOT = path.join(__dirname, '..');
 const { values } = parseArgs({
@@ -32,8 +33,8 @@ const { values } = parseArgs({
 });
 const out = values.out ?? path.join(__dirname, 'results', `blazeface-framing-${values.model}.json`);
 const SIDE = 48;
-const UP = 4;
-const PAD = (384 - SIDE * UP) / 2;
+const UP = FER_FRAME.upscale;
+const PAD = (FER_FRAME.size - SIDE * UP) / 2;
 
 /** A seeded sample of image indices (mulberry32), so the table can be remade exactly. */
 function sample(count, n, seed) {
@@ -73,12 +74,7 @@ function quantiles(v) {
   try {
     for (const i of picked) {
       const face = x.subarray(i * SIDE * SIDE, (i + 1) * SIDE * SIDE);
-      const { data, info } = await sharp(face, { raw: { width: SIDE, height: SIDE, channels: 1 } })
-        .resize(SIDE * UP, SIDE * UP, { kernel: 'linear' })
-        .extend({ top: PAD, bottom: PAD, left: PAD, right: PAD, extendWith: 'copy' })
-        .raw()
-        .toBuffer({ resolveWithObject: true });
-      const img = await decodeImage({ data, width: info.width, height: info.height, channels: info.channels });
+      const img = await decodeImage(fer2013Frame(face));
       const faces = await detector.detect(img);
       if (faces.length === 0) {
         missed++;
@@ -100,7 +96,7 @@ function quantiles(v) {
     await detector.release();
   }
   const result = {
-    what: `BlazeFace ${values.model} range on FER2013 ${values.split} images (48x48 upscaled ${UP}x, edge-padded to 384x384): the FER image square relative to the detected box`,
+    what: `BlazeFace ${values.model} range on FER2013 ${values.split} images (48x48 upscaled ${UP}x, edge-padded to ${FER_FRAME.size}x${FER_FRAME.size}): the FER image square relative to the detected box`,
     command: `node training/blazeface_framing.js --split ${values.split} --model ${values.model} --n ${values.n} --seed ${values.seed}`,
     images: picked.length,
     detected: rows.length,
