@@ -89,7 +89,8 @@ const uiGroup = (id: string, name: string, page: string, width: string, order: n
   groupType: 'default',
 });
 
-export function demoFlow(): FlowNode[] {
+/** mqttProtocolVersion: what the demo's broker speaks (5: mosquitto; 4, MQTT 3.1.1: aedes or an unknown broker). */
+export function demoFlow(opts: { mqttProtocolVersion?: 4 | 5 } = {}): FlowNode[] {
   const z = 'lx-demo';
   const n = (node: FlowNode): FlowNode => ({ z, ...node });
   return [
@@ -420,7 +421,7 @@ export function demoFlow(): FlowNode[] {
       clientid: '',
       autoConnect: true,
       usetls: false,
-      protocolVersion: '4',
+      protocolVersion: String(opts.mqttProtocolVersion ?? 4),
       keepalive: '60',
       cleansession: true,
       autoUnsubscribe: true,

@@ -1,6 +1,8 @@
 /**
  * `npm start`: a demo Node-RED on 127.0.0.1 with this package's nodes from the working tree, Dashboard 2,
- * a ready flow, sample frames and an MQTT broker in this process (aedes) unless MQTT_URL names one.
+ * a ready flow, sample frames and an MQTT broker unless MQTT_URL names one: Debian's mosquitto where it is
+ * installed (MQTT 5, so example 03's shared subscriptions work with it), else aedes in this process (MQTT 3.1.1;
+ * LIGHTEXNET_DEMO_BROKER=aedes picks it).
  *
  * Environment: PORT (Node-RED, default 1880), MQTT_URL (e.g. mqtt://homeassistant.local:1883),
  * MQTT_PORT (embedded broker, default 1883), CAMERA_URL (an IP camera snapshot URL to use instead of the
@@ -12,10 +14,11 @@
  * own loopback origin (guard.ts); the embedded broker listens on loopback and takes only the demo's own
  * credentials; onnxruntime's telemetry is off.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import { readMjpeg } from './mjpeg';
@@ -174,11 +177,74 @@ interface AedesBroker {
   ) => void;
 }
 
-async function startBroker(creds: DemoLogin['mqtt']): Promise<{ host: string; port: number; close: () => void; embedded: boolean }> {
+interface DemoBroker {
+  host: string;
+  port: number;
+  close: () => void;
+  embedded: boolean;
+  /** The MQTT protocol version the demo's broker node speaks: 5 with mosquitto, 4 (3.1.1) otherwise. */
+  protocolVersion: 4 | 5;
+}
+
+/** An executable on PATH or in the sbin folders Debian puts mosquitto in. */
+function findExecutable(name: string): string | undefined {
+  const dirs = [...(process.env.PATH ?? '').split(path.delimiter), '/usr/sbin', '/usr/local/sbin'];
+  const runnable = (file: string) => {
+    try {
+      fs.accessSync(file, fs.constants.X_OK);
+      return fs.statSync(file).isFile();
+    } catch {
+      return false;
+    }
+  };
+  return dirs.map((d) => path.join(d, name)).find(runnable);
+}
+
+/** mosquitto on loopback with a password file holding only the demo's login (no anonymous clients). */
+async function startMosquitto(bin: string, passwd: string, creds: DemoLogin['mqtt'], dir: string): Promise<DemoBroker> {
+  const port = await freePort(Number(process.env.MQTT_PORT ?? 1883));
+  const conf = path.join(dir, 'mosquitto.conf');
+  const pwfile = path.join(dir, 'mosquitto.passwd');
+  fs.rmSync(pwfile, { force: true });
+  execFileSync(passwd, ['-c', '-b', pwfile, creds.username, creds.password], { stdio: 'ignore' });
+  fs.chmodSync(pwfile, 0o600);
+  // `user`: mosquitto started as root would switch to the mosquitto user, which cannot read the file.
+  fs.writeFileSync(
+    conf,
+    `listener ${port} 127.0.0.1\nallow_anonymous false\npassword_file ${pwfile}\npersistence false\nuser ${os.userInfo().username}\n`,
+    { mode: 0o600 },
+  );
+  const child = spawn(bin, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const t0 = Date.now();
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`mosquitto exited (${child.exitCode}): ${stderr.trim()}`);
+    const up = await new Promise<boolean>((resolve) => {
+      const c = net.connect(port, '127.0.0.1', () => {
+        c.destroy();
+        resolve(true);
+      });
+      c.on('error', () => resolve(false));
+    });
+    if (up) break;
+    if (Date.now() - t0 > 10000) {
+      child.kill('SIGTERM');
+      throw new Error(`mosquitto did not start listening on ${port}: ${stderr.trim()}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { host: '127.0.0.1', port, close: () => child.kill('SIGTERM'), embedded: true, protocolVersion: 5 };
+}
+
+async function startBroker(creds: DemoLogin['mqtt'], dir: string): Promise<DemoBroker> {
   if (process.env.MQTT_URL) {
     const u = new URL(process.env.MQTT_URL);
-    return { host: u.hostname, port: Number(u.port || 1883), close: () => undefined, embedded: false };
+    return { host: u.hostname, port: Number(u.port || 1883), close: () => undefined, embedded: false, protocolVersion: 4 };
   }
+  const bin = findExecutable('mosquitto');
+  const passwd = findExecutable('mosquitto_passwd');
+  if (bin && passwd && process.env.LIGHTEXNET_DEMO_BROKER !== 'aedes') return startMosquitto(bin, passwd, creds, dir);
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when needed (it may not load at all)
   const { Aedes } = require('aedes') as { Aedes: { createBroker(): Promise<AedesBroker> } };
   const broker = await Aedes.createBroker();
@@ -196,6 +262,7 @@ async function startBroker(creds: DemoLogin['mqtt']): Promise<{ host: string; po
       broker.close();
     },
     embedded: true,
+    protocolVersion: 4,
   };
 }
 
@@ -231,9 +298,9 @@ async function main(): Promise<void> {
   linkPackage(userDir);
   const frames = await makeFrames(path.join(userDir, 'frames'));
   const { login, file: loginFile, created } = demoLogin(userDir);
-  const broker = await startBroker(login.mqtt);
+  const broker = await startBroker(login.mqtt, userDir);
   const port = Number(process.env.PORT ?? 1880);
-  fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(demoFlow(), null, 2));
+  fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(demoFlow({ mqttProtocolVersion: broker.protocolVersion }), null, 2));
   // With credentialSecret false Node-RED keeps credentials as plain JSON beside the flow (the directory is
   // the user's own); the embedded broker's login goes to the demo's broker node here.
   const creds = broker.embedded ? { 'lx-broker': { user: login.mqtt.username, password: login.mqtt.password } } : {};
@@ -249,7 +316,7 @@ async function main(): Promise<void> {
   console.log(`\nLightExNet demo
   editor     http://127.0.0.1:${port}/   ${created ? `login: ${login.editor.username} / ${login.editor.password}   (shown once; kept in ${loginFile})` : `login: ${login.editor.username}, password in ${loginFile}`}
   dashboard  http://127.0.0.1:${port}/dashboard   (Webcam page: http://127.0.0.1:${port}/dashboard/webcam)
-  MQTT       ${broker.embedded ? `embedded broker at mqtt://${broker.host}:${broker.port} (user ${login.mqtt.username}, password in ${loginFile})` : `broker at mqtt://${broker.host}:${broker.port}`}, alerts on lightexnet/alerts
+  MQTT       ${broker.embedded ? `${broker.protocolVersion === 5 ? 'mosquitto (MQTT 5)' : 'embedded broker (MQTT 3.1.1)'} at mqtt://${broker.host}:${broker.port} (user ${login.mqtt.username}, password in ${loginFile})` : `broker at mqtt://${broker.host}:${broker.port}`}, alerts on lightexnet/alerts
   frames     ${process.env.MJPEG_URL ? `MJPEG stream ${process.env.MJPEG_URL}` : process.env.CAMERA_URL ? `IP camera ${process.env.CAMERA_URL}` : `${frames.length} sample frames in ${path.dirname(frames[0])}`}
 `);
   const relay = process.env.MJPEG_URL ? relayMjpeg(process.env.MJPEG_URL, `http://127.0.0.1:${port}/lightexnet/frame`) : undefined;

@@ -27,6 +27,43 @@ function request(base, { method = 'GET', path: p = '/', headers = {}, body } = {
   });
 }
 
+/** The demo's broker answers only the demo's login, and the demo's alerts reach it. */
+async function checkDemoBroker(demo) {
+  const url = `mqtt://127.0.0.1:${demo.mqttPort}`;
+  const anon = await new Promise((resolve) => {
+    const c = mqtt.connect(url, { reconnectPeriod: 0, connectTimeout: 10000 });
+    c.on('connect', () => {
+      c.end(true);
+      resolve('connected');
+    });
+    c.on('error', (e) => {
+      c.end(true);
+      resolve(e.message);
+    });
+  });
+  assert.match(anon, /Not authorized/);
+  const client = mqtt.connect(url, { reconnectPeriod: 0, username: demo.login.mqtt.username, password: demo.login.mqtt.password });
+  try {
+    await new Promise((resolve, reject) => {
+      client.on('connect', resolve);
+      client.on('error', reject);
+    });
+    await client.subscribeAsync('lightexnet/#');
+    // The alert's face picture comes first (retained, on lightexnet/alerts/snapshot), then the alert.
+    const seen = new Map();
+    await new Promise((resolve) =>
+      client.on('message', (topic, m) => {
+        if (!seen.has(topic)) seen.set(topic, m);
+        if (seen.has('lightexnet/alerts') && seen.has('lightexnet/alerts/snapshot')) resolve();
+      }),
+    );
+    assert.equal(JSON.parse(seen.get('lightexnet/alerts')).event, 'alert');
+    assert.deepEqual([...seen.get('lightexnet/alerts/snapshot').subarray(0, 2)], [0xff, 0xd8], 'a JPEG');
+  } finally {
+    client.end(true);
+  }
+}
+
 describe('demo security (a real demo Node-RED)', function () {
   this.timeout(180000);
   let demo;
@@ -190,38 +227,20 @@ describe('demo security (a real demo Node-RED)', function () {
   });
 
   it("runs its broker for the demo only: anonymous clients are refused, the demo's login gets alerts", async () => {
-    const url = `mqtt://127.0.0.1:${demo.mqttPort}`;
-    const anon = await new Promise((resolve) => {
-      const c = mqtt.connect(url, { reconnectPeriod: 0, connectTimeout: 10000 });
-      c.on('connect', () => {
-        c.end(true);
-        resolve('connected');
-      });
-      c.on('error', (e) => {
-        c.end(true);
-        resolve(e.message);
-      });
-    });
-    assert.match(anon, /Not authorized/);
-    const client = mqtt.connect(url, { reconnectPeriod: 0, username: demo.login.mqtt.username, password: demo.login.mqtt.password });
-    try {
-      await new Promise((resolve, reject) => {
-        client.on('connect', resolve);
-        client.on('error', reject);
-      });
-      await client.subscribeAsync('lightexnet/#');
-      // The alert's face picture comes first (retained, on lightexnet/alerts/snapshot), then the alert.
-      const seen = new Map();
-      await new Promise((resolve) =>
-        client.on('message', (topic, m) => {
-          if (!seen.has(topic)) seen.set(topic, m);
-          if (seen.has('lightexnet/alerts') && seen.has('lightexnet/alerts/snapshot')) resolve();
-        }),
-      );
-      assert.equal(JSON.parse(seen.get('lightexnet/alerts')).event, 'alert');
-      assert.deepEqual([...seen.get('lightexnet/alerts/snapshot').subarray(0, 2)], [0xff, 0xd8], 'a JPEG');
-    } finally {
-      client.end(true);
-    }
+    await checkDemoBroker(demo);
+  });
+});
+
+describe('demo security with the fallback broker (aedes, where mosquitto is not installed)', function () {
+  this.timeout(180000);
+  let demo;
+  before(async () => {
+    demo = await startDemo({ LIGHTEXNET_DEMO_BROKER: 'aedes' });
+  });
+  after(async () => demo?.stop());
+
+  it("runs its broker for the demo only: anonymous clients are refused, the demo's login gets alerts", async () => {
+    assert.match(demo.log(), /embedded broker \(MQTT 3\.1\.1\)/);
+    await checkDemoBroker(demo);
   });
 });
