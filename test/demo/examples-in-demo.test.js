@@ -10,8 +10,8 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const mqtt = require('mqtt');
-const { startDemo } = require('../support/demo');
-const { examplesWithRecorders, waitFor } = require('../support/examples');
+const { adminToken, startDemo } = require('../support/demo');
+const { deployAndRunExamples, examplesWithRecorders, waitFor } = require('../support/examples');
 
 const EXPRESSIONS = ['angry', 'disgust', 'fear', 'happy', 'sad', 'surprise', 'neutral'];
 const hasMosquitto = ['/usr/sbin/mosquitto', '/usr/bin/mosquitto'].some((f) => fs.existsSync(f));
@@ -40,14 +40,7 @@ describe('the examples in the demo, with the demo broker', function () {
   it('runs every example on a non-default port against the demo broker (mosquitto, MQTT 5, the demo login)', async () => {
     assert.notEqual(demo.port, 1880);
     assert.match(demo.log(), /mosquitto \(MQTT 5\)/, 'the demo runs mosquitto where it is installed');
-    const form = new URLSearchParams({
-      client_id: 'node-red-admin',
-      grant_type: 'password',
-      scope: '*',
-      username: demo.login.editor.username,
-      password: demo.login.editor.password,
-    });
-    const { access_token: token } = await (await fetch(`${demo.base}/auth/token`, { method: 'POST', body: form })).json();
+    const token = await adminToken(demo);
     const auth = { Authorization: `Bearer ${token}` };
 
     const seen = new Map();
@@ -68,31 +61,7 @@ describe('the examples in the demo, with the demo broker', function () {
       port: String(demo.mqttPort),
       credentials: { user: demo.login.mqtt.username, password: demo.login.mqtt.password },
     });
-    const dep = await fetch(`${demo.base}/flows`, {
-      method: 'POST',
-      headers: { ...auth, 'Content-Type': 'application/json', 'Node-RED-Deployment-Type': 'full' },
-      body: JSON.stringify(flow),
-    });
-    assert.equal(dep.status, 204, await dep.text());
-
-    const read = (f) => {
-      const file = path.join(recordDir, f);
-      return fs.existsSync(file) && fs.statSync(file).size > 0 ? fs.readFileSync(file, 'utf8') : undefined;
-    };
-    for (const [inject, file] of [
-      ['i1', 'detect.json'],
-      ['i2', 'classify.json'],
-    ]) {
-      await waitFor(
-        `example ${inject}`,
-        async () => {
-          if (!read(file)) await fetch(`${demo.base}/inject/${inject}`, { method: 'POST', headers: auth });
-          await new Promise((r) => setTimeout(r, 1000));
-          return read(file);
-        },
-        demo.log,
-      );
-    }
+    const read = await deployAndRunExamples(demo.base, flow, recordDir, demo.log, auth);
     assert.equal(JSON.parse(read('detect.json')).length, 1, '01: one face in the sample frame');
     const classified = JSON.parse(read('classify.json'));
     assert.ok(EXPRESSIONS.includes(classified[0].expression), JSON.stringify(classified));

@@ -21,7 +21,7 @@ const mqtt = require('mqtt');
 const { ROOT } = require('../support/paths');
 const { freePort, startMosquitto } = require('../support/mosquitto');
 const { paletteInstall } = require('../support/palette-install');
-const { examplesWithRecorders, waitFor } = require('../support/examples');
+const { deployAndRunExamples, examplesWithRecorders, waitFor } = require('../support/examples');
 
 const ARTIFACTS = path.join(ROOT, 'test-artifacts');
 const CACHE = path.join(ARTIFACTS, 'palette-cache');
@@ -228,31 +228,8 @@ describe('palette install, offline with install scripts (npm pack -> fresh user 
           JSON.stringify(ours),
         );
 
-        const dep = await fetch(`${base}/flows`, {
-          method: 'POST',
-          headers: { 'Content-Type': 'application/json', 'Node-RED-Deployment-Type': 'full' },
-          body: JSON.stringify(examplesWithRecorders(userDir)),
-        });
-        assert.equal(dep.status, 204, await dep.text());
-        const read = (f) => {
-          const file = path.join(userDir, f);
-          return fs.existsSync(file) && fs.statSync(file).size > 0 ? fs.readFileSync(file, 'utf8') : undefined;
-        };
-        // Press the inject buttons of examples 01 and 02 until each has produced (404 until the flow runs).
-        for (const [inject, file] of [
-          ['i1', 'detect.json'],
-          ['i2', 'classify.json'],
-        ]) {
-          await waitFor(
-            `example ${inject}`,
-            async () => {
-              if (!read(file)) await fetch(`${base}/inject/${inject}`, { method: 'POST' });
-              await new Promise((r) => setTimeout(r, 1000));
-              return read(file);
-            },
-            () => log,
-          );
-        }
+        // Deploy every example, then press the inject buttons of 01 and 02 until each has produced.
+        const read = await deployAndRunExamples(base, examplesWithRecorders(userDir), userDir, () => log);
         const faces = JSON.parse(read('detect.json'));
         assert.equal(faces.length, 1, '01: one face in the sample frame');
         assert.ok(faces[0].box.width > 80 && faces[0].score > 0.5, JSON.stringify(faces[0]));

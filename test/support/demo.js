@@ -66,4 +66,18 @@ async function editorLogin(page, base, login) {
   await page.locator('#node-dialog-login-submit').click();
 }
 
-module.exports = { startDemo, editorLogin };
+/** An admin API token for the demo's generated editor login (Node-RED's password grant). */
+async function adminToken(demo) {
+  const form = new URLSearchParams({
+    client_id: 'node-red-admin',
+    grant_type: 'password',
+    scope: '*',
+    username: demo.login.editor.username,
+    password: demo.login.editor.password,
+  });
+  const r = await fetch(`${demo.base}/auth/token`, { method: 'POST', body: form });
+  if (r.status !== 200) throw new Error(`the demo refused its own login: ${r.status}`);
+  return (await r.json()).access_token;
+}
+
+module.exports = { startDemo, editorLogin, adminToken };

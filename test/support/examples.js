@@ -64,4 +64,37 @@ function examplesWithRecorders(userDir) {
   return flow;
 }
 
-module.exports = { examplesWithRecorders, waitFor };
+/**
+ * Deploys `flow` (full deployment) to the Node-RED at `base`, then presses the inject buttons of examples 01
+ * and 02 until each has recorded what it produced (the endpoint answers 404 until the flow runs). Returns a
+ * reader of the files the recorders write in `recordDir`.
+ */
+async function deployAndRunExamples(base, flow, recordDir, log, headers = {}) {
+  const dep = await fetch(`${base}/flows`, {
+    method: 'POST',
+    headers: { ...headers, 'Content-Type': 'application/json', 'Node-RED-Deployment-Type': 'full' },
+    body: JSON.stringify(flow),
+  });
+  if (dep.status !== 204) throw new Error(`deploy answered ${dep.status}: ${await dep.text()}`);
+  const read = (f) => {
+    const file = path.join(recordDir, f);
+    return fs.existsSync(file) && fs.statSync(file).size > 0 ? fs.readFileSync(file, 'utf8') : undefined;
+  };
+  for (const [inject, file] of [
+    ['i1', 'detect.json'],
+    ['i2', 'classify.json'],
+  ]) {
+    await waitFor(
+      `example ${inject}`,
+      async () => {
+        if (!read(file)) await fetch(`${base}/inject/${inject}`, { method: 'POST', headers });
+        await new Promise((r) => setTimeout(r, 1000));
+        return read(file);
+      },
+      log,
+    );
+  }
+  return read;
+}
+
+module.exports = { examplesWithRecorders, waitFor, deployAndRunExamples };
