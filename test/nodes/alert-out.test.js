@@ -24,8 +24,11 @@ describe('lightexnet-alert-out (real mosquitto, broker outage)', function () {
 
   before(async () => {
     broker = await startMosquitto({ persistence: true });
-    // A persistent session (fixed id, clean: false): the broker queues for it while it reconnects.
-    sub = mqtt.connect(broker.url, { clientId: `sub-${randomUUID()}`, clean: false, reconnectPeriod: 200 });
+    // A persistent session (fixed id, clean: false): the broker queues for it while it reconnects. A reconnect
+    // attempt that meets mosquitto mid-restart can hang without a CONNACK; MQTT.js then waits connectTimeout
+    // (30 s by default) before the next, past this test's wait (seen: the subscriber got nothing after the
+    // outage while the sender had every PUBACK). A short timeout retries it.
+    sub = mqtt.connect(broker.url, { clientId: `sub-${randomUUID()}`, clean: false, reconnectPeriod: 200, connectTimeout: 2000 });
     await new Promise((r) => sub.once('connect', r));
     await sub.subscribeAsync('lx/alerts', { qos: 1 });
     sub.on('message', (_t, m) => received.push(JSON.parse(m)));
