@@ -14,6 +14,7 @@ from ckplus_cv import ckplus_head  # noqa: E402
 from ckplus_select import select  # noqa: E402
 from fer_data import CKPLUS_LABELS  # noqa: E402
 from pack_data import decode_images, encode_images  # noqa: E402
+from detector_framing import DetectorFraming  # noqa: E402
 from train import augment, load_init  # noqa: E402
 from tta_views import VIEWS, multi_view_probs, view_grids  # noqa: E402
 
@@ -139,6 +140,30 @@ class Loss(unittest.TestCase):
         b = augment(x, 64, torch.Generator().manual_seed(3), 0.5)
         self.assertTrue(torch.equal(a, b))
         self.assertEqual(tuple(a.shape), (8, 1, 64, 64))
+
+    def test_detector_framing_crops_as_the_product_does(self):
+        # Row 0: a box whose product crop (1.13 x the box, moved 0.066 box sides up) is exactly the FER square.
+        # Row 1: a box twice the image's side whose centre lies 0.25 box sides right of the image's centre.
+        rows = [[0, 0.9, 1.13, 0.0, -0.066], [1, 0.9, 0.5, 0.25, 0.0]]
+        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+            json.dump({"rowFields": ["index", "score", "scale", "dx", "dy"], "rows": rows}, f)
+        framing = DetectorFraming(f.name)
+        os.unlink(f.name)
+        zoom, tx, ty = framing.draw(torch.tensor([0.1, 0.9]))
+        self.assertTrue(torch.allclose(zoom, torch.tensor([1.0, 1 / 2.26]), atol=1e-5))
+        # Normalised coordinates (the image spans -1..1): row 1's crop centre is 0.25 box sides = half an
+        # image side left of the image centre, and 0.066 box sides up.
+        self.assertTrue(torch.allclose(tx, torch.tensor([0.0, -1.0]), atol=1e-5))
+        self.assertTrue(torch.allclose(ty, torch.tensor([0.0, -0.264]), atol=1e-5))
+        # Framed by row 0 with no rotation, each output is its image (or the mirror image) up to the
+        # brightness/contrast jitter: a per-image linear map of the pixels.
+        identity = DetectorFraming.__new__(DetectorFraming)
+        identity.half, identity.cx, identity.cy, identity.n = framing.half[:1], framing.cx[:1], framing.cy[:1], 1
+        x = 0.3 + 0.4 * torch.rand(16, 1, 48, 48)
+        out = augment(x, 48, torch.Generator().manual_seed(1), 0.0, rotate=0, framing=identity, framing_p=1.0)
+        for o, im in zip(out, x):
+            corr = max(torch.corrcoef(torch.stack([o.flatten(), v.flatten()]))[0, 1] for v in (im, im.flip(-1)))
+            self.assertGreater(float(corr), 0.9999)
 
 
 class WarmStartAndPacking(unittest.TestCase):

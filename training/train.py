@@ -19,6 +19,7 @@ import torch
 import torch.nn.functional as F
 
 import camera_aug
+from detector_framing import DetectorFraming
 from fer_data import DEFAULT_DATA, fer_training_keep, load_ckplus_as_fer, load_fer_split, load_fer_training
 from targets import load_ferplus, soft_targets
 from lightexnet import ImprovedCenterLoss, LightExNet, LightExNetConfig, count_macs, count_params
@@ -44,6 +45,10 @@ def parse_args(argv=None):
     p.add_argument("--erase", type=float, default=0.5, help="probability of random erasing")
     p.add_argument("--rotate", type=float, default=12, help="augmentation: max rotation, degrees")
     p.add_argument("--zoom", type=float, default=0.12, help="augmentation: max relative zoom in or out")
+    p.add_argument("--framing", default="", help="augmentation: a detector framing table "
+                   "(results/blazeface-framing-full.json) whose recorded boxes, cropped as the product crops, "
+                   "replace the uniform zoom and shift with probability --framing-p")
+    p.add_argument("--framing-p", type=float, default=0.75)
     p.add_argument("--camera", type=float, default=0, help="probability of each camera degradation "
                    "(resolution loss, JPEG, noise; camera_aug.py); 0 = off")
     p.add_argument("--ferplus-weight", type=float, default=0, help="share of the FER+ vote distribution in "
@@ -74,9 +79,12 @@ def parse_args(argv=None):
 
 
 def augment(x: torch.Tensor, size: int, gen: torch.Generator, erase_p: float,
-            noise_gen: torch.Generator | None = None, rotate: float = 12, zoom: float = 0.12) -> torch.Tensor:
+            noise_gen: torch.Generator | None = None, rotate: float = 12, zoom: float = 0.12,
+            framing: DetectorFraming | None = None, framing_p: float = 0.0) -> torch.Tensor:
     """Whole-batch augmentation: random affine (rotate, scale, shift, flip) resampled straight to
     `size`, brightness/contrast jitter and random erasing. x: B x 1 x 48 x 48 float in [0,1].
+    framing: with probability framing_p an image's scale and shift are a recorded detector framing instead
+    (detector_framing.py); drawn after the other numbers, so runs without it are unchanged.
     noise_gen: a generator on x's device for the erasing noise (B x size x size values, which at 224 px
     would cost more to draw on the CPU and copy than the GPU's training step)."""
     b, dev = x.shape[0], x.device
@@ -88,6 +96,11 @@ def augment(x: torch.Tensor, size: int, gen: torch.Generator, erase_p: float,
     scale = 1 + (next(u) * 2 - 1) * zoom
     flip = torch.where(next(u) < 0.5, -1.0, 1.0)
     tx, ty = (next(u) * 2 - 1) * 0.12, (next(u) * 2 - 1) * 0.12
+    if framing is not None and framing_p > 0:
+        f = torch.rand(2, b, generator=gen).to(dev)
+        fz, fx, fy = framing.draw(f[1])
+        use = f[0] < framing_p
+        scale, tx, ty = torch.where(use, fz, scale), torch.where(use, fx, tx), torch.where(use, fy, ty)
     cos, sin = torch.cos(angle) / scale, torch.sin(angle) / scale
     theta = torch.stack([torch.stack([cos * flip, -sin, tx], 1), torch.stack([sin * flip, cos, ty], 1)], 1)
     grid = F.affine_grid(theta, [b, x.shape[1], size, size], align_corners=False)
@@ -196,6 +209,7 @@ def main(argv=None):
         xtr, ytr = xtr[:a.subset], ytr[:a.subset]
         if soft:
             ttr = ttr[:a.subset]
+    framing = DetectorFraming(a.framing) if a.framing else None
     xval, yval = load_fer_split(a.data, "publictest")
     xck_test, yck_test, _ = load_ckplus_as_fer(a.data) if a.ckplus == "none" else (np.zeros((0, 48, 48)), [], [])
 
@@ -260,7 +274,8 @@ def main(argv=None):
             y = ytr_t[idx]
             if a.camera:
                 x = camera_aug.degrade(x, gen, a.camera)
-            x = normalise(augment(x, a.size, gen, a.erase, noise_gen, a.rotate, a.zoom), a.channels)
+            x = normalise(augment(x, a.size, gen, a.erase, noise_gen, a.rotate, a.zoom, framing, a.framing_p),
+                          a.channels)
             x = x.contiguous(memory_format=torch.channels_last)
             with torch.autocast(a.device.split(":")[0], dtype=torch.bfloat16, enabled=a.amp):
                 feats = model.features(x)
