@@ -144,11 +144,14 @@ class Loss(unittest.TestCase):
     def test_detector_framing_crops_as_the_product_does(self):
         # Row 0: a box whose product crop (1.13 x the box, moved 0.066 box sides up) is exactly the FER square.
         # Row 1: a box twice the image's side whose centre lies 0.25 box sides right of the image's centre.
-        rows = [[0, 0.9, 1.13, 0.0, -0.066], [1, 0.9, 0.5, 0.25, 0.0]]
-        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
-            json.dump({"rowFields": ["index", "score", "scale", "dx", "dy"], "rows": rows}, f)
-        framing = DetectorFraming(f.name)
-        os.unlink(f.name)
+        def table(rows):
+            with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+                json.dump({"rowFields": ["index", "score", "scale", "dx", "dy"], "rows": rows}, f)
+            framing = DetectorFraming(f.name)
+            os.unlink(f.name)
+            return framing
+        exact = [0, 0.9, 1.13, 0.0, -0.066]
+        framing = table([exact, [1, 0.9, 0.5, 0.25, 0.0]])
         zoom, tx, ty = framing.draw(torch.tensor([0.1, 0.9]))
         self.assertTrue(torch.allclose(zoom, torch.tensor([1.0, 1 / 2.26]), atol=1e-5))
         # Normalised coordinates (the image spans -1..1): row 1's crop centre is 0.25 box sides = half an
@@ -157,8 +160,7 @@ class Loss(unittest.TestCase):
         self.assertTrue(torch.allclose(ty, torch.tensor([0.0, -0.264]), atol=1e-5))
         # Framed by row 0 with no rotation, each output is its image (or the mirror image) up to the
         # brightness/contrast jitter: a per-image linear map of the pixels.
-        identity = DetectorFraming.__new__(DetectorFraming)
-        identity.half, identity.cx, identity.cy, identity.n = framing.half[:1], framing.cx[:1], framing.cy[:1], 1
+        identity = table([exact])
         x = 0.3 + 0.4 * torch.rand(16, 1, 48, 48)
         out = augment(x, 48, torch.Generator().manual_seed(1), 0.0, rotate=0, framing=identity, framing_p=1.0)
         for o, im in zip(out, x):
