@@ -15,7 +15,7 @@ from ckplus_select import select  # noqa: E402
 from fer_data import CKPLUS_LABELS  # noqa: E402
 from pack_data import decode_images, encode_images  # noqa: E402
 from detector_framing import DetectorFraming  # noqa: E402
-from train import augment, load_init  # noqa: E402
+from train import augment, js_consistency, load_init  # noqa: E402
 from tta_views import VIEWS, multi_view_probs, view_grids  # noqa: E402
 
 
@@ -342,3 +342,22 @@ class TargetsAndCameraAugmentation(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class ConsistencyLoss(unittest.TestCase):
+    def test_zero_for_agreeing_views_and_bounded_by_log2_when_they_disagree(self):
+        same = torch.randn(4, 7)
+        self.assertAlmostEqual(float(js_consistency(torch.cat([same, same]))), 0.0, places=6)
+        a = torch.full((4, 7), -30.0)
+        b = a.clone()
+        a[:, 0], b[:, 1] = 30.0, 30.0  # each view sure of another class
+        jsd = float(js_consistency(torch.cat([a, b])))
+        self.assertAlmostEqual(jsd, float(torch.log(torch.tensor(2.0))), places=4)
+
+    def test_gradient_pulls_the_views_together(self):
+        logits = torch.randn(6, 7).requires_grad_()
+        before = float(js_consistency(logits))
+        js_consistency(logits).backward()
+        with torch.no_grad():
+            after = float(js_consistency(logits - 0.5 * logits.grad))
+        self.assertLess(after, before)

@@ -49,6 +49,10 @@ def parse_args(argv=None):
                    "(results/blazeface-framing-full.json) whose recorded boxes, cropped as the product crops, "
                    "replace the uniform zoom and shift with probability --framing-p")
     p.add_argument("--framing-p", type=float, default=0.75)
+    p.add_argument("--consistency", type=float, default=0,
+                   help="weight of a Jensen-Shannon consistency term between two augmentations of each image "
+                        "(AugMix's, Hendrycks et al. 2020): a still face in jittered camera frames should keep its "
+                        "label. Each step then sees every image twice (twice the cost); 0 = off")
     p.add_argument("--camera", type=float, default=0, help="probability of each camera degradation "
                    "(resolution loss, JPEG, noise; camera_aug.py); 0 = off")
     p.add_argument("--ferplus-weight", type=float, default=0, help="share of the FER+ vote distribution in "
@@ -162,6 +166,14 @@ def predict(model, x_u8: np.ndarray, size: int, channels: int, device: str, flip
     return torch.cat(out).numpy()
 
 
+def js_consistency(logits: torch.Tensor) -> torch.Tensor:
+    """Jensen-Shannon divergence between the predictions for two augmentations of the same images (the first
+    and second halves of the batch), on the logits the exported graph uses (no logit adjustment)."""
+    p1, p2 = F.softmax(logits, 1).chunk(2)
+    log_m = ((p1 + p2) / 2).clamp_min(1e-7).log()
+    return (F.kl_div(log_m, p1, reduction="batchmean") + F.kl_div(log_m, p2, reduction="batchmean")) / 2
+
+
 def lr_at(step: int, total: int, warmup: int, peak: float) -> float:
     if step < warmup:
         return peak * (step + 1) / warmup
@@ -270,13 +282,17 @@ def main(argv=None):
             for g in opt.param_groups:
                 g["lr"] = lr_at(step, total, warmup, a.lr)
             idx = perm[it * a.batch:(it + 1) * a.batch]
-            x = xtr_t[idx].float().div_(255).unsqueeze(1)
+            x0 = xtr_t[idx].float().div_(255).unsqueeze(1)
             y = ytr_t[idx]
-            if a.camera:
-                x = camera_aug.degrade(x, gen, a.camera)
-            x = normalise(augment(x, a.size, gen, a.erase, noise_gen, a.rotate, a.zoom, framing, a.framing_p),
-                          a.channels)
-            x = x.contiguous(memory_format=torch.channels_last)
+            views = []
+            for _ in range(2 if a.consistency else 1):
+                x = camera_aug.degrade(x0, gen, a.camera) if a.camera else x0
+                views.append(normalise(augment(x, a.size, gen, a.erase, noise_gen, a.rotate, a.zoom, framing,
+                                               a.framing_p), a.channels))
+            x = torch.cat(views).contiguous(memory_format=torch.channels_last)
+            if a.consistency:
+                y = torch.cat([y, y])
+                idx = torch.cat([idx, idx])
             with torch.autocast(a.device.split(":")[0], dtype=torch.bfloat16, enabled=a.amp):
                 feats = model.features(x)
                 logits = model.classifier(model.dropout(feats))
@@ -287,6 +303,8 @@ def main(argv=None):
                 loss = -(t * F.log_softmax(fit, 1)).sum(1).mean()
             else:
                 loss = F.cross_entropy(fit, y, label_smoothing=a.label_smoothing)
+            if a.consistency:
+                loss = loss + a.consistency * js_consistency(logits)
             if use_center:
                 closs = center(feats, y)
                 loss = loss + a.center_weight * closs
