@@ -42,11 +42,13 @@ def main():
     splits = {"publictest": (xp, yp), "ckplus_cross": (xc, yc)}
     probs: dict = {}
     for run in a.runs:
+        loaded = None  # the checkpoint, read once and only where something is not cached
         for split, (x, _) in splits.items():
             for views in (1, 2):
                 f = os.path.join(a.cache, f"{run}-{split}-v{views}.npy")
                 if not os.path.exists(f):
-                    net, cfg, ck = load_checkpoint(os.path.join("runs", run, "best.pt"))
+                    loaded = loaded or load_checkpoint(os.path.join("runs", run, "best.pt"))
+                    net, cfg, ck = loaded
                     np.save(f, predict_views(net, normalised_crops(x, cfg.in_channels), int(ck["size"]), views).astype(np.float32))
                 probs[run, split, views] = np.load(f)
     out = {"singles": {}, "pairs_1_view_each": {}}
