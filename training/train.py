@@ -52,7 +52,8 @@ def parse_args(argv=None):
     p.add_argument("--consistency", type=float, default=0,
                    help="weight of a Jensen-Shannon consistency term between two augmentations of each image "
                         "(AugMix's, Hendrycks et al. 2020): a still face in jittered camera frames should keep its "
-                        "label. Each step then sees every image twice (twice the cost); 0 = off")
+                        "label. Each step then sees every image twice (twice the cost; halve --batch, as a forward batch "
+                        "of 256 runs ~2x slower per image than 128 on these CPUs); 0 = off")
     p.add_argument("--camera", type=float, default=0, help="probability of each camera degradation "
                    "(resolution loss, JPEG, noise; camera_aug.py); 0 = off")
     p.add_argument("--ferplus-weight", type=float, default=0, help="share of the FER+ vote distribution in "
