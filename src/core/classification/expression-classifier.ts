@@ -5,7 +5,7 @@
 import type { Face } from '../detection/face-detector';
 import { cropGrey, DecodedImage, Rect } from '../image/image';
 import { checkManifestAgainstGraph, CropPolicy, ModelManifest, modelFileOf, readManifest } from './model-manifest';
-import { acquireSession, BackendInfo, BackendName, BackendRequest, SharedSession } from '../runtime/onnx-backend';
+import { acquireSession, BackendInfo, BackendName, BackendRequest, ModelSession, SharedSession } from '../runtime/onnx-backend';
 import { resolveViewCount, viewGrids } from './test-time-views';
 
 export interface Expression {
@@ -46,6 +46,12 @@ export function softmax(logits: ArrayLike<number>): number[] {
   return e.map((v) => v / sum);
 }
 
+/** What a worker needs to run a classifier on its own copy of the session (frame-task.ts). */
+export interface ClassifierTaskSpec {
+  manifest: ModelManifest;
+  views: number;
+}
+
 export class ExpressionClassifier {
   private constructor(
     private readonly shared: SharedSession,
@@ -53,6 +59,16 @@ export class ExpressionClassifier {
     /** How many test-time views each face gets. */
     readonly views: number,
   ) {}
+
+  /** This classifier on another session of the same graph and views (a worker's, for frame-task.ts). */
+  static bind(shared: SharedSession, spec: ClassifierTaskSpec): ExpressionClassifier {
+    return new ExpressionClassifier(shared, spec.manifest, spec.views);
+  }
+
+  /** The session and settings a worker needs to run this classifier itself (frame-task.ts). */
+  get task(): { session: ModelSession; spec: ClassifierTaskSpec } {
+    return { session: this.shared.session, spec: { manifest: this.manifest, views: this.views } };
+  }
 
   static async create(opts: ClassifierOptions = {}): Promise<ExpressionClassifier> {
     const { manifest, path: file } = await readManifest(opts.model);

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { decodeDetections, Detection, weightedNms } from './blazeface-decode';
 import { implausibleFace } from './face-quality';
 import { DecodedImage, letterboxTensor, Letterbox } from '../image/image';
-import { acquireSession, BackendInfo, BackendName, BackendRequest, SharedSession } from '../runtime/onnx-backend';
+import { acquireSession, BackendInfo, BackendName, BackendRequest, ModelSession, SharedSession } from '../runtime/onnx-backend';
 import { Anchor, generateAnchors, SsdAnchorOptions } from './ssd-anchors';
 import { MODELS_DIR } from '../classification/model-manifest';
 
@@ -108,22 +108,41 @@ export function loadBlazeFace(model: DetectorModel, modelDir = MODELS_DIR): Prom
   return p;
 }
 
+type DetectorSettings = Required<Omit<DetectorOptions, 'modelDir' | 'threads' | 'model' | 'runtime'>>;
+
+/** What a worker needs to run a detector on its own copy of the session (frame-task.ts). */
+export interface DetectorTaskSpec {
+  graph: BlazeFaceGraph;
+  model: DetectorModel;
+  opts: DetectorSettings;
+}
+
 export class FaceDetector {
   private constructor(
     private readonly shared: SharedSession,
     private readonly graph: BlazeFaceGraph,
     private readonly anchors: Anchor[],
     readonly model: DetectorModel,
-    private readonly opts: Required<Omit<DetectorOptions, 'modelDir' | 'threads' | 'model' | 'runtime'>>,
+    private readonly opts: DetectorSettings,
   ) {}
+
+  /** This detector on another session of the same graph (a worker's, for frame-task.ts). */
+  static bind(shared: SharedSession, spec: DetectorTaskSpec): FaceDetector {
+    return new FaceDetector(shared, spec.graph, generateAnchors(BLAZEFACE[spec.model].anchors), spec.model, spec.opts);
+  }
+
+  /** The session and settings a worker needs to run this detector itself (frame-task.ts). */
+  get task(): { session: ModelSession; spec: DetectorTaskSpec } {
+    return { session: this.shared.session, spec: { graph: this.graph, model: this.model, opts: this.opts } };
+  }
 
   static async create(opts: DetectorOptions = {}): Promise<FaceDetector> {
     const model = opts.model ?? 'full';
     if (!(model in BLAZEFACE)) throw new Error(`unknown detector model "${model}" (short or full)`);
     const spec = BLAZEFACE[model];
     const modelDir = opts.modelDir ?? MODELS_DIR;
-    const graph = await loadBlazeFace(model, modelDir);
-    const shared = await acquireSession(`blazeface:${path.join(modelDir, graph.file)}`, () => Promise.resolve(graph.bytes), {
+    const { bytes, ...graph } = await loadBlazeFace(model, modelDir);
+    const shared = await acquireSession(`blazeface:${path.join(modelDir, graph.file)}`, () => Promise.resolve(bytes), {
       threads: opts.threads,
       runtime: opts.runtime,
     });

@@ -46,12 +46,14 @@ export type Request =
       constants: Record<string, TensorData>;
     }
   | { op: 'run'; req: number; session: number; feeds: Record<string, TensorData> }
+  /** A whole job in the worker, on sessions it holds (frame-task.ts: decode + detect + classify a frame). */
+  | { op: 'task'; req: number; task: 'frame'; sessions: number[]; args: unknown }
   | { op: 'close'; req: number; session: number }
   /** Release everything and end the thread with this code (shutdown; a crash in tests). */
   | { op: 'exit'; req: number; code: number };
 
 export type Reply =
-  | { req: number; ok: true; graph?: GraphSignature; backend?: BackendInfo; outputs?: Record<string, TensorData> }
+  | { req: number; ok: true; graph?: GraphSignature; backend?: BackendInfo; outputs?: Record<string, TensorData>; result?: unknown }
   | { req: number; ok: false; error: { name: string; message: string } };
 
 const WORKER_SCRIPT = path.join(__dirname, 'inference-worker.js');
@@ -154,6 +156,13 @@ interface OpenSession {
   backend: BackendInfo;
 }
 
+/** The pool and id behind a session that InferencePool.open returned (for tasks on several sessions). */
+const pooledSessions = new WeakMap<ModelSession, { pool: InferencePool; id: number }>();
+
+export function pooledSession(session: ModelSession): { pool: InferencePool; id: number } | undefined {
+  return pooledSessions.get(session);
+}
+
 export class InferencePool {
   private workers: PoolWorker[] = [];
   private readonly sessions = new Map<number, OpenSession>();
@@ -205,6 +214,7 @@ export class InferencePool {
       ...opened.graph,
       run: (feeds) => this.run(id, feeds),
     };
+    pooledSessions.set(session, { pool: this, id });
     return { session, backend: opened.backend, close: () => this.close(id) };
   }
 
@@ -241,13 +251,7 @@ export class InferencePool {
   }
 
   private async run(id: number, feeds: Record<string, TensorData>): Promise<Record<string, TensorData>> {
-    const s = this.sessions.get(id);
-    if (!s) throw new Error('the session was released');
-    this.fill();
-    const w = this.pick(id);
-    if (!w.opened.has(id))
-      await this.openIn(w, id, s.spec, await s.spec.load()); // a replacement worker
-    else await w.opened.get(id);
+    const w = await this.workerFor([id]);
     const transfer: ArrayBuffer[] = [];
     const sent: Record<string, TensorData> = {};
     for (const [k, t] of Object.entries(feeds)) {
@@ -262,10 +266,39 @@ export class InferencePool {
     return reply.outputs ?? {};
   }
 
-  /** The live worker with the fewest runs in flight, among those that have the session ready if any do
-   *  (else a new worker, which opens it); ties taken in turn. */
-  private pick(id: number): PoolWorker {
-    const ready = this.workers.filter((w) => w.ready.has(id));
+  /**
+   * Runs a task (inference-worker.ts) in one worker on sessions it holds, with `args` cloned to it and the
+   * buffers in `transfer` moved; resolves with the task's result, or rejects with its error.
+   */
+  async task(task: 'frame', sessions: number[], args: unknown, transfer: ArrayBuffer[] = []): Promise<unknown> {
+    const w = await this.workerFor(sessions);
+    const reply = await w.call({ op: 'task', task, sessions, args }, transfer);
+    w.runs++;
+    return reply.result;
+  }
+
+  /** A worker for a run on these sessions, once it has them open (a replacement worker opens them first). */
+  private async workerFor(ids: number[]): Promise<PoolWorker> {
+    const specs = ids.map((id) => {
+      const s = this.sessions.get(id);
+      if (!s) throw new Error('the session was released');
+      return s.spec;
+    });
+    this.fill();
+    const w = this.pick(ids);
+    await Promise.all(
+      ids.map(async (id, i) => {
+        if (!w.opened.has(id)) await this.openIn(w, id, specs[i], await specs[i].load());
+        else await w.opened.get(id);
+      }),
+    );
+    return w;
+  }
+
+  /** The live worker with the fewest runs in flight, among those that have the sessions ready if any do
+   *  (else a new worker, which opens them); ties taken in turn. */
+  private pick(ids: number[]): PoolWorker {
+    const ready = this.workers.filter((w) => ids.every((id) => w.ready.has(id)));
     const from = ready.length ? ready : this.workers;
     let best: PoolWorker | undefined;
     for (let i = 0; i < from.length; i++) {

@@ -1,15 +1,18 @@
 /**
- * The body of an inference worker (inference-pool.ts): holds sessions by id and runs them, one request at
- * a time, answering each with its outputs (transferred) or its error.
+ * The body of an inference worker (inference-pool.ts): holds sessions by id and runs them, answering each
+ * request with its outputs (transferred) or its error; and runs whole tasks on them (frame-task.ts: a
+ * frame decoded, its faces found and classified here, so the calling thread only posts the JPEG).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { createLocalSession, getBackend, ModelSession, TensorData } from './onnx-backend';
+import { BackendInfo, createLocalSession, getBackend, ModelSession, TensorData } from './onnx-backend';
 import type { Reply, Request } from './inference-pool';
+import { forgetFrameTaskSession, runFrameTask } from '../frame-task';
 
 const port = parentPort;
 if (!port) throw new Error('inference-worker.js runs as a worker thread of the inference pool');
 
 const sessions = new Map<number, ModelSession & { release(): Promise<void> }>();
+const backends = new Map<number, BackendInfo>();
 
 // Load the runtime now, while the main thread is still reading the models (open reports any failure).
 const preload = (workerData as { backend?: string } | undefined)?.backend;
@@ -20,6 +23,7 @@ async function handle(m: Request): Promise<Reply> {
     case 'open': {
       const { session, backend } = await createLocalSession(m.source, m.backend, { threads: m.threads, constants: m.constants });
       sessions.set(m.session, session);
+      backends.set(m.session, backend);
       const { inputNames, outputNames, inputMetadata, outputMetadata } = session;
       return { req: m.req, ok: true, graph: { inputNames, outputNames, inputMetadata, outputMetadata }, backend };
     }
@@ -28,9 +32,19 @@ async function handle(m: Request): Promise<Reply> {
       if (!s) throw new Error(`no session ${m.session} in this worker`);
       return { req: m.req, ok: true, outputs: await s.run(m.feeds) };
     }
+    case 'task': {
+      const held = m.sessions.map((id) => {
+        const session = sessions.get(id);
+        if (!session) throw new Error(`no session ${id} in this worker`);
+        return { id, session, backend: backends.get(id) as BackendInfo };
+      });
+      return { req: m.req, ok: true, result: await runFrameTask(m.args, held) };
+    }
     case 'close': {
       const s = sessions.get(m.session);
       sessions.delete(m.session);
+      backends.delete(m.session);
+      forgetFrameTaskSession(m.session);
       await s?.release();
       return { req: m.req, ok: true };
     }

@@ -1,0 +1,131 @@
+'use strict';
+/**
+ * A frame's whole job in one inference worker (src/core/frame-task.ts, posted by pipeline.ts): the answers
+ * the calling thread gives, one trip to a worker per frame, bad input still an ImageInputError, a worker
+ * that dies reported and replaced.
+ */
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const { FaceDetector, ExpressionClassifier, classifyFrame, detectFrame, decodeImage, ImageInputError } = require('../../dist/core');
+const { sharedPool } = require('../../dist/core/runtime/inference-pool');
+const { FIXTURES } = require('../support/paths');
+const { withWorkers } = require('../support/workers');
+
+const FRAME = fs.readFileSync(path.join(FIXTURES, 'astronaut-640x480.jpg'));
+
+/** A 640x480 frame with three ~70 px faces (the fixture at a third of its size, three times). */
+async function threeFaces() {
+  const sharp = require('sharp');
+  const small = await sharp(FRAME).resize(213, 160).toBuffer();
+  return sharp({ create: { width: 640, height: 480, channels: 3, background: '#7a7a7a' } })
+    .composite([0, 1, 2].map((i) => ({ input: small, left: i * 213, top: 40 + i * 120 })))
+    .jpeg({ quality: 85 })
+    .toBuffer();
+}
+
+/** Every frame's result (or error message) with the models made under LIGHTEXNET_WORKERS=n. */
+async function answers(n, inputs, run = classifyFrame) {
+  return withWorkers(n, async () => {
+    const detector = await FaceDetector.create({ model: 'full' });
+    const classifier = await ExpressionClassifier.create();
+    try {
+      const out = [];
+      for (const input of inputs) {
+        try {
+          const r = await run(detector, classifier, input);
+          out.push({ faces: r.faces, width: r.width, height: r.height });
+        } catch (err) {
+          out.push({ error: err.message, imageInputError: err instanceof ImageInputError });
+        }
+      }
+      return out;
+    } finally {
+      await Promise.all([detector.release(), classifier.release()]);
+    }
+  });
+}
+
+describe('a frame decoded, detected and classified in one worker', function () {
+  it('gives exactly the answers of the calling thread, frame by frame', async () => {
+    const inputs = [FRAME, await threeFaces(), await require('sharp')({ create: { width: 640, height: 480, channels: 3, background: '#7a7a7a' } }).jpeg().toBuffer()];
+    const here = await answers(0, inputs);
+    const pooled = await answers(2, inputs);
+    assert.deepEqual(
+      here.map((r) => r.faces.length),
+      [1, 3, 0],
+    );
+    assert.ok(here[1].faces.every((f) => f.expression && f.probabilities), 'each face classified');
+    assert.deepEqual(pooled, here);
+  });
+
+  it('detectFrame too: the same boxes as the calling thread', async () => {
+    const frame = FRAME;
+    const run = (d, _c, input) => detectFrame(d, input);
+    const here = await answers(0, [frame], run);
+    const pooled = await answers(1, [frame], run);
+    assert.equal(here[0].faces.length, 1);
+    assert.deepEqual(pooled, here);
+  });
+
+  it('takes one trip to a worker per frame (decode, detection and classification there)', async () => {
+    await withWorkers(2, async () => {
+      const detector = await FaceDetector.create({ model: 'full' });
+      const classifier = await ExpressionClassifier.create();
+      const pool = sharedPool(2);
+      try {
+        await pool.settled();
+        const frame = FRAME;
+        const runs = () => pool.stats().reduce((s, w) => s + w.runs, 0);
+        const before = runs();
+        for (let i = 0; i < 4; i++) assert.equal((await classifyFrame(detector, classifier, frame)).faces.length, 1);
+        assert.equal(runs() - before, 4, 'one task a frame, not one run per model');
+        // Raw pixels are not posted whole: they take the step-by-step path (a run per model).
+        const raw = await decodeImage(frame);
+        const mark = runs();
+        await classifyFrame(detector, classifier, { data: raw.data, width: raw.width, height: raw.height, channels: 3 });
+        assert.equal(runs() - mark, 2);
+      } finally {
+        await Promise.all([detector.release(), classifier.release()]);
+      }
+    });
+  });
+
+  it('rejects bad bytes with the ImageInputError and message the calling thread gives', async () => {
+    const bad = [Buffer.alloc(0), Buffer.from('not an image at all'), FRAME.subarray(0, 600)];
+    const here = await answers(0, bad);
+    const pooled = await answers(1, bad);
+    assert.ok(here.every((r) => r.error && r.imageInputError), JSON.stringify(here));
+    assert.deepEqual(pooled, here);
+    // The decode limit travels with the frame.
+    await withWorkers(1, async () => {
+      const detector = await FaceDetector.create({ model: 'short' });
+      try {
+        await assert.rejects(
+          detectFrame(detector, FRAME, { maxPixels: 1000 }),
+          (err) => err instanceof ImageInputError && /over the limit of 1000 pixels/.test(err.message),
+        );
+      } finally {
+        await detector.release();
+      }
+    });
+  });
+
+  it('fails a frame whose worker dies with a clear error, and carries on in a replacement', async () => {
+    await withWorkers(1, async () => {
+      const detector = await FaceDetector.create({ model: 'full' });
+      const classifier = await ExpressionClassifier.create();
+      const pool = sharedPool(1);
+      try {
+        const frame = FRAME;
+        const expected = await classifyFrame(detector, classifier, frame);
+        pool.crashOne();
+        await assert.rejects(classifyFrame(detector, classifier, frame), /inference worker stopped \(exit code 1\)/);
+        const again = await classifyFrame(detector, classifier, frame);
+        assert.deepEqual(again.faces, expected.faces, 'a new worker reopened both sessions');
+      } finally {
+        await Promise.all([detector.release(), classifier.release()]);
+      }
+    });
+  });
+});
