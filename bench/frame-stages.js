@@ -2,7 +2,8 @@
 /**
  * One 640x480 1-face frame at a time through the core at default settings (classifyFrame), median ms of the
  * whole frame and of its stages (decode; detect = letterbox + network + boxes; classify = crops + views),
- * with inference in the calling thread and in one worker: what a trip to the worker costs. Prints JSON.
+ * with inference in the calling thread and in one worker (the whole frame in one trip, stages timed there):
+ * what the trip to the worker costs. Prints JSON.
  *
  *   npm run build && node bench/frame-stages.js [--frames 300] [--detector short|full] [--views N]
  *

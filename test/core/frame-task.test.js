@@ -48,14 +48,23 @@ async function answers(n, inputs, run = classifyFrame) {
 
 describe('a frame decoded, detected and classified in one worker', function () {
   it('gives exactly the answers of the calling thread, frame by frame', async () => {
-    const inputs = [FRAME, await threeFaces(), await require('sharp')({ create: { width: 640, height: 480, channels: 3, background: '#7a7a7a' } }).jpeg().toBuffer()];
+    const inputs = [
+      FRAME,
+      await threeFaces(),
+      await require('sharp')({ create: { width: 640, height: 480, channels: 3, background: '#7a7a7a' } })
+        .jpeg()
+        .toBuffer(),
+    ];
     const here = await answers(0, inputs);
     const pooled = await answers(2, inputs);
     assert.deepEqual(
       here.map((r) => r.faces.length),
       [1, 3, 0],
     );
-    assert.ok(here[1].faces.every((f) => f.expression && f.probabilities), 'each face classified');
+    assert.ok(
+      here[1].faces.every((f) => f.expression && f.probabilities),
+      'each face classified',
+    );
     assert.deepEqual(pooled, here);
   });
 
@@ -95,7 +104,10 @@ describe('a frame decoded, detected and classified in one worker', function () {
     const bad = [Buffer.alloc(0), Buffer.from('not an image at all'), FRAME.subarray(0, 600)];
     const here = await answers(0, bad);
     const pooled = await answers(1, bad);
-    assert.ok(here.every((r) => r.error && r.imageInputError), JSON.stringify(here));
+    assert.ok(
+      here.every((r) => r.error && r.imageInputError),
+      JSON.stringify(here),
+    );
     assert.deepEqual(pooled, here);
     // The decode limit travels with the frame.
     await withWorkers(1, async () => {
