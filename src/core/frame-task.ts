@@ -1,19 +1,18 @@
 /**
- * The worker's side of a frame's whole job (pipeline.ts posts it): decode, detect and classify in the
- * inference worker, on the sessions it already holds, with the same code the calling thread would run.
- * The calling thread then only posts the encoded frame and gets the faces back: one trip instead of two,
- * no decoded frame or tensor crossing threads, and Node-RED's thread left free.
+ * The worker's side of a frame's job (pipeline.ts posts it with the decoded frame): detect and classify in
+ * the inference worker, on the sessions it already holds, with the same code the calling thread would run.
+ * One trip per frame instead of one per model; the letterbox, the boxes and the crops off Node-RED's thread.
  */
 import { ClassifierTaskSpec, ExpressionClassifier } from './classification/expression-classifier';
 import { DetectorTaskSpec, FaceDetector } from './detection/face-detector';
-import type { DecodeOptions } from './image/image';
-import { runFrameHere } from './pipeline';
+import type { ClassifiedFace, FrameResult } from './pipeline';
+import type { Face } from './detection/face-detector';
 import type { BackendInfo, ModelSession } from './runtime/onnx-backend';
 
-/** What pipeline.ts posts: the encoded frame (transferred) and what the worker needs to run both models. */
+/** What pipeline.ts posts: the decoded frame (moved) and what the worker needs to run both models. */
 export interface FrameTaskArgs {
-  input: Uint8Array;
-  decode?: DecodeOptions;
+  /** Packed RGB, 3 bytes a pixel. */
+  image: { data: Uint8Array; width: number; height: number };
   detector: DetectorTaskSpec;
   /** Absent for detection alone. */
   classifier?: ClassifierTaskSpec;
@@ -47,11 +46,20 @@ function classifierFor(h: HeldSession, spec: ClassifierTaskSpec): ExpressionClas
 }
 
 /** Runs a frame task on the held sessions: [detector] or [detector, classifier]. */
-export function runFrameTask(args: unknown, held: HeldSession[]): ReturnType<typeof runFrameHere> {
-  const a = args as FrameTaskArgs;
-  const detector = detectorFor(held[0], a.detector);
-  const classifier = a.classifier && held[1] ? classifierFor(held[1], a.classifier) : undefined;
-  return runFrameHere(detector, classifier, a.input, a.decode);
+export async function runFrameTask(args: unknown, held: HeldSession[]): Promise<FrameResult<Face | ClassifiedFace>> {
+  const { image, ...a } = args as FrameTaskArgs;
+  const img = {
+    data: Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength),
+    width: image.width,
+    height: image.height,
+  };
+  const t0 = performance.now();
+  const faces = await detectorFor(held[0], a.detector).detect(img);
+  const t1 = performance.now();
+  const size = { width: img.width, height: img.height };
+  if (!a.classifier || !held[1]) return { faces, ...size, ms: { decode: 0, detect: t1 - t0 } };
+  const classified = await classifierFor(held[1], a.classifier).classifyFaces(img, faces);
+  return { faces: classified, ...size, ms: { decode: 0, detect: t1 - t0, classify: performance.now() - t1 } };
 }
 
 /** Drops what was bound to a session the worker closes. */

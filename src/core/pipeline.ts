@@ -1,11 +1,12 @@
 /**
  * Detect (+ classify) on one frame, decoding it once. Used by the CLI and the MQTT workers; the nodes
- * compose the same parts across messages. When both models run in the same inference pool and the frame
- * is encoded bytes, the whole job goes to one worker (frame-task.ts); otherwise it runs step by step here.
+ * compose the same parts across messages. When both models run in the same inference pool, the decoded
+ * frame goes to one worker, which finds and classifies its faces in one trip (frame-task.ts); otherwise
+ * each model's run is a trip of its own.
  */
 import { ExpressionClassifier, Expression } from './classification/expression-classifier';
 import { Face, FaceDetector } from './detection/face-detector';
-import { decodeImage, DecodeOptions, ImageInputError } from './image/image';
+import { decodeImage, DecodeOptions } from './image/image';
 import type { FrameTaskArgs } from './frame-task';
 import { pooledSession } from './runtime/inference-pool';
 
@@ -52,28 +53,31 @@ export async function runFrameHere(
   return { faces: classified, width: img.width, height: img.height, ms: { decode: t1 - t0, detect: t2 - t1, classify: t3 - t2 } };
 }
 
-/** The job posted to one worker, or undefined when it cannot go (models in this thread or in different
- *  pools, or input other than encoded bytes, which stays on the step-by-step path). */
+/**
+ * The frame decoded here (sharp works on libuv's threads, not this one) and the rest posted to one worker as
+ * one task, the pixels moved, not copied; undefined when the models do not share a pool (or run here).
+ */
 function inWorker(
   detector: FaceDetector,
   classifier: ExpressionClassifier | undefined,
   input: unknown,
   opts?: DecodeOptions,
 ): Promise<FrameResult<Face | ClassifiedFace>> | undefined {
-  if (!(input instanceof Uint8Array)) return undefined;
   const d = detector.task;
   const c = classifier?.task;
   const dp = pooledSession(d.session);
   const cp = c && pooledSession(c.session);
   if (!dp || (c && (!cp || cp.pool !== dp.pool))) return undefined;
-  const bytes = new Uint8Array(input); // a copy of its own, moved to the worker (a Buffer is often a slice of a shared one)
-  const args: FrameTaskArgs = { input: bytes, decode: opts, detector: d.spec, classifier: c?.spec };
   const sessions = cp ? [dp.id, cp.id] : [dp.id];
-  return dp.pool.task('frame', sessions, args, [bytes.buffer]).then(
-    (r) => r as FrameResult<Face | ClassifiedFace>,
-    (err: unknown) => {
-      // The worker's error comes back as name and message: give bad input its own class again.
-      throw err instanceof Error && err.name === 'ImageInputError' ? new ImageInputError(err.message) : err;
-    },
-  );
+  return (async () => {
+    const t0 = performance.now();
+    const img = await decodeImage(input, opts);
+    const decode = performance.now() - t0;
+    // Move the pixels when they own their buffer (sharp's output does); copy a view into a larger one.
+    const owns = img.data.byteOffset === 0 && img.data.byteLength === img.data.buffer.byteLength && img.data.buffer instanceof ArrayBuffer;
+    const data = owns ? img.data : new Uint8Array(img.data);
+    const args: FrameTaskArgs = { image: { data, width: img.width, height: img.height }, detector: d.spec, classifier: c?.spec };
+    const r = (await dp.pool.task('frame', sessions, args, [data.buffer as ArrayBuffer])) as FrameResult<Face | ClassifiedFace>;
+    return { ...r, ms: { ...r.ms, decode } };
+  })();
 }

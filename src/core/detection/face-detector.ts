@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { decodeDetections, Detection, weightedNms } from './blazeface-decode';
 import { implausibleFace } from './face-quality';
-import { DecodedImage, letterboxTensor, Letterbox } from '../image/image';
+import { DecodedImage, letterboxTensor, Letterbox, loadDecoder } from '../image/image';
 import { acquireSession, BackendInfo, BackendName, BackendRequest, ModelSession, SharedSession } from '../runtime/onnx-backend';
 import { Anchor, generateAnchors, SsdAnchorOptions } from './ssd-anchors';
 import { MODELS_DIR } from '../classification/model-manifest';
@@ -142,10 +142,12 @@ export class FaceDetector {
     const spec = BLAZEFACE[model];
     const modelDir = opts.modelDir ?? MODELS_DIR;
     const { bytes, ...graph } = await loadBlazeFace(model, modelDir);
-    const shared = await acquireSession(`blazeface:${path.join(modelDir, graph.file)}`, () => Promise.resolve(bytes), {
+    const opening = acquireSession(`blazeface:${path.join(modelDir, graph.file)}`, () => Promise.resolve(bytes), {
       threads: opts.threads,
       runtime: opts.runtime,
     });
+    setImmediate(loadDecoder); // while the sessions open (in workers: on other cores)
+    const shared = await opening;
     const anchors = generateAnchors(spec.anchors);
     if (anchors.length !== graph.outputShapes[0][1]) {
       await shared.release();

@@ -3,8 +3,24 @@
  * RGB (EXIF orientation applied); the detector's letterbox and the classifier's face crops are sampled
  * from that one buffer in JavaScript (resample.ts).
  */
-import sharp, { type Metadata } from 'sharp';
+import type sharpFunction from 'sharp';
+import type { Metadata, Sharp, SharpInput, SharpOptions } from 'sharp';
 import { cropGrey as resampleCrop, letterbox, Letterbox } from './resample';
+
+// sharp (libvips) loads at the first decode or encode, not with this module: inference workers import the
+// pixel helpers below for frames decoded elsewhere and never need it (it costs ~40-70 ms to load).
+let sharpModule: typeof sharpFunction | undefined;
+function sharp(input: SharpInput, options?: SharpOptions): Sharp {
+  loadDecoder();
+  return (sharpModule as typeof sharpFunction)(input, options);
+}
+
+/** Loads sharp now (once): a detector's creation calls it while the workers load the models, so that the
+ *  first frame does not pay for it. */
+export function loadDecoder(): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use (see above)
+  sharpModule ??= require('sharp') as typeof sharpFunction;
+}
 
 /** Raw pixels as a camera or another node may hand them over. */
 export interface RawImage {
