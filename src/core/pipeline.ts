@@ -73,11 +73,11 @@ function inWorker(
     const t0 = performance.now();
     const img = await decodeImage(input, opts);
     const decode = performance.now() - t0;
-    // Move the pixels when they own their buffer (sharp's output does); copy a view into a larger one.
-    const owns = img.data.byteOffset === 0 && img.data.byteLength === img.data.buffer.byteLength && img.data.buffer instanceof ArrayBuffer;
-    const data = owns ? img.data : new Uint8Array(img.data);
+    // A copy of V8's own to move: sharp's output is memory libvips allocated, which Node 22 refuses to
+    // transfer ("Cannot transfer object of unsupported type") and which must not be freed from another thread.
+    const data = new Uint8Array(img.data);
     const args: FrameTaskArgs = { image: { data, width: img.width, height: img.height }, detector: d.spec, classifier: c?.spec };
-    const r = (await dp.pool.task('frame', sessions, args, [data.buffer as ArrayBuffer])) as FrameResult<Face | ClassifiedFace>;
+    const r = (await dp.pool.task('frame', sessions, args, [data.buffer])) as FrameResult<Face | ClassifiedFace>;
     return { ...r, ms: { ...r.ms, decode } };
   })();
 }
