@@ -55,7 +55,7 @@ export async function runFrameHere(
 
 /**
  * The frame decoded here (sharp works on libuv's threads, not this one) and the rest posted to one worker as
- * one task, the pixels moved, not copied; undefined when the models do not share a pool (or run here).
+ * one task; undefined when the models do not share a pool (or run in this thread).
  */
 function inWorker(
   detector: FaceDetector,

@@ -46,7 +46,7 @@ export type Request =
       constants: Record<string, TensorData>;
     }
   | { op: 'run'; req: number; session: number; feeds: Record<string, TensorData> }
-  /** A whole job in the worker, on sessions it holds (frame-task.ts: decode + detect + classify a frame). */
+  /** A whole job in the worker, on sessions it holds (frame-task.ts: detect + classify a decoded frame). */
   | { op: 'task'; req: number; task: 'frame'; sessions: number[]; args: unknown }
   | { op: 'close'; req: number; session: number }
   /** Release everything and end the thread with this code (shutdown; a crash in tests). */
