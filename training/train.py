@@ -54,6 +54,12 @@ def parse_args(argv=None):
                         "(AugMix's, Hendrycks et al. 2020): a still face in jittered camera frames should keep its "
                         "label. Each step then sees every image twice (twice the cost; halve --batch, as a forward batch "
                         "of 256 runs ~2x slower per image than 128 on these CPUs); 0 = off")
+    p.add_argument("--part-occlusion", type=float, default=0,
+                   help="probability of hiding one face part: a band over the brows and eyes or over the mouth, "
+                        "filled with a flat grey, so no expression is learnt from one part alone (CK+'s posed anger is "
+                        "brows and pressed lips, FER2013's mostly an open mouth); 0 = off")
+    p.add_argument("--mixup", type=float, default=0, help="mixup's Beta(alpha, alpha) (Zhang et al. 2018): each "
+                   "batch blended with a shuffled copy of itself, targets alike; 0 = off")
     p.add_argument("--camera", type=float, default=0, help="probability of each camera degradation "
                    "(resolution loss, JPEG, noise; camera_aug.py); 0 = off")
     p.add_argument("--ferplus-weight", type=float, default=0, help="share of the FER+ vote distribution in "
@@ -129,6 +135,20 @@ def augment(x: torch.Tensor, size: int, gen: torch.Generator, erase_p: float,
     return x
 
 
+def occlude_parts(x: torch.Tensor, gen: torch.Generator, p: float) -> torch.Tensor:
+    """Hides the brows-and-eyes band or the mouth band of a face crop (FER2013's framing: eyes at ~40 % of the
+    height, mouth at ~75 %) with probability p, filled with a flat grey. x: B x 1 x S x S in [0, 1]."""
+    b, size, dev = x.shape[0], x.shape[-1], x.device
+    u = torch.rand(5, b, generator=gen).to(dev)
+    upper = u[1] < 0.5
+    top = torch.where(upper, 0.18 + u[2] * 0.12, 0.55 + u[2] * 0.12) * size
+    height = (0.22 + u[3] * 0.12) * size
+    yy = torch.arange(size, device=dev).view(1, size, 1).float()
+    band = (yy >= top.view(-1, 1, 1)) & (yy < (top + height).view(-1, 1, 1)) & (u[0] < p).view(-1, 1, 1)
+    grey = (0.2 + u[4] * 0.6).view(-1, 1, 1, 1)
+    return torch.where(band.unsqueeze(1), grey, x)
+
+
 def noise_generator(device: str, seed: int) -> torch.Generator | None:
     """augment's generator for the erasing noise on a GPU; None on the CPU (the main generator draws it)."""
     return torch.Generator(device=device).manual_seed(seed) if device != "cpu" else None
@@ -194,6 +214,8 @@ def load_init(model: torch.nn.Module, state: dict) -> None:
 
 def main(argv=None):
     a = parse_args(argv)
+    if a.mixup and a.consistency:
+        raise SystemExit("--mixup blends images across the batch; the consistency term needs each image's two views")
     os.makedirs(a.out, exist_ok=True)
     torch.manual_seed(a.seed)
     np.random.seed(a.seed)
@@ -288,19 +310,27 @@ def main(argv=None):
             views = []
             for _ in range(2 if a.consistency else 1):
                 x = camera_aug.degrade(x0, gen, a.camera) if a.camera else x0
-                views.append(normalise(augment(x, a.size, gen, a.erase, noise_gen, a.rotate, a.zoom, framing,
-                                               a.framing_p), a.channels))
+                x = augment(x, a.size, gen, a.erase, noise_gen, a.rotate, a.zoom, framing, a.framing_p)
+                if a.part_occlusion:
+                    x = occlude_parts(x, gen, a.part_occlusion)
+                views.append(normalise(x, a.channels))
             x = torch.cat(views).contiguous(memory_format=torch.channels_last)
             if a.consistency:
                 y = torch.cat([y, y])
                 idx = torch.cat([idx, idx])
+            t = ttr_t[idx] if soft else F.one_hot(y, 7).float()
+            if a.mixup:
+                lam = float(torch.distributions.Beta(a.mixup, a.mixup).sample())
+                shuffle = torch.randperm(len(y), generator=gen).to(a.device)
+                x = lam * x + (1 - lam) * x[shuffle]
+                t = lam * t + (1 - lam) * t[shuffle]
             with torch.autocast(a.device.split(":")[0], dtype=torch.bfloat16, enabled=a.amp):
                 feats = model.features(x)
                 logits = model.classifier(model.dropout(feats))
             feats, logits = feats.float(), logits.float()
             fit = logits + log_prior if a.logit_adjust else logits
-            if soft:
-                t = ttr_t[idx] * (1 - a.label_smoothing) + a.label_smoothing / fit.shape[1]
+            if soft or a.mixup:
+                t = t * (1 - a.label_smoothing) + a.label_smoothing / fit.shape[1]
                 loss = -(t * F.log_softmax(fit, 1)).sum(1).mean()
             else:
                 loss = F.cross_entropy(fit, y, label_smoothing=a.label_smoothing)
