@@ -108,16 +108,8 @@ export async function decodeImage(input: unknown, opts: DecodeOptions = {}): Pro
   if (raw) return fromRaw(raw, maxPixels);
   const bytes = toEncodedBytes(input);
   if (bytes.length === 0) throw new ImageInputError('the image is empty (0 bytes)');
-  let meta: Metadata;
-  try {
-    meta = await sharp(bytes, { limitInputPixels: false }).metadata();
-  } catch (err) {
-    throw new ImageInputError(`not a decodable image (${bytes.length} bytes): ${(err as Error).message}`);
-  }
-  const pixels = meta.width * meta.height;
-  if (pixels > maxPixels) {
-    throw new ImageInputError(`image is ${meta.width}x${meta.height} (${pixels} pixels), over the limit of ${maxPixels} pixels`);
-  }
+  // One libvips job for a good frame; sharp checks the pixel limit on the header, before decoding. Only a
+  // failure pays for reading the header again, to say what is wrong.
   try {
     const { data, info } = await sharp(bytes, { limitInputPixels: maxPixels, failOn: 'truncated' })
       .rotate() // honour EXIF orientation
@@ -127,8 +119,22 @@ export async function decodeImage(input: unknown, opts: DecodeOptions = {}): Pro
       .toBuffer({ resolveWithObject: true });
     return toRgb(data, info.width, info.height, info.channels);
   } catch (err) {
-    throw new ImageInputError(`could not decode the ${meta.format}: ${(err as Error).message}`);
+    throw await decodeError(bytes, maxPixels, err as Error);
   }
+}
+
+async function decodeError(bytes: Buffer, maxPixels: number, err: Error): Promise<ImageInputError> {
+  let meta: Metadata;
+  try {
+    meta = await sharp(bytes, { limitInputPixels: false }).metadata();
+  } catch (e) {
+    return new ImageInputError(`not a decodable image (${bytes.length} bytes): ${(e as Error).message}`);
+  }
+  const pixels = meta.width * meta.height;
+  if (pixels > maxPixels) {
+    return new ImageInputError(`image is ${meta.width}x${meta.height} (${pixels} pixels), over the limit of ${maxPixels} pixels`);
+  }
+  return new ImageInputError(`could not decode the ${meta.format}: ${err.message}`);
 }
 
 function toEncodedBytes(input: unknown): Buffer {

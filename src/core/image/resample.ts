@@ -51,6 +51,17 @@ export function letterbox(img: RgbFrame, size: number): { tensor: Float32Array; 
   const k = 1 / 127.5;
   const g = plane;
   const b = 2 * plane;
+  // Per output column, once: byte offsets of the two source pixels and both weights.
+  const c0 = new Int32Array(innerWidth);
+  const c1 = new Int32Array(innerWidth);
+  const wx0 = new Float64Array(innerWidth);
+  const wx1 = new Float64Array(innerWidth);
+  for (let ox = 0; ox < innerWidth; ox++) {
+    c0[ox] = xs.i0[ox] * 3;
+    c1[ox] = xs.i1[ox] * 3;
+    wx1[ox] = xs.w[ox];
+    wx0[ox] = 1 - xs.w[ox];
+  }
   for (let oy = 0; oy < innerHeight; oy++) {
     const r0 = ys.i0[oy] * stride;
     const r1 = ys.i1[oy] * stride;
@@ -58,15 +69,15 @@ export function letterbox(img: RgbFrame, size: number): { tensor: Float32Array; 
     const vy = 1 - wy;
     let d = (oy + padY) * size + padX;
     for (let ox = 0; ox < innerWidth; ox++, d++) {
-      const wx = xs.w[ox];
-      const w00 = (1 - wx) * vy * k;
+      const wx = wx1[ox];
+      const w00 = wx0[ox] * vy * k;
       const w01 = wx * vy * k;
-      const w10 = (1 - wx) * wy * k;
+      const w10 = wx0[ox] * wy * k;
       const w11 = wx * wy * k;
-      const p00 = r0 + xs.i0[ox] * 3;
-      const p01 = r0 + xs.i1[ox] * 3;
-      const p10 = r1 + xs.i0[ox] * 3;
-      const p11 = r1 + xs.i1[ox] * 3;
+      const p00 = r0 + c0[ox];
+      const p01 = r0 + c1[ox];
+      const p10 = r1 + c0[ox];
+      const p11 = r1 + c1[ox];
       tensor[d] = src[p00] * w00 + src[p01] * w01 + src[p10] * w10 + src[p11] * w11 - 1;
       tensor[g + d] = src[p00 + 1] * w00 + src[p01 + 1] * w01 + src[p10 + 1] * w10 + src[p11 + 1] * w11 - 1;
       tensor[b + d] = src[p00 + 2] * w00 + src[p01 + 2] * w01 + src[p10 + 2] * w10 + src[p11 + 2] * w11 - 1;
@@ -92,32 +103,55 @@ function bilinearAxis(inLen: number, outLen: number, limit: number): { i0: Int32
   return { i0, i1, w };
 }
 
-/** The frame averaged over f x f blocks (the last row and column of blocks over the pixels there are). */
+/** The frame averaged over f x f blocks (the last row and column of blocks over the pixels there are). It reads
+ *  every byte of the frame, so the common factors 2 and 3 (frames up to 2.5x and 4x the square) are unrolled. */
 function boxShrinkRgb(img: RgbFrame, f: number): RgbFrame {
   const width = Math.ceil(img.width / f);
   const height = Math.ceil(img.height / f);
   const data = new Uint8Array(width * height * 3);
   const sums = new Uint32Array(width * 3);
   const src = img.data;
+  const rowBytes = img.width * 3;
+  const full = Math.floor(img.width / f); // blocks of f whole pixels; a narrower last one after them
+  const blockBytes = 3 * f;
   for (let by = 0; by < height; by++) {
     sums.fill(0);
     const y0 = by * f;
     const y1 = Math.min(img.height, y0 + f);
     for (let y = y0; y < y1; y++) {
-      const row = y * img.width * 3;
-      for (let bx = 0; bx < width; bx++) {
-        const x1 = Math.min(img.width, (bx + 1) * f);
-        let r = 0;
-        let g = 0;
-        let b = 0;
-        for (let s = row + bx * f * 3, end = row + x1 * 3; s < end; s += 3) {
-          r += src[s];
-          g += src[s + 1];
-          b += src[s + 2];
+      let s = y * rowBytes;
+      let o = 0;
+      if (f === 3) {
+        for (let bx = 0; bx < full; bx++, s += 9, o += 3) {
+          sums[o] += src[s] + src[s + 3] + src[s + 6];
+          sums[o + 1] += src[s + 1] + src[s + 4] + src[s + 7];
+          sums[o + 2] += src[s + 2] + src[s + 5] + src[s + 8];
         }
-        sums[bx * 3] += r;
-        sums[bx * 3 + 1] += g;
-        sums[bx * 3 + 2] += b;
+      } else if (f === 2) {
+        for (let bx = 0; bx < full; bx++, s += 6, o += 3) {
+          sums[o] += src[s] + src[s + 3];
+          sums[o + 1] += src[s + 1] + src[s + 4];
+          sums[o + 2] += src[s + 2] + src[s + 5];
+        }
+      } else {
+        for (let bx = 0; bx < full; bx++, o += 3) {
+          let r = 0;
+          let g = 0;
+          let b = 0;
+          for (const end = s + blockBytes; s < end; s += 3) {
+            r += src[s];
+            g += src[s + 1];
+            b += src[s + 2];
+          }
+          sums[o] += r;
+          sums[o + 1] += g;
+          sums[o + 2] += b;
+        }
+      }
+      for (const end = (y + 1) * rowBytes; s < end; s += 3) {
+        sums[o] += src[s];
+        sums[o + 1] += src[s + 1];
+        sums[o + 2] += src[s + 2];
       }
     }
     const rows = y1 - y0;
@@ -186,16 +220,27 @@ function boxShrunkGrey(img: RgbFrame, rect: PixelRect, fx: number, fy: number, s
   const maxX = img.width - 1;
   const maxY = img.height - 1;
   // Source column offset (x 3) of each column of the rectangle, clamped into the frame.
-  const cols = new Int32Array(sw * fx);
-  for (let i = 0; i < cols.length; i++) cols[i] = Math.min(maxX, Math.max(0, rect.left + Math.min(i, rect.width - 1))) * 3;
+  const n = sw * fx;
+  const cols = new Int32Array(n);
+  for (let i = 0; i < n; i++) cols[i] = Math.min(maxX, Math.max(0, rect.left + Math.min(i, rect.width - 1))) * 3;
   const out = new Float32Array(sw * sh);
-  const sums = new Float32Array(sw);
+  const rowOf = (j: number) => Math.min(maxY, Math.max(0, rect.top + Math.min(j, rect.height - 1))) * img.width * 3;
+  if (fx === 1 && fy === 1) {
+    for (let j = 0, o = 0; j < sh; j++) {
+      const base = rowOf(j);
+      for (let i = 0; i < sw; i++, o++) {
+        const s = base + cols[i];
+        out[o] = enc[lr[src[s]] + lg[src[s + 1]] + lb[src[s + 2]]];
+      }
+    }
+    return out;
+  }
+  const sums = new Int32Array(sw); // integer sums: exact, as the rounding below needs
   const area = fx * fy;
   for (let j = 0; j < sh; j++) {
     sums.fill(0);
     for (let b = 0; b < fy; b++) {
-      const y = Math.min(maxY, Math.max(0, rect.top + Math.min(j * fy + b, rect.height - 1)));
-      const base = y * img.width * 3;
+      const base = rowOf(j * fy + b);
       for (let i = 0, c = 0; i < sw; i++) {
         let acc = 0;
         for (let a = 0; a < fx; a++, c++) {
@@ -205,7 +250,7 @@ function boxShrunkGrey(img: RgbFrame, rect: PixelRect, fx: number, fy: number, s
         sums[i] += acc;
       }
     }
-    for (let i = 0; i < sw; i++) out[j * sw + i] = area === 1 ? sums[i] : Math.round(sums[i] / area);
+    for (let i = 0; i < sw; i++) out[j * sw + i] = Math.round(sums[i] / area);
   }
   return out;
 }
