@@ -361,3 +361,32 @@ class ConsistencyLoss(unittest.TestCase):
         with torch.no_grad():
             after = float(js_consistency(logits - 0.5 * logits.grad))
         self.assertLess(after, before)
+
+
+class PartsAndLabels(unittest.TestCase):
+    def test_part_occlusion_hides_one_full_width_band_of_flat_grey(self):
+        from train import occlude_parts
+        x = torch.rand(64, 1, 64, 64)
+        out = occlude_parts(x, torch.Generator().manual_seed(5), 1.0)
+        for img in out[:, 0]:
+            flat = (img == img[:, :1]).all(1)  # rows of one value across the width: the band
+            rows = flat.nonzero().flatten()
+            self.assertGreater(len(rows), 10)
+            self.assertEqual(int(rows[-1] - rows[0]) + 1, len(rows))  # one band, no gaps
+            top = int(rows[0])
+            self.assertTrue(11 <= top <= 20 or 35 <= top <= 43, top)  # over the eyes or over the mouth
+        self.assertTrue(torch.equal(occlude_parts(x, torch.Generator().manual_seed(5), 0.0), x))
+
+    def test_relabel_takes_ferplus_majority_only_for_the_named_classes_and_strong_votes(self):
+        import numpy as np
+        from train import relabel_from_ferplus
+        y = np.array([4, 4, 4, 0, 4])  # sad, sad, sad, angry, sad
+        plus = np.array([
+            [0, 0, 0, 0, 0.2, 0, 0.8],      # FER+: neutral, strongly -> relabelled
+            [0, 0, 0, 0, 0.5, 0, 0.5],      # split: stays sad
+            [0, 0, 0, 0, 0.3, 0, 0.7],      # neutral at 0.7 -> relabelled
+            [0, 0, 0, 0, 0, 0, 1.0],        # angry is not a named class: stays
+            [np.nan] * 7,                   # no FER+ votes: stays
+        ], dtype=np.float32)
+        self.assertEqual(relabel_from_ferplus(y, plus, ["sad"], 0.6).tolist(), [6, 4, 6, 0, 4])
+        self.assertEqual(y.tolist(), [4, 4, 4, 0, 4])  # the input is not changed

@@ -20,7 +20,7 @@ import torch.nn.functional as F
 
 import camera_aug
 from detector_framing import DetectorFraming
-from fer_data import DEFAULT_DATA, fer_training_keep, load_ckplus_as_fer, load_fer_split, load_fer_training
+from fer_data import DEFAULT_DATA, FER_LABELS, fer_training_keep, load_ckplus_as_fer, load_fer_split, load_fer_training
 from targets import load_ferplus, soft_targets
 from lightexnet import ImprovedCenterLoss, LightExNet, LightExNetConfig, count_macs, count_params
 
@@ -60,6 +60,10 @@ def parse_args(argv=None):
                         "brows and pressed lips, FER2013's mostly an open mouth); 0 = off")
     p.add_argument("--mixup", type=float, default=0, help="mixup's Beta(alpha, alpha) (Zhang et al. 2018): each "
                    "batch blended with a shuffled copy of itself, targets alike; 0 = off")
+    p.add_argument("--ferplus-relabel", default="", help="FER2013 classes (comma-separated, e.g. sad) whose "
+                   "Training images take FER+'s majority as their label where at least --ferplus-relabel-share of the "
+                   "annotators agree on another class (FER+ calls 2,279 of FER2013's 4,777 sad faces neutral)")
+    p.add_argument("--ferplus-relabel-share", type=float, default=0.6)
     p.add_argument("--camera", type=float, default=0, help="probability of each camera degradation "
                    "(resolution loss, JPEG, noise; camera_aug.py); 0 = off")
     p.add_argument("--ferplus-weight", type=float, default=0, help="share of the FER+ vote distribution in "
@@ -133,6 +137,19 @@ def augment(x: torch.Tensor, size: int, gen: torch.Generator, erase_p: float,
             torch.rand(b, 1, size, size, generator=noise_gen, device=dev)
         x = torch.where(box.unsqueeze(1), noise, x)
     return x
+
+
+def relabel_from_ferplus(y: np.ndarray, plus: np.ndarray, classes: list, share: float) -> np.ndarray:
+    """FER2013 labels of the given classes replaced by FER+'s majority where its share reaches `share`."""
+    known = ~np.isnan(plus[:, 0])
+    majority = np.where(known, np.nan_to_num(plus).argmax(1), y)
+    strong = known & (np.nan_to_num(plus).max(1) >= share) & (majority != y)
+    pick = strong & np.isin(y, [FER_LABELS.index(c) for c in classes])
+    out = y.copy()
+    out[pick] = majority[pick]
+    print(json.dumps({"relabelled": int(pick.sum()),
+                      "to": {FER_LABELS[k]: int((out[pick] == k).sum()) for k in range(len(FER_LABELS))}}), flush=True)
+    return out
 
 
 def occlude_parts(x: torch.Tensor, gen: torch.Generator, p: float) -> torch.Tensor:
@@ -225,6 +242,9 @@ def main(argv=None):
         torch.backends.cudnn.benchmark = True
 
     xtr, ytr = load_fer_training(a.data)
+    if a.ferplus_relabel:
+        ytr = relabel_from_ferplus(ytr, load_ferplus(a.data, "train")[fer_training_keep(a.data)],
+                                   a.ferplus_relabel.split(","), a.ferplus_relabel_share)
     prior = torch.tensor(np.bincount(ytr, minlength=7) / len(ytr), dtype=torch.float32, device=a.device)
     soft = a.ferplus_weight > 0 or a.teacher_weight > 0
     if soft:
