@@ -104,7 +104,7 @@ function bilinearAxis(inLen: number, outLen: number, limit: number): { i0: Int32
 }
 
 /** The frame averaged over f x f blocks (the last row and column of blocks over the pixels there are). It reads
- *  every byte of the frame, so the common factors 2 and 3 (frames up to 2.5x and 4x the square) are unrolled. */
+ *  every byte of the frame, so the common factors 2 and 3 (frames 2-4x the square's side: 640x480 into 192) are unrolled. */
 function boxShrinkRgb(img: RgbFrame, f: number): RgbFrame {
   const width = Math.ceil(img.width / f);
   const height = Math.ceil(img.height / f);
