@@ -5,7 +5,7 @@
  */
 import { ClassifierTaskSpec, ExpressionClassifier } from './classification/expression-classifier';
 import { DetectorTaskSpec, FaceDetector } from './detection/face-detector';
-import type { ClassifiedFace, FrameResult } from './pipeline';
+import { ClassifiedFace, FrameResult, runDecoded } from './pipeline';
 import type { Face } from './detection/face-detector';
 import type { BackendInfo, ModelSession } from './runtime/onnx-backend';
 
@@ -53,13 +53,9 @@ export async function runFrameTask(args: unknown, held: HeldSession[]): Promise<
     width: image.width,
     height: image.height,
   };
-  const t0 = performance.now();
-  const faces = await detectorFor(held[0], a.detector).detect(img);
-  const t1 = performance.now();
-  const size = { width: img.width, height: img.height };
-  if (!a.classifier || !held[1]) return { faces, ...size, ms: { decode: 0, detect: t1 - t0 } };
-  const classified = await classifierFor(held[1], a.classifier).classifyFaces(img, faces);
-  return { faces: classified, ...size, ms: { decode: 0, detect: t1 - t0, classify: performance.now() - t1 } };
+  const detector = detectorFor(held[0], a.detector);
+  const classifier = a.classifier && held[1] ? classifierFor(held[1], a.classifier) : undefined;
+  return runDecoded(detector, classifier, img, 0); // decoded in the calling thread, which times it
 }
 
 /** Drops what was bound to a session the worker closes. */

@@ -6,7 +6,7 @@
  */
 import { ExpressionClassifier, Expression } from './classification/expression-classifier';
 import { Face, FaceDetector } from './detection/face-detector';
-import { decodeImage, DecodeOptions } from './image/image';
+import { DecodedImage, decodeImage, DecodeOptions } from './image/image';
 import type { FrameTaskArgs } from './frame-task';
 import { pooledSession } from './runtime/inference-pool';
 
@@ -44,13 +44,23 @@ export async function runFrameHere(
 ): Promise<FrameResult<Face | ClassifiedFace>> {
   const t0 = performance.now();
   const img = await decodeImage(input, opts);
+  return runDecoded(detector, classifier, img, performance.now() - t0);
+}
+
+/** Detect (+ classify) a decoded frame: here, or in the worker a frame task went to (frame-task.ts). */
+export async function runDecoded(
+  detector: FaceDetector,
+  classifier: ExpressionClassifier | undefined,
+  img: DecodedImage,
+  decodeMs: number,
+): Promise<FrameResult<Face | ClassifiedFace>> {
   const t1 = performance.now();
   const faces = await detector.detect(img);
   const t2 = performance.now();
-  if (!classifier) return { faces, width: img.width, height: img.height, ms: { decode: t1 - t0, detect: t2 - t1 } };
+  const size = { width: img.width, height: img.height };
+  if (!classifier) return { faces, ...size, ms: { decode: decodeMs, detect: t2 - t1 } };
   const classified = await classifier.classifyFaces(img, faces);
-  const t3 = performance.now();
-  return { faces: classified, width: img.width, height: img.height, ms: { decode: t1 - t0, detect: t2 - t1, classify: t3 - t2 } };
+  return { faces: classified, ...size, ms: { decode: decodeMs, detect: t2 - t1, classify: performance.now() - t2 } };
 }
 
 /**
