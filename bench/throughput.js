@@ -2,7 +2,7 @@
 /**
  * Frames per second through the core pipeline (decode, detect, classify) at default settings: one
  * inference worker with one frame in flight (a frame at a time, as before worker threads), one worker with
- * two, and N workers with N + 1 in flight (what the nodes do: the extra frame decodes while the workers
+ * two, and N workers with N + 2 in flight (what the nodes do: the extra frames decode while the workers
  * infer); checks that all give the same answers. 640x480 JPEG frames, three faces each. Prints JSON.
  *
  *   npm run build && node bench/throughput.js [--frames 300] [--workers 2] [--views N]
@@ -27,7 +27,7 @@ async function measure(workers) {
   const detector = await FaceDetector.create();
   const classifier = await ExpressionClassifier.create({ views: values.views ? Number(values.views) : undefined });
   await require('../dist/core/runtime/inference-pool').sharedPool(Math.max(1, workers)).settled();
-  const inFlight = Number(values['in-flight'] || workers + 1);
+  const inFlight = Number(values['in-flight'] || workers + 2);
   for (let i = 0; i < 10; i++) await classifyFrame(detector, classifier, frame); // warm-up
   const frames = Number(values.frames);
   let next = 0;
@@ -83,7 +83,7 @@ async function main() {
       ),
     );
   const n = Number(values.workers);
-  const runs = [run(1, 1), run(1, 2), run(n, n + 1)];
+  const runs = [run(1, 1), run(1, 2), run(n, n + 2)];
   const row = (r) => ({ workers: r.workers, inFlight: r.inFlight, fps: r.fps, msPerFrame: r.msPerFrame, mainThreadBusy: r.mainThreadBusy });
   console.log(
     JSON.stringify(

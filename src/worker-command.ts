@@ -7,7 +7,7 @@ import { DetectorModel, FaceDetector } from './core/detection/face-detector';
 import { DEFAULT_MAX_AGE_MS, FrameWorker } from './core/distributed/frame-worker';
 import { DEFAULT_GROUP } from './core/distributed/frame-topics';
 import { classifyFrame } from './core/pipeline';
-import { poolSize } from './core/runtime/inference-pool';
+import { framesInFlight } from './core/runtime/inference-pool';
 
 export interface WorkerArgs {
   broker?: string;
@@ -24,8 +24,8 @@ export interface WorkerArgs {
 export async function workerCommand(a: WorkerArgs): Promise<number> {
   if (!a.broker) throw new Error('worker needs --broker URL (e.g. mqtt://127.0.0.1:1883)');
   const url = new URL(a.broker); // throws on a malformed URL, before any model is loaded
-  // One frame per inference worker thread, plus one being decoded or waiting for its turn.
-  const slots = a.slots === undefined ? poolSize() + 1 : Number(a.slots);
+  // One frame per inference worker thread, plus two being decoded or waiting for their turn.
+  const slots = a.slots === undefined ? framesInFlight() : Number(a.slots);
   if (!Number.isInteger(slots) || slots < 1) throw new Error(`--slots must be a whole number >= 1, not "${a.slots}"`);
   const maxAgeMs = a.maxAgeMs === undefined ? DEFAULT_MAX_AGE_MS : Number(a.maxAgeMs);
   if (!Number.isFinite(maxAgeMs) || maxAgeMs <= 0) throw new Error(`--max-age-ms must be a positive number, not "${a.maxAgeMs}"`);

@@ -1,7 +1,7 @@
 'use strict';
 /**
  * One pipeline in a process of its own (run.js forks one per system): loads it, answers
- * { op: 'run', frame, count } with per-frame times and { op: 'stream', frame, count, inFlight } with frames
+ * { op: 'run', frame, count } with per-frame times and { op: 'stream', frame, seconds, inFlight } with frames
  * per second, and reports its cold start and memory.
  * Systems: ours-native, ours-wasm (LIGHTEXNET_BACKEND=wasm), human (BlazeFace + emotion), faceapi-tiny
  * (TinyFaceDetector + expressions), faceapi-ssd (SSD MobileNet v1 + expressions); peers on tfjs WASM.
@@ -45,8 +45,8 @@ async function load() {
   if (system === 'ours-native' || system === 'ours-wasm') {
     if (system === 'ours-wasm') process.env.LIGHTEXNET_BACKEND = 'wasm';
     const core = require(path.join(ROOT, 'dist', 'core'));
-    const detector = await core.FaceDetector.create();
-    const classifier = await core.ExpressionClassifier.create();
+    // Both models load at once, as a flow's two nodes do when it is deployed.
+    const [detector, classifier] = await Promise.all([core.FaceDetector.create(), core.ExpressionClassifier.create()]);
     return {
       label: `${system === 'ours-wasm' ? 'ours, WASM' : 'ours, native'} (BlazeFace full + LightExNet, ${classifier.views} view${classifier.views > 1 ? 's' : ''})`,
       async infer(jpeg) {
@@ -128,17 +128,19 @@ async function load() {
     const jpeg = Buffer.from(m.frame, 'base64');
     if (m.op === 'stream') {
       // A stream of frames with m.inFlight of them in the pipeline at once (what a node does with a camera
-      // that sends faster than it infers): frames per second over the whole stream.
-      let next = 0;
+      // that sends faster than it infers), for m.seconds: frames per second from the first start to the last
+      // finish. Long enough that filling and draining the pipeline (a frame time or two) do not count.
+      let done = 0;
       const t = performance.now();
+      const until = t + m.seconds * 1000;
       const lane = async () => {
-        while (next < m.count) {
-          next++;
+        while (performance.now() < until) {
           await p.infer(jpeg);
+          done++;
         }
       };
       await Promise.all(Array.from({ length: m.inFlight }, lane));
-      process.send({ framesPerS: (m.count * 1000) / (performance.now() - t) });
+      process.send({ framesPerS: (done * 1000) / (performance.now() - t) });
       return;
     }
     const ms = [];

@@ -5,11 +5,11 @@
  * falls on all alike. Two measures: latency, each frame decoded and inferred one at a time (what a flow
  * with one camera sees when frames come slower than they are inferred); and throughput, a stream of 1-face
  * frames with several in the pipeline at once (a camera that sends faster than frames are inferred): ours
- * with one frame per inference worker plus one (what the nodes do), the peers with 2 (tfjs WASM has no
+ * with one frame per inference worker plus two (what the nodes do), the peers with 2 (tfjs WASM has no
  * threads in Node, WASM_HAS_MULTITHREAD_SUPPORT is false, so more cannot help; 2 lets the decode overlap).
  * Peers run on tfjs WASM (tfjs-node downloads a native library at install, which an offline gateway cannot).
  *
- *   npm run build && node bench/compare/run.js [--rounds 8] [--batch 5] [--stream-rounds 3] [--stream-frames 24]
+ *   npm run build && node bench/compare/run.js [--rounds 8] [--batch 5] [--stream-rounds 3] [--stream-seconds 3]
  *     [--systems ours-native,ours-wasm,human,faceapi-tiny,faceapi-ssd]
  *
  * Installs its peers into bench/compare/node_modules on first use (npm registry only; not part of the
@@ -27,7 +27,7 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '8' },
     batch: { type: 'string', default: '5' },
     'stream-rounds': { type: 'string', default: '3' },
-    'stream-frames': { type: 'string', default: '24' },
+    'stream-seconds': { type: 'string', default: '3' },
     systems: { type: 'string', default: 'ours-native,ours-wasm,human,faceapi-tiny,faceapi-ssd' },
   },
 });
@@ -111,11 +111,16 @@ async function main() {
   }
   // Throughput: each system's stream in turn, round after round.
   const ourWorkers = Math.max(1, Math.min(4, require('node:os').availableParallelism()));
-  const inFlight = (s) => (s.startsWith('ours') ? ourWorkers + 1 : 2);
+  const inFlight = (s) => (s.startsWith('ours') ? ourWorkers + 2 : 2);
   const fps = Object.fromEntries(SYSTEMS.map((s) => [s, []]));
   for (let round = 0; round < Number(values['stream-rounds']); round++) {
     for (const s of SYSTEMS) {
-      procs[s].child.send({ op: 'stream', frame: fr[1].toString('base64'), count: Number(values['stream-frames']), inFlight: inFlight(s) });
+      procs[s].child.send({
+        op: 'stream',
+        frame: fr[1].toString('base64'),
+        seconds: Number(values['stream-seconds']),
+        inFlight: inFlight(s),
+      });
       fps[s].push((await procs[s].next()).framesPerS);
     }
   }
@@ -145,7 +150,7 @@ async function main() {
     rounds: Number(values.rounds),
     batch: Number(values.batch),
     streamRounds: Number(values['stream-rounds']),
-    streamFrames: Number(values['stream-frames']),
+    streamSeconds: Number(values['stream-seconds']),
     rows,
     // The WASM fallback against Human (both on WASM), the two measures.
     oursWasmVsHuman:

@@ -66,7 +66,7 @@ export const WORKER_DEFAULTS = {
   name: '',
   config: '',
   group: 'lightexnet',
-  slots: 0, // 0 = one per inference worker thread, plus one
+  slots: 0, // 0 = one per inference worker thread, plus two
   maxAgeSeconds: 5,
   detector: 'full',
   views: '',

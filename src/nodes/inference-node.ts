@@ -4,7 +4,7 @@
  */
 import { AnnotatedFace, annotateJpeg, toAnnotations } from '../core/image/annotate';
 import { BUSY_POLICIES, BusyGate, BusyPolicy } from '../core/runtime/busy-gate';
-import { poolSize } from '../core/runtime/inference-pool';
+import { framesInFlight } from '../core/runtime/inference-pool';
 import { FACE_DETECT_DEFAULTS } from './defaults';
 import type { DecodedImage } from '../core/image/image';
 import { DoneFn, Node, NodeDef, NodeMessage, SendFn } from './node-red-types';
@@ -12,7 +12,7 @@ import { DoneFn, Node, NodeDef, NodeMessage, SendFn } from './node-red-types';
 export interface InferenceConfig {
   busy: BusyPolicy;
   queueSize: number;
-  /** Frames in flight at once: one per inference worker plus one that decodes meanwhile (results stay in order). */
+  /** Frames in flight at once (framesInFlight(): one per inference worker plus two decoding; results stay in order). */
   concurrency: number;
 }
 
@@ -26,7 +26,7 @@ export function readInferenceConfig(def: NodeDef): InferenceConfig {
   return {
     busy,
     queueSize: Math.min(positiveInt(def.queueSize, d.queueSize), MAX_QUEUE), // frames held in memory: bounded
-    concurrency: poolSize() + 1,
+    concurrency: framesInFlight(),
   };
 }
 

@@ -12,7 +12,7 @@ import { FaceDetector } from '../core/detection/face-detector';
 import { FrameWorker } from '../core/distributed/frame-worker';
 import { WorkerResult } from '../core/distributed/frame-topics';
 import { classifyFrame } from '../core/pipeline';
-import { poolSize } from '../core/runtime/inference-pool';
+import { framesInFlight } from '../core/runtime/inference-pool';
 import { WORKER_DEFAULTS } from './defaults';
 import { numberIn, positiveInt } from './inference-node';
 import { modelSettingsOf, openModels } from './model-settings';
@@ -37,7 +37,7 @@ export = function register(RED: NodeAPI): void {
       return;
     }
     const group = typeof def.group === 'string' && def.group.trim() ? def.group.trim() : d.group;
-    const slots = Number(def.slots) >= 1 ? positiveInt(def.slots, 1) : poolSize() + 1;
+    const slots = Number(def.slots) >= 1 ? positiveInt(def.slots, 1) : framesInFlight();
     const maxAgeMs = numberIn(def.maxAgeSeconds, d.maxAgeSeconds, 0.1, 3600) * 1000;
     const o = broker.options ?? {};
     let worker: FrameWorker | undefined;

@@ -7,7 +7,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const { FaceDetector, ExpressionClassifier, decodeImage } = require('../../dist/core');
-const { sharedPool } = require('../../dist/core/runtime/inference-pool');
+const { framesInFlight, sharedPool } = require('../../dist/core/runtime/inference-pool');
 const { FIXTURES } = require('../support/paths');
 const { withWorkers } = require('../support/workers');
 const { execFileSync } = require('node:child_process');
@@ -69,6 +69,12 @@ describe('inference pool (worker threads)', () => {
       'no .onnx read in the main thread',
     );
     assert.equal(hashes, 0, 'no sha256 in the main thread');
+  });
+
+  it('keeps two frames beyond the workers in flight, and one at a time in the calling thread', async () => {
+    assert.equal(await withWorkers(2, async () => framesInFlight()), 4);
+    assert.equal(await withWorkers(1, async () => framesInFlight()), 3);
+    assert.equal(await withWorkers(0, async () => framesInFlight()), 1);
   });
 
   it('runs on two workers when two frames are in flight, and ends the workers at release', async () => {

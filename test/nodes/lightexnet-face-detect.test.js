@@ -140,6 +140,19 @@ describe('lightexnet-face-detect node', function () {
       assert.equal(outputs, 1);
     }));
 
+  it('with inference workers, works on one frame per worker plus two and drops the rest', () =>
+    withWorkers(2, async () => {
+      await helper.load(ALL_NODES, flow({ busy: 'drop' }));
+      const d = helper.getNode('d');
+      const status = recordStatus(d);
+      const seen = [];
+      helper.getNode('out').on('input', (m) => seen.push(m.n));
+      for (let i = 0; i < 8; i++) d.receive({ payload: frame, n: i });
+      await until(() => seen.length === 4 && status.some((s) => /4 dropped/.test(s.text || '')));
+      await new Promise((r) => setTimeout(r, 300));
+      assert.deepEqual(seen, [0, 1, 2, 3]); // in the order they came
+    }));
+
   it('keep latest: processes the first frame and then only the newest waiting one', () =>
     withWorkers(0, async () => {
       // in-thread: one frame in flight, the busy policies alone
