@@ -31,7 +31,8 @@ const USAGE = `usage:
   lightexnet worker --broker mqtt://HOST:PORT [--group lightexnet] [--slots N] [--max-age-ms 5000] [--id NAME]
       (takes frames from $share/GROUP/lightexnet/frames/#, publishes results to lightexnet/results/<camera>)
 options: --model full (default) or short; --threads N (intra-op threads, default 1); --views N (test-time views per face: 1, 2 or 6; default:
-  the model's); LIGHTEXNET_BACKEND=wasm forces the WASM runtime`;
+  the model's); --level-beyond DEG (faces tilted more are turned back to DEG degrees before classifying; default 16,
+  off: never); LIGHTEXNET_BACKEND=wasm forces the WASM runtime`;
 
 const OPTIONS = {
   model: { type: 'string', default: 'full' },
@@ -40,6 +41,7 @@ const OPTIONS = {
   'min-score': { type: 'string' },
   threads: { type: 'string', default: '1' },
   views: { type: 'string' },
+  'level-beyond': { type: 'string' },
   fer2013: { type: 'string' },
   split: { type: 'string', default: 'privatetest' },
   folder: { type: 'string' },
@@ -106,6 +108,16 @@ function viewCount(v: Values): number | undefined {
   return n;
 }
 
+/** --level-beyond DEG (tilts beyond DEG degrees are levelled; off: never). */
+function levelBeyond(v: Values): number | undefined {
+  const s = v['level-beyond'];
+  if (s === undefined) return undefined;
+  if (s === 'off') return Infinity;
+  const n = Number(s);
+  if (s.trim() === '' || !Number.isFinite(n) || n < 0) throw new Error(`--level-beyond must be degrees >= 0 or "off", not "${s}"`);
+  return n;
+}
+
 function backendLine(b: BackendInfo): string {
   return b.fallbackReason ? `${b.name} (${b.fallbackReason})` : b.name;
 }
@@ -129,7 +141,12 @@ async function detectCommand(file: string, model: DetectorModel, threads: number
 
 async function classifyCommand(file: string, model: DetectorModel, threads: number, v: Values): Promise<number> {
   const detector = await FaceDetector.create({ model, threads });
-  const classifier = await ExpressionClassifier.create({ model: v.classifier, threads, views: viewCount(v) }).catch(async (e: unknown) => {
+  const classifier = await ExpressionClassifier.create({
+    model: v.classifier,
+    threads,
+    views: viewCount(v),
+    levelBeyond: levelBeyond(v),
+  }).catch(async (e: unknown) => {
     await detector.release();
     throw e;
   });
@@ -163,7 +180,7 @@ const fmtBox = (f: Face) =>
   `box x=${Math.round(f.box.x)} y=${Math.round(f.box.y)} w=${Math.round(f.box.width)} h=${Math.round(f.box.height)}`;
 
 async function evalCommand(model: DetectorModel, threads: number, v: Values): Promise<number> {
-  const classifier = await ExpressionClassifier.create({ model: v.classifier, threads, views: viewCount(v) });
+  const classifier = await ExpressionClassifier.create({ model: v.classifier, threads, views: viewCount(v), levelBeyond: levelBeyond(v) });
   try {
     let report: EvalReport & Record<string, unknown>;
     if (v.fer2013) report = await evalFer2013Command(classifier, v.fer2013, model, threads, v);
@@ -195,7 +212,7 @@ async function benchCommand(file: string, threads: number, v: Values): Promise<n
   const img = await decodeImage(await readFile(file));
   const median = (a: number[]) => [...a].sort((p, q) => p - q)[Math.floor(a.length / 2)];
   const out: Record<string, unknown> = { image: path.basename(file), width: img.width, height: img.height, threads, runs };
-  const classifier = await ExpressionClassifier.create({ model: v.classifier, threads, views: viewCount(v) });
+  const classifier = await ExpressionClassifier.create({ model: v.classifier, threads, views: viewCount(v), levelBeyond: levelBeyond(v) });
   for (const model of ['short', 'full'] as const) {
     const detector = await FaceDetector.create({ model, threads });
     const times: number[] = [];

@@ -39,7 +39,7 @@ function detectorFor(h: HeldSession, spec: DetectorTaskSpec): FaceDetector {
 }
 
 function classifierFor(h: HeldSession, spec: ClassifierTaskSpec): ExpressionClassifier {
-  const key = `${h.id}|${spec.views}`;
+  const key = `${h.id}|${spec.views}|${spec.levelBeyond}`;
   let c = classifiers.get(key);
   if (!c) classifiers.set(key, (c = ExpressionClassifier.bind(shared(h), spec)));
   return c;

@@ -5,6 +5,7 @@ export type { BlazeFaceGraph } from './detection/face-detector';
 export type { Face, DetectorModel, DetectorOptions } from './detection/face-detector';
 export { ExpressionClassifier, faceCrop, softmax } from './classification/expression-classifier';
 export type { Expression, ClassifierOptions } from './classification/expression-classifier';
+export { rollDegrees, levellingDegrees, LEVEL_BEYOND_DEGREES } from './classification/face-roll';
 export { readManifest, ModelLoadError, DEFAULT_CLASSIFIER, MODELS_DIR } from './classification/model-manifest';
 export type { ModelManifest, CropPolicy } from './classification/model-manifest';
 export { getBackend, acquireSession, liveSessionCount } from './runtime/onnx-backend';

@@ -48,6 +48,17 @@ describe('lightexnet CLI', function () {
     assert.deepEqual(Object.keys(r.faces[0].probabilities), LABELS);
   });
 
+  it('classify --level-beyond levels faces tilted further, off leaves them, a bad value is refused', async () => {
+    const tilted = path.join(dir, 'tilted.jpg');
+    fs.writeFileSync(tilted, await sharp(img).rotate(40, { background: '#808080' }).jpeg().toBuffer());
+    const levelled = run('classify', tilted, '--json').faces[0].probabilities;
+    assert.deepEqual(run('classify', tilted, '--level-beyond', '16', '--json').faces[0].probabilities, levelled);
+    assert.notDeepEqual(run('classify', tilted, '--level-beyond', 'off', '--json').faces[0].probabilities, levelled);
+    const r = spawnSync(process.execPath, [BIN, 'classify', img, '--level-beyond=-3'], { encoding: 'utf8' });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /--level-beyond must be degrees >= 0 or "off", not "-3"/);
+  });
+
   it('eval --folder reads class-named subfolders, with and without --detect', () => {
     const r = run('eval', '--folder', path.join(dir, 'folder'));
     assert.equal(r.n, 4);

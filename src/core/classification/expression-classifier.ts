@@ -7,6 +7,7 @@ import { cropGrey, DecodedImage, Rect } from '../image/image';
 import { checkManifestAgainstGraph, CropPolicy, ModelManifest, modelFileOf, readManifest } from './model-manifest';
 import { acquireSession, BackendInfo, BackendName, BackendRequest, ModelSession, SharedSession } from '../runtime/onnx-backend';
 import { resolveViewCount, viewGrids } from './test-time-views';
+import { LEVEL_BEYOND_DEGREES, levellingDegrees } from './face-roll';
 
 export interface Expression {
   expression: string;
@@ -27,6 +28,12 @@ export interface ClassifierOptions {
    * more network pass per face.
    */
   views?: number;
+  /**
+   * Faces whose eye line tilts more than this many degrees are turned back to it before they are classified
+   * (default 16, as far as FER2013's own faces tilt; Infinity: never). Needs the detector's eye landmarks and
+   * a model with test-time views.
+   */
+  levelBeyond?: number;
 }
 
 /** The square crop around a detected face that frames it like the training images. */
@@ -50,6 +57,7 @@ export function softmax(logits: ArrayLike<number>): number[] {
 export interface ClassifierTaskSpec {
   manifest: ModelManifest;
   views: number;
+  levelBeyond: number;
 }
 
 export class ExpressionClassifier {
@@ -58,19 +66,25 @@ export class ExpressionClassifier {
     readonly manifest: ModelManifest,
     /** How many test-time views each face gets. */
     readonly views: number,
+    /** Tilts beyond this many degrees are levelled (face-roll.ts). */
+    readonly levelBeyond: number,
   ) {}
 
   /** This classifier on another session of the same graph and views (a worker's, for frame-task.ts). */
   static bind(shared: SharedSession, spec: ClassifierTaskSpec): ExpressionClassifier {
-    return new ExpressionClassifier(shared, spec.manifest, spec.views);
+    return new ExpressionClassifier(shared, spec.manifest, spec.views, spec.levelBeyond);
   }
 
   /** The session and settings a worker needs to run this classifier itself (frame-task.ts). */
   get task(): { session: ModelSession; spec: ClassifierTaskSpec } {
-    return { session: this.shared.session, spec: { manifest: this.manifest, views: this.views } };
+    return { session: this.shared.session, spec: { manifest: this.manifest, views: this.views, levelBeyond: this.levelBeyond } };
   }
 
   static async create(opts: ClassifierOptions = {}): Promise<ExpressionClassifier> {
+    const levelBeyond = opts.levelBeyond ?? LEVEL_BEYOND_DEGREES;
+    if (typeof levelBeyond !== 'number' || Number.isNaN(levelBeyond) || levelBeyond < 0) {
+      throw new RangeError(`levelBeyond must be a number of degrees >= 0 (or Infinity), not ${String(opts.levelBeyond)}`);
+    }
     const { manifest, path: file } = await readManifest(opts.model);
     const spec = manifest.views;
     if (!spec && opts.views !== undefined && opts.views > 1) {
@@ -103,7 +117,7 @@ export class ExpressionClassifier {
       views = wasmViews;
       shared = await open(views);
     }
-    return new ExpressionClassifier(shared, manifest, views);
+    return new ExpressionClassifier(shared, manifest, views, levelBeyond);
   }
 
   get backend(): BackendName {
@@ -119,21 +133,44 @@ export class ExpressionClassifier {
     return this.manifest.labels;
   }
 
-  /** Classifies grey crops already at the model's input size (row-major bytes, one per pixel). */
-  async classifyCrops(crops: Uint8Array[]): Promise<Expression[]> {
+  /**
+   * Classifies grey crops already at the model's input size (row-major bytes, one per pixel). `degrees`, per
+   * crop, turns its views by that much (levelling, face-roll.ts): crops with 0 go in one run, the others
+   * each in a run of their own with its own sampling grids.
+   */
+  async classifyCrops(crops: Uint8Array[], degrees?: number[]): Promise<Expression[]> {
     if (crops.length === 0) return [];
+    const { width, height } = this.manifest.input;
+    crops.forEach((crop, i) => {
+      if (crop.length !== width * height) throw new Error(`crop ${i} has ${crop.length} pixels, expected ${width}x${height}`);
+    });
+    const spec = this.manifest.views;
+    const angle = (i: number) => (spec && degrees ? degrees[i] : 0);
+    const straight = crops.map((_, i) => i).filter((i) => angle(i) === 0);
+    const results: Expression[] = new Array<Expression>(crops.length);
+    if (straight.length > 0) (await this.run(straight.map((i) => crops[i]))).forEach((r, j) => (results[straight[j]] = r));
+    for (let i = 0; i < crops.length; i++) {
+      if (!spec || angle(i) === 0) continue;
+      const views = spec.list.slice(0, this.views).map((v) => ({ ...v, angle: v.angle + angle(i) }));
+      const grid = { data: viewGrids(views, spec.size), dims: [views.length, spec.size, spec.size, 2] };
+      results[i] = (await this.run([crops[i]], { [spec.input]: grid }))[0];
+    }
+    return results;
+  }
+
+  /** One run of the network over a batch of crops (`extra` replaces the session's constant inputs). */
+  private async run(crops: Uint8Array[], extra: Record<string, { data: Float32Array; dims: number[] }> = {}): Promise<Expression[]> {
     const { width, height, channels, name } = this.manifest.input;
     const plane = width * height;
     const { mean, std } = this.manifest.normalization;
     const data = new Float32Array(crops.length * channels * plane);
     crops.forEach((crop, i) => {
-      if (crop.length !== plane) throw new Error(`crop ${i} has ${crop.length} pixels, expected ${width}x${height}`);
       for (let c = 0; c < channels; c++) {
         const base = (i * channels + c) * plane;
         for (let p = 0; p < plane; p++) data[base + p] = (crop[p] / 255 - mean) / std;
       }
     });
-    const out = await this.shared.session.run({ [name]: { data, dims: [crops.length, channels, height, width] } });
+    const out = await this.shared.session.run({ [name]: { data, dims: [crops.length, channels, height, width] }, ...extra });
     const scores = out[this.manifest.output.name].data;
     const k = this.labels.length;
     return crops.map((_, i) => {
@@ -147,11 +184,16 @@ export class ExpressionClassifier {
     });
   }
 
-  /** Crops each face from the frame (as training framed faces) and classifies all of them in one run. */
-  async classifyFaces<F extends { box: Face['box'] }>(img: DecodedImage, faces: F[]): Promise<(F & Expression)[]> {
+  /** Crops each face from the frame (as training framed faces), levels those tilted beyond `levelBeyond`,
+   *  and classifies them (the upright ones in one run). */
+  async classifyFaces<F extends Pick<Face, 'box'> & Partial<Pick<Face, 'keypoints'>>>(
+    img: DecodedImage,
+    faces: F[],
+  ): Promise<(F & Expression)[]> {
     const size = this.manifest.input.width;
     const crops = faces.map((f) => cropGrey(img, faceCrop(f.box, this.manifest.crop), size));
-    const results = await this.classifyCrops(crops);
+    const degrees = faces.map((f) => levellingDegrees(f, this.levelBeyond));
+    const results = await this.classifyCrops(crops, degrees);
     return faces.map((f, i) => ({ ...f, ...results[i] }));
   }
 
