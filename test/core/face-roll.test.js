@@ -26,6 +26,21 @@ describe('face roll', () => {
     assert.ok(Math.abs(rollDegrees(eyes(30)) - 30) < 1e-9);
     assert.ok(Math.abs(rollDegrees(eyes(-25)) + 25) < 1e-9);
     assert.equal(rollDegrees({ keypoints: [] }), undefined);
+    for (const keypoints of ['eyes', 42, {}, [null, 7, { name: 'left_eye' }]]) assert.equal(rollDegrees({ keypoints }), undefined);
+    for (const bad of [NaN, Infinity, '12', undefined, null]) {
+      const f = eyes(40);
+      f.keypoints[1].y = bad;
+      assert.equal(rollDegrees(f), undefined, `left eye y ${String(bad)}`);
+    }
+    assert.equal(
+      rollDegrees({
+        keypoints: [
+          { name: 'right_eye', x: 5, y: 5 },
+          { name: 'left_eye', x: 5, y: 5 },
+        ],
+      }),
+      undefined,
+    );
     assert.equal(rollDegrees({}), undefined);
   });
 

@@ -62,6 +62,32 @@ describe('hostile input to lightexnet-classify', function () {
     });
   }
 
+  it('classifies faces whose keypoints are junk as they are (no levelling), and levels well-formed tilted eyes', async () => {
+    await helper.load(ALL_NODES, flow());
+    const junk = [
+      'eyes',
+      [null, 7],
+      [
+        { name: 'right_eye', x: 'a', y: 1 },
+        { name: 'left_eye', x: 50, y: NaN },
+      ],
+    ];
+    const faces = [...junk.map((keypoints) => ({ ...box(40, 30, 60, 60), keypoints })), box(40, 30, 60, 60)];
+    const tilted = {
+      ...box(40, 30, 60, 60),
+      keypoints: [
+        { name: 'right_eye', x: 55, y: 45 },
+        { name: 'left_eye', x: 80, y: 70 },
+      ],
+    };
+    const got = collect(helper.getNode('out'), 1);
+    helper.getNode('k').receive({ payload: [...faces, tilted], image: small });
+    const [msg] = await got;
+    const plain = msg.payload[3].probabilities;
+    for (let i = 0; i < 3; i++) assert.deepEqual(msg.payload[i].probabilities, plain, `face ${i}`);
+    assert.notDeepEqual(msg.payload[4].probabilities, plain, 'the 45-degree eye line was levelled');
+  });
+
   it('classifies at most maxFaces of 2,000 boxes (the largest), and says how many it left out', async () => {
     await helper.load(ALL_NODES, flow({ maxFaces: 20 }));
     const faces = Array.from({ length: 2000 }, (_, i) => box(i % 150, (i * 7) % 110, 5 + (i % 10), 5 + (i % 10)));
