@@ -118,6 +118,12 @@ describe('face roll', () => {
       assert.notDeepEqual(both[1].probabilities, (await levelled.classifyCrops([c1]))[0].probabilities, 'the turn changed nothing');
     });
 
+    it('refuses turns that are not a finite number per crop', async () => {
+      const crop = new Uint8Array(48 * 48).fill(100);
+      await assert.rejects(levelled.classifyCrops([crop], [NaN]), /degrees must give a finite number for each of the 1 crops/);
+      await assert.rejects(levelled.classifyCrops([crop, crop], [0]), /for each of the 2 crops/);
+    });
+
     it('refuses a negative threshold', async () => {
       await assert.rejects(ExpressionClassifier.create({ levelBeyond: -1 }), /levelBeyond must be a number of degrees >= 0/);
     });

@@ -144,6 +144,9 @@ export class ExpressionClassifier {
     crops.forEach((crop, i) => {
       if (crop.length !== width * height) throw new Error(`crop ${i} has ${crop.length} pixels, expected ${width}x${height}`);
     });
+    if (degrees && (degrees.length !== crops.length || !degrees.every((d) => typeof d === 'number' && Number.isFinite(d)))) {
+      throw new RangeError(`degrees must give a finite number for each of the ${crops.length} crops`);
+    }
     const spec = this.manifest.views;
     const angle = (i: number) => (spec && degrees ? degrees[i] : 0);
     const straight = crops.map((_, i) => i).filter((i) => angle(i) === 0);
