@@ -140,13 +140,9 @@ async function detectCommand(file: string, model: DetectorModel, threads: number
 }
 
 async function classifyCommand(file: string, model: DetectorModel, threads: number, v: Values): Promise<number> {
+  const options = { model: v.classifier, threads, views: viewCount(v), levelBeyond: levelBeyond(v) }; // bad values fail before any model loads
   const detector = await FaceDetector.create({ model, threads });
-  const classifier = await ExpressionClassifier.create({
-    model: v.classifier,
-    threads,
-    views: viewCount(v),
-    levelBeyond: levelBeyond(v),
-  }).catch(async (e: unknown) => {
+  const classifier = await ExpressionClassifier.create(options).catch(async (e: unknown) => {
     await detector.release();
     throw e;
   });
