@@ -13,6 +13,8 @@
  * Pixels outside the frame take the nearest edge pixel (edge replication).
  */
 
+import { letterboxWithKernels, LetterboxPlan } from './resample-wasm';
+
 /** A decoded frame: packed RGB, 3 bytes a pixel (image.ts's DecodedImage). */
 export interface RgbFrame {
   data: Uint8Array;
@@ -31,27 +33,69 @@ export interface Letterbox {
 
 /**
  * The frame scaled into a size x size square (aspect kept, centred, bars of -1), as a planar float32
- * NCHW tensor with values in [-1, 1], as BlazeFace expects.
+ * NCHW tensor with values in [-1, 1], as BlazeFace expects. WebAssembly SIMD where the thread has it
+ * (resample-wasm.ts), this module's JavaScript otherwise: the same floats either way.
  */
 export function letterbox(img: RgbFrame, size: number): { tensor: Float32Array; box: Letterbox } {
+  const plan = letterboxPlan(img, size);
+  const tensor = letterboxWithKernels(img, plan) ?? letterboxTensorInJs(img, plan);
+  return { tensor, box: boxOf(plan) };
+}
+
+/** The JavaScript letterbox alone (the fallback; tests hold the kernels to it). */
+export function letterboxInJs(img: RgbFrame, size: number): { tensor: Float32Array; box: Letterbox } {
+  const plan = letterboxPlan(img, size);
+  return { tensor: letterboxTensorInJs(img, plan), box: boxOf(plan) };
+}
+
+const boxOf = (p: LetterboxPlan): Letterbox => ({ size: p.size, innerWidth: p.innerWidth, innerHeight: p.innerHeight, padX: p.padX, padY: p.padY });
+
+let lastPlan: LetterboxPlan | undefined;
+let lastPlanFor = '';
+
+/** The plan for this frame size and square; a camera's frames share one, so the last is kept. */
+function letterboxPlan(img: RgbFrame, size: number): LetterboxPlan {
+  const key = `${img.width}x${img.height}:${size}`;
+  if (lastPlan && key === lastPlanFor) return lastPlan;
+  lastPlan = planLetterbox(img, size);
+  lastPlanFor = key;
+  return lastPlan;
+}
+
+function planLetterbox(img: RgbFrame, size: number): LetterboxPlan {
   const scale = size / Math.max(img.width, img.height);
   const innerWidth = Math.max(1, Math.min(size, Math.round(img.width * scale)));
   const innerHeight = Math.max(1, Math.min(size, Math.round(img.height * scale)));
-  const padX = Math.floor((size - innerWidth) / 2);
-  const padY = Math.floor((size - innerHeight) / 2);
+  const f = Math.max(1, Math.floor(Math.min(img.width / innerWidth, img.height / innerHeight)));
+  const fromWidth = Math.ceil(img.width / f);
+  const fromHeight = Math.ceil(img.height / f);
+  return {
+    size,
+    innerWidth,
+    innerHeight,
+    padX: Math.floor((size - innerWidth) / 2),
+    padY: Math.floor((size - innerHeight) / 2),
+    f,
+    fromWidth,
+    fromHeight,
+    // Output centres mapped into the (shrunk) source: (o + 0.5) * (in / out) / f - 0.5.
+    xs: bilinearAxis(img.width / f, innerWidth, fromWidth),
+    ys: bilinearAxis(img.height / f, innerHeight, fromHeight),
+  };
+}
+
+function letterboxTensorInJs(img: RgbFrame, plan: LetterboxPlan): Float32Array {
+  const { size, innerWidth, innerHeight, padX, padY, f, xs, ys } = plan;
   const plane = size * size;
   const tensor = new Float32Array(3 * plane).fill(-1);
-  const f = Math.max(1, Math.floor(Math.min(img.width / innerWidth, img.height / innerHeight)));
   const from = f > 1 ? boxShrinkRgb(img, f) : img;
-  // Output centres mapped into the (shrunk) source: (o + 0.5) * (in / out) / f - 0.5.
-  const xs = bilinearAxis(img.width / f, innerWidth, from.width);
-  const ys = bilinearAxis(img.height / f, innerHeight, from.height);
   const src = from.data;
   const stride = from.width * 3;
-  const k = 1 / 127.5;
   const g = plane;
   const b = 2 * plane;
-  // Per output column, once: byte offsets of the two source pixels and both weights.
+  // Per output column, once: byte offsets of the two source pixels and both weights, with the scaling of
+  // bytes to 0..2 folded in (resample-wasm.ts's kernel does the same arithmetic in the same order).
+  const k = 1 / 127.5;
   const c0 = new Int32Array(innerWidth);
   const c1 = new Int32Array(innerWidth);
   const wx0 = new Float64Array(innerWidth);
@@ -59,8 +103,8 @@ export function letterbox(img: RgbFrame, size: number): { tensor: Float32Array; 
   for (let ox = 0; ox < innerWidth; ox++) {
     c0[ox] = xs.i0[ox] * 3;
     c1[ox] = xs.i1[ox] * 3;
-    wx1[ox] = xs.w[ox];
-    wx0[ox] = 1 - xs.w[ox];
+    wx1[ox] = xs.w[ox] * k;
+    wx0[ox] = (1 - xs.w[ox]) * k;
   }
   for (let oy = 0; oy < innerHeight; oy++) {
     const r0 = ys.i0[oy] * stride;
@@ -69,11 +113,10 @@ export function letterbox(img: RgbFrame, size: number): { tensor: Float32Array; 
     const vy = 1 - wy;
     let d = (oy + padY) * size + padX;
     for (let ox = 0; ox < innerWidth; ox++, d++) {
-      const wx = wx1[ox];
-      const w00 = wx0[ox] * vy * k;
-      const w01 = wx * vy * k;
-      const w10 = wx0[ox] * wy * k;
-      const w11 = wx * wy * k;
+      const w00 = wx0[ox] * vy;
+      const w01 = wx1[ox] * vy;
+      const w10 = wx0[ox] * wy;
+      const w11 = wx1[ox] * wy;
       const p00 = r0 + c0[ox];
       const p01 = r0 + c1[ox];
       const p10 = r1 + c0[ox];
@@ -83,7 +126,7 @@ export function letterbox(img: RgbFrame, size: number): { tensor: Float32Array; 
       tensor[b + d] = src[p00 + 2] * w00 + src[p01 + 2] * w01 + src[p10 + 2] * w10 + src[p11 + 2] * w11 - 1;
     }
   }
-  return { tensor, box: { size, innerWidth, innerHeight, padX, padY } };
+  return tensor;
 }
 
 /** For each output position: the two source indices either side of its centre and the weight of the
