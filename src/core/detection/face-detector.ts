@@ -117,7 +117,12 @@ export interface DetectorTaskSpec {
   opts: DetectorSettings;
 }
 
+/** Input tensors kept for reuse: one per frame a detector has in flight at once, as many as make sense. */
+const MAX_SPARE_INPUTS = 4;
+
 export class FaceDetector {
+  private readonly spareInputs: Float32Array[] = [];
+
   private constructor(
     private readonly shared: SharedSession,
     private readonly graph: BlazeFaceGraph,
@@ -178,8 +183,14 @@ export class FaceDetector {
   /** Finds faces in a decoded frame; boxes and keypoints come back in the frame's pixels. */
   async detect(img: DecodedImage): Promise<Face[]> {
     const size = this.inputSize;
-    const { tensor, box } = letterboxTensor(img, size);
-    const out = await this.shared.session.run({ [this.graph.inputName]: { data: tensor, dims: this.graph.inputShape } });
+    const { tensor, box } = letterboxTensor(img, size, this.spareInputs.pop());
+    let out;
+    try {
+      out = await this.shared.session.run({ [this.graph.inputName]: { data: tensor, dims: this.graph.inputShape } });
+    } finally {
+      // The run is over with its input: the next frame's letterbox writes into it rather than a new 442 KB.
+      if (this.spareInputs.length < MAX_SPARE_INPUTS) this.spareInputs.push(tensor);
+    }
     // Outputs: [1, N, 16] box regressors and [1, N, 1] score logits; tell them apart by shape.
     const [a, b] = this.graph.outputNames;
     const [reg, cls] = this.graph.outputShapes[0][2] === 16 ? [a, b] : [b, a];

@@ -193,8 +193,8 @@ export type { Letterbox } from './resample';
  * Letterboxes the frame into a size x size square (aspect kept, centred, black bars) and returns it as a
  * planar float32 NCHW tensor with values scaled to [-1, 1], as BlazeFace expects (resample.ts).
  */
-export function letterboxTensor(img: DecodedImage, size: number): { tensor: Float32Array; box: Letterbox } {
-  return letterbox(img, size);
+export function letterboxTensor(img: DecodedImage, size: number, into?: Float32Array): { tensor: Float32Array; box: Letterbox } {
+  return letterbox(img, size, into);
 }
 
 export interface Rect {

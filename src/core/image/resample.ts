@@ -13,7 +13,7 @@
  * Pixels outside the frame take the nearest edge pixel (edge replication).
  */
 
-import { letterboxWithKernels, LetterboxPlan } from './resample-wasm';
+import { CropPlan, cropGreyWithKernels, letterboxWithKernels, LetterboxPlan } from './resample-wasm';
 
 /** A decoded frame: packed RGB, 3 bytes a pixel (image.ts's DecodedImage). */
 export interface RgbFrame {
@@ -34,11 +34,13 @@ export interface Letterbox {
 /**
  * The frame scaled into a size x size square (aspect kept, centred, bars of -1), as a planar float32
  * NCHW tensor with values in [-1, 1], as BlazeFace expects. WebAssembly SIMD where the thread has it
- * (resample-wasm.ts), this module's JavaScript otherwise: the same floats either way.
+ * (resample-wasm.ts), this module's JavaScript otherwise (they differ by float rounding, < 1e-6). `into`,
+ * a tensor of the right length that is free again, is written instead of a new one.
  */
-export function letterbox(img: RgbFrame, size: number): { tensor: Float32Array; box: Letterbox } {
+export function letterbox(img: RgbFrame, size: number, into?: Float32Array): { tensor: Float32Array; box: Letterbox } {
   const plan = letterboxPlan(img, size);
-  const tensor = letterboxWithKernels(img, plan) ?? letterboxTensorInJs(img, plan);
+  const reuse = into?.length === 3 * size * size ? into : undefined;
+  const tensor = letterboxWithKernels(img, plan, reuse) ?? letterboxTensorInJs(img, plan, reuse);
   return { tensor, box: boxOf(plan) };
 }
 
@@ -84,17 +86,17 @@ function planLetterbox(img: RgbFrame, size: number): LetterboxPlan {
   };
 }
 
-function letterboxTensorInJs(img: RgbFrame, plan: LetterboxPlan): Float32Array {
+function letterboxTensorInJs(img: RgbFrame, plan: LetterboxPlan, into?: Float32Array): Float32Array {
   const { size, innerWidth, innerHeight, padX, padY, f, xs, ys } = plan;
   const plane = size * size;
-  const tensor = new Float32Array(3 * plane).fill(-1);
+  const tensor = (into ?? new Float32Array(3 * plane)).fill(-1);
   const from = f > 1 ? boxShrinkRgb(img, f) : img;
   const src = from.data;
   const stride = from.width * 3;
   const g = plane;
   const b = 2 * plane;
   // Per output column, once: byte offsets of the two source pixels and both weights, with the scaling of
-  // bytes to 0..2 folded in (resample-wasm.ts's kernel does the same arithmetic in the same order).
+  // bytes to 0..2 folded in (as resample-wasm.ts's kernel does, there in f32).
   const k = 1 / 127.5;
   const c0 = new Int32Array(innerWidth);
   const c1 = new Int32Array(innerWidth);
@@ -223,13 +225,14 @@ export interface PixelRect {
  * box shrink first (libvips' vips_resize with its default gap of 2), then the triangle filter.
  */
 export function cropGrey(img: RgbFrame, rect: PixelRect, size: number): Uint8Array {
-  const fx = Math.max(1, Math.floor(rect.width / size / 2));
-  const fy = Math.max(1, Math.floor(rect.height / size / 2));
-  const sw = Math.ceil(rect.width / fx);
-  const sh = Math.ceil(rect.height / fy);
+  const plan = cropPlan(rect, size);
+  return cropGreyWithKernels(img, plan, linearTables(), linearToSrgbByte()) ?? cropGreyInJs(img, plan);
+}
+
+/** The JavaScript crop alone (the fallback; tests hold the kernels to it). */
+export function cropGreyInJs(img: RgbFrame, plan: CropPlan): Uint8Array {
+  const { rect, size, fx, fy, sw, sh, xs, ys } = plan;
   const shrunk = boxShrunkGrey(img, rect, fx, fy, sw, sh);
-  const xs = triangleAxis(0, rect.width / fx, size, sw);
-  const ys = triangleAxis(0, rect.height / fy, size, sh);
   const across = new Float32Array(sh * size);
   const nx = xs.taps;
   for (let y = 0; y < sh; y++) {
@@ -252,6 +255,15 @@ export function cropGrey(img: RgbFrame, rect: PixelRect, size: number): Uint8Arr
     }
   }
   return out;
+}
+
+/** How a rectangle becomes a size x size crop: the box-shrink factors and the triangle filter's taps. */
+export function cropPlan(rect: PixelRect, size: number): CropPlan {
+  const fx = Math.max(1, Math.floor(rect.width / size / 2));
+  const fy = Math.max(1, Math.floor(rect.height / size / 2));
+  const sw = Math.ceil(rect.width / fx);
+  const sh = Math.ceil(rect.height / fy);
+  return { rect, size, fx, fy, sw, sh, xs: triangleAxis(0, rect.width / fx, size, sw), ys: triangleAxis(0, rect.height / fy, size, sh) };
 }
 
 /** Grey of the rectangle averaged over fx x fy blocks (rounded, as libvips' shrink does on bytes); pixels
@@ -298,7 +310,7 @@ function boxShrunkGrey(img: RgbFrame, rect: PixelRect, fx: number, fy: number, s
   return out;
 }
 
-interface TriangleTaps {
+export interface TriangleTaps {
   /** Taps per output pixel: output o reads index[o * taps + k] with weight[o * taps + k]. */
   taps: number;
   /** Source index of each tap, clamped into the frame (edge replication). */
