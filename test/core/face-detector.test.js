@@ -99,6 +99,17 @@ describe('FaceDetector', function () {
     assert.ok(Math.abs(b.box.width / a.box.width - 1) < 0.15);
   });
 
+  it('frames in flight at once on one detector each get their own answer (its input tensors are reused)', async () => {
+    const names = ['astronaut.png', 'astronaut-640x480.jpg', 'camera.png'];
+    const frames = await Promise.all(names.map(async (n) => decodeImage(fs.readFileSync(path.join(FIXTURES, n)))));
+    const alone = [];
+    for (const f of frames) alone.push(await detectors.full.detect(f));
+    for (let round = 0; round < 3; round++) {
+      const together = await Promise.all([...frames, ...frames].map((f) => detectors.full.detect(f)));
+      together.forEach((faces, i) => assert.deepEqual(faces, alone[i % frames.length], `${names[i % frames.length]}, round ${round}`));
+    }
+  });
+
   it('honours min score and min face size', async () => {
     const img = await decodeImage(fs.readFileSync(path.join(FIXTURES, 'astronaut.png')));
     const strict = await FaceDetector.create({ model: 'short', minScore: 0.999 });

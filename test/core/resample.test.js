@@ -10,7 +10,8 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 const sharp = require('sharp');
-const { cropGrey, letterbox } = require('../../dist/core/image/resample');
+const { cropGrey, cropGreyInJs, cropPlan, letterbox, letterboxInJs } = require('../../dist/core/image/resample');
+const { KERNELS_FILE, resampleKernels } = require('../../dist/core/image/resample-wasm');
 const { decodeImage } = require('../../dist/core/image/image');
 const { FIXTURES } = require('../support/paths');
 
@@ -126,6 +127,95 @@ describe('resampling (crop and letterbox in JavaScript)', () => {
     const { tensor } = letterbox({ data, width: 3, height: 1 }, 2);
     const row = [...tensor.subarray(0, 2)].map((v) => Math.round((v + 1) * 127.5 * 1000) / 1000);
     assert.deepEqual(row, [25, 175]);
+  });
+});
+
+/** A frame of seeded noise over a gradient: every byte differs from its neighbours, as in a photo's detail. */
+function noiseFrame(width, height, seed) {
+  const data = new Uint8Array(width * height * 3);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < data.length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    data[i] = ((x >>> 0) % 96) + (((i / 3) % width) * 128) / width + ((i / (3 * width)) * 32) / height;
+  }
+  return { data, width, height };
+}
+
+const maxDiff = (a, b) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+
+describe('resampling in WebAssembly (resample-kernels.wat) against the JavaScript', () => {
+  it('the built kernels load on this machine (the product ships them in dist/)', () => {
+    assert.ok(fs.existsSync(KERNELS_FILE), KERNELS_FILE);
+    assert.ok(resampleKernels(), 'WebAssembly SIMD kernels did not load');
+  });
+
+  // Frames that take every path: no box shrink (f 1), the common factors 2 and 3, ragged last blocks,
+  // a tall frame, 4K (f 20: past the 16-bit block sums), a frame far wider than high.
+  const FRAMES = [
+    [97, 61],
+    [300, 200],
+    [640, 480],
+    [641, 479],
+    [1280, 720],
+    [1000, 3000],
+    [3840, 2160],
+    [5000, 300],
+  ];
+  for (const [w, h] of FRAMES) {
+    it(`letterboxes ${w}x${h} as the JavaScript does, to float rounding`, () => {
+      const img = noiseFrame(w, h, w * 7 + h);
+      for (const size of [192, 128]) {
+        const ours = letterbox(img, size);
+        const js = letterboxInJs(img, size);
+        assert.deepEqual(ours.box, js.box);
+        assert.equal(ours.tensor.length, js.tensor.length);
+        const d = maxDiff(ours.tensor, js.tensor);
+        assert.ok(d < 1e-6, `${size}: max difference ${d}`);
+      }
+    });
+  }
+
+  it("frames of changing sizes in turn: each letterbox is its own frame's (memory and tables follow)", () => {
+    const frames = [noiseFrame(640, 480, 1), noiseFrame(1920, 1080, 2), noiseFrame(320, 240, 3), noiseFrame(640, 480, 4)];
+    const expected = frames.map((f) => letterboxInJs(f, 192).tensor);
+    for (let round = 0; round < 2; round++) {
+      frames.forEach((f, i) => assert.ok(maxDiff(letterbox(f, 192).tensor, expected[i]) < 1e-6, `frame ${i}, round ${round}`));
+    }
+  });
+
+  it('writes into a spare tensor, bars included, and only into one of the right length', () => {
+    const img = noiseFrame(640, 360, 9);
+    const fresh = letterbox(img, 128).tensor;
+    const spare = new Float32Array(3 * 128 * 128).fill(7);
+    const { tensor } = letterbox(img, 128, spare);
+    assert.equal(tensor, spare);
+    assert.deepEqual([...spare], [...fresh]);
+    assert.equal(spare[0], -1, 'the bar above the frame');
+    const wrong = new Float32Array(10).fill(7);
+    const other = letterbox(img, 128, wrong).tensor;
+    assert.notEqual(other, wrong);
+    assert.deepEqual([...wrong], new Array(10).fill(7));
+  });
+
+  it('crops faces byte for byte as the JavaScript does: off the frame, tiny, large (box shrink), 48 and 64 px', () => {
+    const img = noiseFrame(640, 480, 5);
+    let seed = 11;
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    let compared = 0;
+    for (let t = 0; t < 150; t++) {
+      const side = Math.max(1, Math.round(rnd() * 620));
+      const width = Math.max(1, Math.round(side * (0.7 + rnd() * 0.6)));
+      const rect = { left: Math.round(rnd() * 760 - 60 - side / 2), top: Math.round(rnd() * 580 - 50 - side / 2), width, height: side };
+      for (const size of [64, 48]) {
+        const ours = cropGrey(img, rect, size);
+        const js = cropGreyInJs(img, cropPlan(rect, size));
+        assert.deepEqual(Buffer.from(ours), Buffer.from(js), `${JSON.stringify(rect)} at ${size}`);
+        compared++;
+      }
+    }
+    assert.equal(compared, 300);
   });
 });
 

@@ -1,6 +1,8 @@
 /**
- * The two resamplings the models need, done in JavaScript on the decoded frame instead of a libvips job
- * each (a sharp job costs ~1.5 ms of scheduling for a few hundred microseconds of work):
+ * The two resamplings the models need, done on the decoded frame instead of a libvips job each (a sharp
+ * job costs ~1.5 ms of scheduling for a few hundred microseconds of work). Both run in WebAssembly SIMD
+ * (resample-wasm.ts) where the thread has it; the JavaScript here is the fallback and the reference the
+ * kernels are tested against:
  *
  * - the detector's letterbox: an integer box shrink (when the frame is at least twice the square), then
  *   bilinear sampling at pixel centres. Plain bilinear (MediaPipe's CPU image-to-tensor) aliases a 1080p
@@ -50,7 +52,13 @@ export function letterboxInJs(img: RgbFrame, size: number): { tensor: Float32Arr
   return { tensor: letterboxTensorInJs(img, plan), box: boxOf(plan) };
 }
 
-const boxOf = (p: LetterboxPlan): Letterbox => ({ size: p.size, innerWidth: p.innerWidth, innerHeight: p.innerHeight, padX: p.padX, padY: p.padY });
+const boxOf = (p: LetterboxPlan): Letterbox => ({
+  size: p.size,
+  innerWidth: p.innerWidth,
+  innerHeight: p.innerHeight,
+  padX: p.padX,
+  padY: p.padY,
+});
 
 let lastPlan: LetterboxPlan | undefined;
 let lastPlanFor = '';
