@@ -3,6 +3,7 @@
  * @types/node 20 does not declare it and the DOM library (which does) does not belong in a Node package.
  */
 declare namespace WebAssembly {
+  // eslint-disable-next-line @typescript-eslint/no-extraneous-class -- an opaque handle, as the real API's
   class Module {
     constructor(bytes: Uint8Array);
   }
