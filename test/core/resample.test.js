@@ -11,7 +11,7 @@ const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 const sharp = require('sharp');
 const { cropGrey, cropGreyInJs, cropPlan, letterbox, letterboxInJs } = require('../../dist/core/image/resample');
-const { KERNELS_FILE, resampleKernels } = require('../../dist/core/image/resample-wasm');
+const { KERNELS_FILE, MAX_KERNEL_MEMORY, resampleKernels } = require('../../dist/core/image/resample-wasm');
 const { decodeImage } = require('../../dist/core/image/image');
 const { FIXTURES } = require('../support/paths');
 
@@ -183,6 +183,17 @@ describe('resampling in WebAssembly (resample-kernels.wat) against the JavaScrip
     for (let round = 0; round < 2; round++) {
       frames.forEach((f, i) => assert.ok(maxDiff(letterbox(f, 192).tensor, expected[i]) < 1e-6, `frame ${i}, round ${round}`));
     }
+  });
+
+  it('a frame past the memory cap takes the JavaScript path, and the kernels keep no more than the cap', () => {
+    const huge = noiseFrame(4800, 3200, 21); // 46 MB of RGB
+    const ours = letterbox(huge, 192);
+    assert.deepEqual([...ours.tensor], [...letterboxInJs(huge, 192).tensor]); // the JavaScript's own floats
+    const face = { left: 2000, top: 1000, width: 900, height: 900 }; // 2.4 MB of it: the kernels' crop
+    assert.deepEqual(Buffer.from(cropGrey(huge, face, 64)), Buffer.from(cropGreyInJs(huge, cropPlan(face, 64))));
+    assert.ok(resampleKernels().memory.buffer.byteLength <= MAX_KERNEL_MEMORY);
+    const small = noiseFrame(640, 480, 22);
+    assert.ok(maxDiff(letterbox(small, 192).tensor, letterboxInJs(small, 192).tensor) < 1e-6, 'the next frame runs as before');
   });
 
   it('writes into a spare tensor, bars included, and only into one of the right length', () => {

@@ -5,7 +5,7 @@
  * Where the module cannot load (no SIMD, a build without it) resample.ts keeps its JavaScript.
  *
  * One instance per thread (inference workers each load their own); its memory grows to the largest frame
- * seen and is reused, so a frame costs one copy in and one tensor copy out (into the caller's spare tensor).
+ * seen (up to MAX_KERNEL_MEMORY) and is reused, so a frame costs one copy in and one tensor copy out (into the caller's spare tensor).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -109,9 +109,17 @@ const LUTS = 0;
 const DYNAMIC = 69632;
 let lutsWritten = false;
 
-/** Grows the memory to `end` bytes; false where it cannot. */
+/**
+ * The most memory a thread's kernels may hold: WebAssembly memory never shrinks, so one huge photo would
+ * otherwise keep its size for the life of the process, in every thread. A 4K frame (25 MB) fits; larger
+ * frames take the JavaScript path.
+ */
+export const MAX_KERNEL_MEMORY = 40 * 1024 * 1024;
+
+/** Grows the memory to `end` bytes; false where it cannot or may not. */
 function reserve(k: Kernels, end: number): boolean {
   if (end <= k.memory.buffer.byteLength) return true;
+  if (end > MAX_KERNEL_MEMORY) return false;
   try {
     k.memory.grow(Math.ceil((end - k.memory.buffer.byteLength) / PAGE));
     return true;
@@ -121,8 +129,9 @@ function reserve(k: Kernels, end: number): boolean {
 }
 
 /**
- * The letterboxed tensor for `plan` (written into `into` when given), or undefined where the kernels cannot take this frame (not loaded, a
- * shrink factor past 16-bit sums, memory that cannot grow): the caller then uses JavaScript.
+ * The letterboxed tensor for `plan` (written into `into` when given), or undefined where the kernels
+ * cannot take this frame (not loaded, a shrink factor past 16-bit sums, a frame past MAX_KERNEL_MEMORY):
+ * the caller then uses JavaScript.
  */
 export function letterboxWithKernels(
   img: { data: Uint8Array; width: number; height: number },
