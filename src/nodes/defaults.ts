@@ -8,6 +8,7 @@ export const CONFIG_DEFAULTS = {
   name: '',
   classifier: 'lightexnet-fer2013',
   views: '', // the model's default for the runtime
+  level: '', // tilted faces: '' = the classifier's default (levelled beyond 16 degrees), degrees, or 'off'
   detector: 'full', // room and door distances; 'short' for faces that fill the frame
   runtime: 'auto', // native where it loads, else WASM ('native' refuses the fallback)
   threads: 1,
@@ -36,6 +37,7 @@ export const CLASSIFY_DEFAULTS = {
   config: '',
   classifier: 'lightexnet-fer2013',
   views: '', // the model's default for the runtime
+  level: '',
   mode: 'detect',
   detector: 'full',
   maxMegapixels: 50,
@@ -70,6 +72,7 @@ export const WORKER_DEFAULTS = {
   maxAgeSeconds: 5,
   detector: 'full',
   views: '',
+  level: '',
 } as const;
 
 export const NODE_DEFAULTS = {

@@ -31,7 +31,14 @@ export = function register(RED: NodeAPI): void {
       async () => {
         const s = modelSettingsOf(RED, def);
         const [classifier, found] = await openModels(
-          () => ExpressionClassifier.create({ model: s.classifier, views: s.views, threads: s.threads, runtime: s.runtime }),
+          () =>
+            ExpressionClassifier.create({
+              model: s.classifier,
+              views: s.views,
+              levelBeyond: s.levelBeyond,
+              threads: s.threads,
+              runtime: s.runtime,
+            }),
           () =>
             mode === 'detect'
               ? FaceDetector.create({ model: s.detector, threads: s.threads, runtime: s.runtime })

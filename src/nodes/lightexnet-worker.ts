@@ -63,7 +63,14 @@ export = function register(RED: NodeAPI): void {
       const s = modelSettingsOf(RED, def);
       const [detector, classifier] = await openModels(
         () => FaceDetector.create({ model: s.detector, threads: s.threads, runtime: s.runtime }),
-        () => ExpressionClassifier.create({ model: s.classifier, views: s.views, threads: s.threads, runtime: s.runtime }),
+        () =>
+          ExpressionClassifier.create({
+            model: s.classifier,
+            views: s.views,
+            levelBeyond: s.levelBeyond,
+            threads: s.threads,
+            runtime: s.runtime,
+          }),
       );
       models = { detector, classifier };
       if (isClosed()) return;

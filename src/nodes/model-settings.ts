@@ -15,6 +15,9 @@ export interface ModelSettings {
   classifier: string;
   /** Test-time views per face; undefined = the model's default for the runtime. */
   views?: number;
+  /** Faces whose eye line tilts further are levelled to this many degrees; undefined = the classifier's
+   *  default, Infinity = never. */
+  levelBeyond?: number;
   detector: DetectorModel;
   runtime: BackendRequest;
   /** Intra-op threads per session. */
@@ -41,10 +44,19 @@ export function parseModelSettings(def: NodeDef, detectorKey = 'detector'): Mode
   return {
     classifier: typeof def.classifier === 'string' && def.classifier.trim() ? def.classifier.trim() : d.classifier,
     views: views !== undefined && Number.isFinite(views) ? views : undefined,
+    levelBeyond: parseLevel(def.level),
     detector: detector === 'short' || detector === 'full' ? detector : d.detector,
     runtime: BACKEND_REQUESTS.includes(runtime) ? runtime : d.runtime,
     threads: Math.min(positiveInt(def.threads, d.threads), MAX_THREADS),
   };
+}
+
+/** A node's `level` property: '' (the default), 'off', or degrees 0-90; anything else is the default. */
+export function parseLevel(v: unknown): number | undefined {
+  if (v === 'off') return Infinity;
+  if (v === '' || v === undefined || v === null) return undefined;
+  const n = Number(v);
+  return Number.isFinite(n) && n >= 0 && n <= 90 ? n : undefined;
 }
 
 /**

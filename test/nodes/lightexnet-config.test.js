@@ -61,6 +61,43 @@ describe('lightexnet-config node (shared model settings)', function () {
     assert.notDeepEqual(viaConfig.payload[0].probabilities, viaOwn.payload[0].probabilities);
   });
 
+  it('tilted faces: the config\'s and a node\'s own setting level them (the default), or not ("off")', async () => {
+    const sharp = require('sharp');
+    const tilted = await sharp(frame).rotate(40, { background: '#000' }).jpeg({ quality: 95 }).toBuffer();
+    await helper.load(ALL_NODES, [
+      tab,
+      {
+        id: 'cfg',
+        type: 'lightexnet-config',
+        classifier: 'lightexnet-fer2013',
+        views: '2',
+        level: 'off',
+        detector: 'full',
+        runtime: 'auto',
+        threads: 1,
+      },
+      { id: 'viaConfig', z: 'tab', type: 'lightexnet-classify', config: 'cfg', level: '', busy: 'queue', wires: [['o1']] },
+      { id: 'ownOff', z: 'tab', type: 'lightexnet-classify', views: '2', level: 'off', busy: 'queue', wires: [['o2']] },
+      { id: 'ownDefault', z: 'tab', type: 'lightexnet-classify', views: '2', level: '', busy: 'queue', wires: [['o3']] },
+      { id: 'ownJunk', z: 'tab', type: 'lightexnet-classify', views: '2', level: 'sideways', busy: 'queue', wires: [['o4']] },
+      out('o1'),
+      out('o2'),
+      out('o3'),
+      out('o4'),
+    ]);
+    const got = ['o1', 'o2', 'o3', 'o4'].map((id) => collect(helper.getNode(id), 1));
+    for (const id of ['viaConfig', 'ownOff', 'ownDefault', 'ownJunk']) helper.getNode(id).receive({ payload: tilted });
+    const [[viaConfig], [ownOff], [ownDefault], [ownJunk]] = await Promise.all(got);
+    for (const m of [viaConfig, ownOff, ownDefault, ownJunk]) assert.equal(m.payload.length, 1);
+    assert.deepEqual(viaConfig.payload[0].probabilities, ownOff.payload[0].probabilities, "the config's 'off', not the node's own default");
+    assert.notDeepEqual(
+      ownDefault.payload[0].probabilities,
+      ownOff.payload[0].probabilities,
+      'a face tilted 40 degrees is levelled by default',
+    );
+    assert.deepEqual(ownJunk.payload[0].probabilities, ownDefault.payload[0].probabilities, 'an unreadable setting is the default');
+  });
+
   it('nodes sharing a config share its sessions: two classify nodes hold one classifier and one detector', async () => {
     const base = liveSessionCount();
     await helper.load(ALL_NODES, [
