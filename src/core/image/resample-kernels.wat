@@ -154,13 +154,13 @@
             (local.set $c1 (i32.load offset=4 (local.get $ct)))
             (local.set $v (f32x4.sub (f32x4.add (f32x4.add (f32x4.add
               (f32x4.mul (f32x4.convert_i32x4_s (i32x4.extend_low_i16x8_u (i16x8.extend_low_i8x16_u
-                (v128.load32_zero align=1 (i32.add (local.get $r0) (local.get $c0)))))) (f32x4.splat (f32x4.extract_lane 0 (local.get $w))))
+                (v128.load32_zero align=1 (i32.add (local.get $r0) (local.get $c0)))))) (i8x16.shuffle 0 1 2 3 0 1 2 3 0 1 2 3 0 1 2 3 (local.get $w) (local.get $w)))
               (f32x4.mul (f32x4.convert_i32x4_s (i32x4.extend_low_i16x8_u (i16x8.extend_low_i8x16_u
-                (v128.load32_zero align=1 (i32.add (local.get $r0) (local.get $c1)))))) (f32x4.splat (f32x4.extract_lane 1 (local.get $w)))))
+                (v128.load32_zero align=1 (i32.add (local.get $r0) (local.get $c1)))))) (i8x16.shuffle 4 5 6 7 4 5 6 7 4 5 6 7 4 5 6 7 (local.get $w) (local.get $w))))
               (f32x4.mul (f32x4.convert_i32x4_s (i32x4.extend_low_i16x8_u (i16x8.extend_low_i8x16_u
-                (v128.load32_zero align=1 (i32.add (local.get $r1) (local.get $c0)))))) (f32x4.splat (f32x4.extract_lane 2 (local.get $w)))))
+                (v128.load32_zero align=1 (i32.add (local.get $r1) (local.get $c0)))))) (i8x16.shuffle 8 9 10 11 8 9 10 11 8 9 10 11 8 9 10 11 (local.get $w) (local.get $w))))
               (f32x4.mul (f32x4.convert_i32x4_s (i32x4.extend_low_i16x8_u (i16x8.extend_low_i8x16_u
-                (v128.load32_zero align=1 (i32.add (local.get $r1) (local.get $c1)))))) (f32x4.splat (f32x4.extract_lane 3 (local.get $w)))))
+                (v128.load32_zero align=1 (i32.add (local.get $r1) (local.get $c1)))))) (i8x16.shuffle 12 13 14 15 12 13 14 15 12 13 14 15 12 13 14 15 (local.get $w) (local.get $w))))
               (v128.const f32x4 1 1 1 1)))
             (f32.store (local.get $d) (f32x4.extract_lane 0 (local.get $v)))
             (f32.store (i32.add (local.get $d) (local.get $plane)) (f32x4.extract_lane 1 (local.get $v)))
