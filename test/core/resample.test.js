@@ -185,6 +185,14 @@ describe('resampling in WebAssembly (resample-kernels.wat) against the JavaScrip
     }
   });
 
+  it("a letterbox after a crop that filled the kernels' memory is still its frame's", () => {
+    const img = noiseFrame(640, 480, 31);
+    const expected = letterboxInJs(img, 192).tensor;
+    assert.ok(maxDiff(letterbox(img, 192).tensor, expected) < 1e-6);
+    cropGrey(img, { left: -100, top: -100, width: 840, height: 680 }, 64); // a crop larger than the frame
+    assert.ok(maxDiff(letterbox(img, 192).tensor, expected) < 1e-6);
+  });
+
   it('a frame past the memory cap takes the JavaScript path, and the kernels keep no more than the cap', () => {
     const huge = noiseFrame(4800, 3200, 21); // 46 MB of RGB
     const ours = letterbox(huge, 192);

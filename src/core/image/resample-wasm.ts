@@ -1,8 +1,9 @@
 /**
- * The detector's letterbox run by resample-kernels.wat (WebAssembly SIMD): the box shrink reads a whole
- * frame, which JavaScript does a byte at a time. The same sampling as resample.ts's JavaScript: the box
- * shrink's bytes identical, the bilinear pass in f32 where JavaScript works in f64 (tested: < 1e-6 apart).
- * Where the module cannot load (no SIMD, a build without it) resample.ts keeps its JavaScript.
+ * The detector's letterbox and the classifier's face crop run by resample-kernels.wat (WebAssembly SIMD):
+ * the letterbox's box shrink reads a whole frame, which JavaScript does a byte at a time. The same sampling
+ * as resample.ts's JavaScript: crops and the box shrink byte for byte, the letterbox's bilinear pass in f32
+ * where JavaScript works in f64 (tested: < 1e-6 apart). Where the module cannot load (no SIMD, a build
+ * without it) resample.ts keeps its JavaScript.
  *
  * One instance per thread (inference workers each load their own); its memory grows to the largest frame
  * seen (up to MAX_KERNEL_MEMORY) and is reused, so a frame costs one copy in and one tensor copy out (into the caller's spare tensor).
@@ -86,7 +87,8 @@ const PAGE = 65536;
 const BYTE_TO_UNIT = 1 / 127.5;
 
 let kernels: Kernels | null | undefined;
-/** The plan whose sampling tables are in memory now (the layout follows from the plan, so they stay put). */
+/** The plan whose sampling tables are in memory now (the layout follows from the plan, so they stay put
+ *  until a crop writes over them). */
 let tablesOf: LetterboxPlan | undefined;
 
 /** The kernels of this thread, or null where WebAssembly SIMD or the built module is missing. */
@@ -224,6 +226,7 @@ export function cropGreyWithKernels(
   const out = across + 4 * rows4 * size;
   if (!reserve(k, out + size * size)) return undefined;
   const buf = k.memory.buffer;
+  tablesOf = undefined; // this crop's data may lie where the letterbox keeps its tables
   if (!lutsWritten) {
     const i32 = new Int32Array(buf, LUTS, 768);
     weighted.forEach((table, c) => i32.set(table, 256 * c));
