@@ -36,6 +36,9 @@ async function startMosquitto(opts = {}) {
   if (!bin) throw new Error('mosquitto is not installed (apt-get install mosquitto); .ci/run installs it');
   const port = opts.port ?? (await freePort());
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mosq-'));
+  // Started as root, mosquitto drops to its own user, which could not write the persistence database into a
+  // directory only root may write (it logs "Permission denied" and keeps no session across a restart).
+  if (opts.persistence) fs.chmodSync(dir, 0o777);
   const conf = path.join(dir, 'mosquitto.conf');
   const persistence = opts.persistence ? `persistence true\npersistence_location ${dir}/\nautosave_interval 1\n` : 'persistence false\n';
   fs.writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\n${persistence}`);
