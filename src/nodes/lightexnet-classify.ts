@@ -7,7 +7,7 @@ import { decodeFrame } from '../core/image/frame-cache';
 import { ImageInputError } from '../core/image/image';
 import { CLASSIFY_DEFAULTS } from './defaults';
 import { numberIn, positiveInt, readInferenceConfig, Releasable, setFrameResult, setupInferenceNode } from './inference-node';
-import { modelSettingsOf, openModels } from './model-settings';
+import { modelSettingsOf, openClassifier, openModels } from './model-settings';
 import { Node, NodeAPI, NodeDef } from './node-red-types';
 
 type Mode = 'detect' | 'whole';
@@ -31,14 +31,7 @@ export = function register(RED: NodeAPI): void {
       async () => {
         const s = modelSettingsOf(RED, def);
         const [classifier, found] = await openModels(
-          () =>
-            ExpressionClassifier.create({
-              model: s.classifier,
-              views: s.views,
-              levelBeyond: s.levelBeyond,
-              threads: s.threads,
-              runtime: s.runtime,
-            }),
+          () => openClassifier(s),
           () =>
             mode === 'detect'
               ? FaceDetector.create({ model: s.detector, threads: s.threads, runtime: s.runtime })

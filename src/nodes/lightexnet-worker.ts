@@ -15,7 +15,7 @@ import { classifyFrame } from '../core/pipeline';
 import { framesInFlight } from '../core/runtime/inference-pool';
 import { WORKER_DEFAULTS } from './defaults';
 import { numberIn, positiveInt } from './inference-node';
-import { modelSettingsOf, openModels } from './model-settings';
+import { modelSettingsOf, openClassifier, openModels } from './model-settings';
 import { Node, NodeAPI, NodeDef } from './node-red-types';
 
 /** What we read of a core mqtt-broker config node (set by its constructor). */
@@ -63,14 +63,7 @@ export = function register(RED: NodeAPI): void {
       const s = modelSettingsOf(RED, def);
       const [detector, classifier] = await openModels(
         () => FaceDetector.create({ model: s.detector, threads: s.threads, runtime: s.runtime }),
-        () =>
-          ExpressionClassifier.create({
-            model: s.classifier,
-            views: s.views,
-            levelBeyond: s.levelBeyond,
-            threads: s.threads,
-            runtime: s.runtime,
-          }),
+        () => openClassifier(s),
       );
       models = { detector, classifier };
       if (isClosed()) return;

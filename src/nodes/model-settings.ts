@@ -4,6 +4,7 @@
  * existed), from the node's own properties. That fallback is the runtime half of the migration: old flows
  * run as they did; the editor offers to move a node's own settings into a config node.
  */
+import { ExpressionClassifier } from '../core/classification/expression-classifier';
 import type { DetectorModel } from '../core/detection/face-detector';
 import { BACKEND_REQUESTS, BackendRequest } from '../core/runtime/onnx-backend';
 import { CONFIG_DEFAULTS } from './defaults';
@@ -69,6 +70,17 @@ export function modelSettingsOf(RED: NodeAPI, def: NodeDef, detectorKey = 'detec
   const config = RED.nodes.getNode(id) as Partial<ModelConfigNode> | null | undefined;
   if (!config?.settings) throw new Error(`its model settings node (lightexnet-config ${id}) is missing: deploy or choose one`);
   return config.settings;
+}
+
+/** The classifier these settings open (one mapping for every node that classifies). */
+export function openClassifier(s: ModelSettings): Promise<ExpressionClassifier> {
+  return ExpressionClassifier.create({
+    model: s.classifier,
+    views: s.views,
+    levelBeyond: s.levelBeyond,
+    threads: s.threads,
+    runtime: s.runtime,
+  });
 }
 
 /**
