@@ -56,3 +56,39 @@ def load_ckplus_as_fer(root: str) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
     keep = y != CKPLUS_LABELS.index("contempt")
     to_fer = np.array([FER_LABELS.index(CKPLUS_FROM_FER[c]) for c in CKPLUS_LABELS])
     return x[keep], to_fer[y[keep]], fold[keep]
+
+
+# RAF-DB basic's labels 1..7 in its own order (EmoLabel/list_patition_label.txt), as FER2013 classes.
+RAFDB_LABELS = ["surprise", "fear", "disgust", "happy", "sad", "angry", "neutral"]
+
+
+def load_rafdb(root: str, split: str = "train", size: int = 48) -> Tuple[np.ndarray, np.ndarray]:
+    """RAF-DB "basic" (not in ../shared/data: its licence forbids redistribution; for whoever has it), in the
+    layout `lightexnet eval --rafdb` reads: EmoLabel/list_patition_label.txt ("train_00001.jpg 5") and
+    Image/aligned/train_00001_aligned.jpg (100x100 RGB). Returns (N x size x size uint8 grey, FER2013 labels):
+    greyscale by PIL's ITU-R 601 luma and an area-average resize, like FER2013's own 48x48 grey faces. RAF-DB's
+    aligned faces are framed tighter than FER2013's (as CK+48's are)."""
+    from PIL import Image  # Debian's python3-pil; only needed here
+
+    if split not in ("train", "test"):
+        raise ValueError(f"RAF-DB split must be train or test, not {split!r}")
+    listing = os.path.join(root, "EmoLabel", "list_patition_label.txt")
+    if not os.path.isfile(listing):
+        raise FileNotFoundError(f"{listing} not found: is {root} RAF-DB's basic folder (EmoLabel/, Image/aligned/)?")
+    xs, ys = [], []
+    with open(listing) as f:
+        for n, line in enumerate(f, 1):
+            parts = line.split()
+            if not parts or not parts[0].startswith(split + "_"):
+                continue
+            if len(parts) != 2 or parts[1] not in ("1", "2", "3", "4", "5", "6", "7"):
+                raise ValueError(f"{listing}:{n}: expected 'NAME LABEL' with a label 1..7, got {line.strip()!r}")
+            name, code = parts
+            file = os.path.join(root, "Image", "aligned", name[:-len(".jpg")] + "_aligned.jpg")
+            with Image.open(file) as im:
+                grey = im.convert("L").resize((size, size), Image.Resampling.BOX)
+            xs.append(np.asarray(grey, np.uint8))
+            ys.append(FER_LABELS.index(RAFDB_LABELS[int(code) - 1]))
+    if not xs:
+        raise ValueError(f"no {split} images listed in {listing}")
+    return np.stack(xs), np.array(ys, np.int64)

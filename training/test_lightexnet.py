@@ -340,9 +340,6 @@ class TargetsAndCameraAugmentation(unittest.TestCase):
         self.assertLess(float((same - x.clamp(1e-4, 1).pow(1.0)).abs().max()), 0.5)
 
 
-if __name__ == "__main__":
-    unittest.main()
-
 
 class ConsistencyLoss(unittest.TestCase):
     def test_zero_for_agreeing_views_and_bounded_by_log2_when_they_disagree(self):
@@ -390,3 +387,49 @@ class PartsAndLabels(unittest.TestCase):
         ], dtype=np.float32)
         self.assertEqual(relabel_from_ferplus(y, plus, ["sad"], 0.6).tolist(), [6, 4, 6, 0, 4])
         self.assertEqual(y.tolist(), [4, 4, 4, 0, 4])  # the input is not changed
+
+
+class RafdbReader(unittest.TestCase):
+    """fer_data.load_rafdb on a RAF-DB basic layout made here (the dataset itself is not on these machines)."""
+
+    def make(self, root, rows):
+        import numpy as np
+        from PIL import Image
+        os.makedirs(os.path.join(root, "EmoLabel"))
+        os.makedirs(os.path.join(root, "Image", "aligned"))
+        with open(os.path.join(root, "EmoLabel", "list_patition_label.txt"), "w") as f:
+            for name, code, value in rows:
+                f.write(f"{name} {code}\n")
+                img = np.full((100, 100, 3), value, np.uint8)
+                img[:50, :, 0] = 255  # a red top half: greyscale must weigh the channels, not take one
+                Image.fromarray(img).save(os.path.join(root, "Image", "aligned", name[:-4] + "_aligned.jpg"),
+                                          quality=95)
+
+    def test_reads_the_split_maps_labels_to_fer2013_and_makes_48px_grey(self):
+        from fer_data import FER_LABELS, load_rafdb
+        with tempfile.TemporaryDirectory() as root:
+            # 1 surprise, 5 sad, 6 angry, 7 neutral; one test image that training must not see
+            self.make(root, [("train_00001.jpg", 1, 40), ("train_00002.jpg", 5, 120), ("test_0001.jpg", 4, 200),
+                             ("train_00003.jpg", 6, 160), ("train_00004.jpg", 7, 220)])
+            x, y = load_rafdb(root, "train")
+            self.assertEqual(x.shape, (4, 48, 48))
+            self.assertEqual(x.dtype.name, "uint8")
+            self.assertEqual([FER_LABELS[i] for i in y], ["surprise", "sad", "angry", "neutral"])
+            # bottom half grey as written (JPEG within a few levels); top half (255, 40, 40) by ITU-R 601 luma: 104
+            self.assertTrue(abs(int(x[1, 40, 24]) - 120) <= 3, int(x[1, 40, 24]))
+            self.assertTrue(abs(int(x[0, 5, 24]) - 104) <= 4, int(x[0, 5, 24]))
+            xt, yt = load_rafdb(root, "test")
+            self.assertEqual((len(xt), FER_LABELS[yt[0]]), (1, "happy"))
+
+    def test_says_what_is_wrong_with_a_folder_that_is_not_rafdb(self):
+        from fer_data import load_rafdb
+        with tempfile.TemporaryDirectory() as root:
+            with self.assertRaisesRegex(FileNotFoundError, "RAF-DB's basic folder"):
+                load_rafdb(root)
+            self.make(root, [("train_00001.jpg", 9, 40)])
+            with self.assertRaisesRegex(ValueError, "label 1..7"):
+                load_rafdb(root)
+
+
+if __name__ == "__main__":
+    unittest.main()

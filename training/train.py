@@ -20,7 +20,8 @@ import torch.nn.functional as F
 
 import camera_aug
 from detector_framing import DetectorFraming
-from fer_data import DEFAULT_DATA, FER_LABELS, fer_training_keep, load_ckplus_as_fer, load_fer_split, load_fer_training
+from fer_data import (DEFAULT_DATA, FER_LABELS, fer_training_keep, load_ckplus_as_fer, load_fer_split, load_fer_training,
+                      load_rafdb)
 from targets import load_ferplus, soft_targets
 from lightexnet import ImprovedCenterLoss, LightExNet, LightExNetConfig, count_macs, count_params
 
@@ -75,6 +76,9 @@ def parse_args(argv=None):
     p.add_argument("--ckplus", default="none", help="also train on CK+ (contempt left out, FER2013 labels): "
                    "'all', or 'except:K' to leave fold K's subjects out; 'none'")
     p.add_argument("--ckplus-repeat", type=int, default=4, help="copies of each CK+ image per epoch")
+    p.add_argument("--rafdb", default="", help="also train on RAF-DB basic's train split (its folder: "
+                   "EmoLabel/, Image/aligned/; not in ../shared/data)")
+    p.add_argument("--rafdb-repeat", type=int, default=1, help="copies of each RAF-DB image per epoch")
     p.add_argument("--subset", type=int, default=0, help="train on the first N images only (quick trials)")
     p.add_argument("--max-epochs-this-run", type=int, default=0, help="stop after this many (then resume)")
     p.add_argument("--init", default="", help="start from these weights (a best.pt/last.pt) with a fresh "
@@ -260,6 +264,13 @@ def main(argv=None):
         xtr, ytr = np.concatenate([xtr, xck]), np.concatenate([ytr, yck])
         if soft:
             ttr = np.concatenate([ttr, np.eye(7, dtype=np.float32)[yck]])
+    if a.rafdb:
+        xrf, yrf = load_rafdb(a.rafdb, "train")
+        xrf, yrf = np.tile(xrf, (a.rafdb_repeat, 1, 1)), np.tile(yrf, a.rafdb_repeat)
+        xtr, ytr = np.concatenate([xtr, xrf]), np.concatenate([ytr, yrf])
+        if soft:
+            ttr = np.concatenate([ttr, np.eye(7, dtype=np.float32)[yrf]])
+        print(f"RAF-DB: {len(xrf)} training images added ({a.rafdb_repeat} copies each)", flush=True)
     if a.subset:
         xtr, ytr = xtr[:a.subset], ytr[:a.subset]
         if soft:
