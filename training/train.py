@@ -143,6 +143,16 @@ def augment(x: torch.Tensor, size: int, gen: torch.Generator, erase_p: float,
     return x
 
 
+def add_labelled(xtr: np.ndarray, ytr: np.ndarray, ttr: np.ndarray | None, x: np.ndarray, y: np.ndarray,
+                 repeat: int) -> tuple:
+    """Appends `repeat` copies of hard-labelled images (CK+, RAF-DB) to the training set, with one-hot soft
+    targets when training on soft ones (ttr not None)."""
+    x, y = np.tile(x, (repeat, 1, 1)), np.tile(y, repeat)
+    if ttr is not None:
+        ttr = np.concatenate([ttr, np.eye(7, dtype=np.float32)[y]])
+    return np.concatenate([xtr, x]), np.concatenate([ytr, y]), ttr
+
+
 def relabel_from_ferplus(y: np.ndarray, plus: np.ndarray, classes: list, share: float) -> np.ndarray:
     """FER2013 labels of the given classes replaced by FER+'s majority where its share reaches `share`."""
     known = ~np.isnan(plus[:, 0])
@@ -260,16 +270,10 @@ def main(argv=None):
         if a.ckplus.startswith("except:"):
             keep = fold != int(a.ckplus.split(":")[1])
             xck, yck = xck[keep], yck[keep]
-        xck, yck = np.tile(xck, (a.ckplus_repeat, 1, 1)), np.tile(yck, a.ckplus_repeat)
-        xtr, ytr = np.concatenate([xtr, xck]), np.concatenate([ytr, yck])
-        if soft:
-            ttr = np.concatenate([ttr, np.eye(7, dtype=np.float32)[yck]])
+        xtr, ytr, ttr = add_labelled(xtr, ytr, ttr if soft else None, xck, yck, a.ckplus_repeat)
     if a.rafdb:
         xrf, yrf = load_rafdb(a.rafdb, "train")
-        xrf, yrf = np.tile(xrf, (a.rafdb_repeat, 1, 1)), np.tile(yrf, a.rafdb_repeat)
-        xtr, ytr = np.concatenate([xtr, xrf]), np.concatenate([ytr, yrf])
-        if soft:
-            ttr = np.concatenate([ttr, np.eye(7, dtype=np.float32)[yrf]])
+        xtr, ytr, ttr = add_labelled(xtr, ytr, ttr if soft else None, xrf, yrf, a.rafdb_repeat)
         print(f"RAF-DB: {len(xrf)} training images added ({a.rafdb_repeat} copies each)", flush=True)
     if a.subset:
         xtr, ytr = xtr[:a.subset], ytr[:a.subset]
