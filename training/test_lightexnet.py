@@ -101,6 +101,15 @@ class WeightAveraging(unittest.TestCase):
         self.assertTrue(counters)
         self.assertTrue(all(torch.equal(avg[k], a[k]) for k in counters))
 
+    def test_weighted_average_follows_the_weights(self):
+        from average_checkpoints import mean_state
+        nets = [LightExNet(LightExNetConfig(in_channels=1, head_width=64)) for _ in range(2)]
+        a, b = nets[0].state_dict(), nets[1].state_dict()
+        avg = mean_state([a, b], [3.0, 1.0])
+        k = "classifier.weight"
+        self.assertTrue(torch.allclose(avg[k], 0.75 * a[k] + 0.25 * b[k], atol=1e-6))
+        self.assertTrue(torch.allclose(mean_state([a, b], [1.0, 0.0])[k], a[k]))
+
     def test_batchnorm_is_re_estimated_from_the_given_images(self):
         import numpy as np
         from average_checkpoints import recalibrate_bn
