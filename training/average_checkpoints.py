@@ -6,7 +6,8 @@ warm-started from one checkpoint (a "model soup", Wortsman et al. 2022), and re-
 
 Reads epoch-NN.pt (train.py --keep-epochs) or the given checkpoints, averages every float tensor, then
 recomputes the BatchNorm running statistics with one pass over augmented training images (averaged weights
-do not match any epoch's statistics). Writes <run>/swa.pt (or --out) in best.pt's format and prints its
+do not match any epoch's statistics; --keep-bn averages the statistics instead, which suits runs whose
+recipe augments more than the basic augmentation used here does). Writes <run>/swa.pt (or --out) in best.pt's format and prints its
 PublicTest accuracy (one view), so the choice is made on PublicTest only; --ckplus adds CK+ (927 images,
 contempt left out), a cross-dataset test only when none of the averaged checkpoints saw CK+.
 """
@@ -87,8 +88,8 @@ def main():
         raise SystemExit("--ckpts needs --out")
     net, cfg, ck = load_checkpoint(paths[-1])
     size = int(ck["size"])
-    if a.weights and len(a.weights) != len(paths):
-        raise SystemExit(f"{len(a.weights)} weights for {len(paths)} checkpoints")
+    if a.weights and (len(a.weights) != len(paths) or min(a.weights) < 0 or sum(a.weights) <= 0):
+        raise SystemExit(f"--weights: one non-negative weight per checkpoint ({len(paths)}), not all zero")
     net.load_state_dict(average_state(paths, a.weights))
     net = net.to(a.device, memory_format=torch.channels_last)
 
