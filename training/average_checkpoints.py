@@ -86,10 +86,10 @@ def main():
         raise SystemExit(f"need at least 2 checkpoints to average (train.py --keep-epochs), found {len(paths)}")
     if not a.out and not a.run:
         raise SystemExit("--ckpts needs --out")
-    net, cfg, ck = load_checkpoint(paths[-1])
-    size = int(ck["size"])
     if a.weights and (len(a.weights) != len(paths) or min(a.weights) < 0 or sum(a.weights) <= 0):
         raise SystemExit(f"--weights: one non-negative weight per checkpoint ({len(paths)}), not all zero")
+    net, cfg, ck = load_checkpoint(paths[-1])
+    size = int(ck["size"])
     net.load_state_dict(average_state(paths, a.weights))
     net = net.to(a.device, memory_format=torch.channels_last)
 
