@@ -440,5 +440,58 @@ class RafdbReader(unittest.TestCase):
                 load_rafdb(root)
 
 
+class DomainAugmentation(unittest.TestCase):
+    def test_mixstyle_changes_only_each_channels_mean_and_spread(self):
+        from domain_aug import MixStyle
+        x = torch.randn(16, 24, 8, 8) * (0.5 + torch.rand(16, 24, 1, 1) * 3) + torch.randn(16, 24, 1, 1)
+        mixed = MixStyle(1.0, torch.Generator().manual_seed(3)).mix(x)
+        self.assertEqual(mixed.shape, x.shape)
+        self.assertFalse(torch.allclose(mixed, x))
+        norm = lambda t: (t - t.mean((2, 3), keepdim=True)) / (t.var((2, 3), keepdim=True) + 1e-6).sqrt()
+        self.assertTrue(torch.allclose(norm(mixed), norm(x), atol=1e-3))
+        # A mixed mean lies between the image's own and its partner's, so within the batch's range.
+        mu, mu0 = mixed.mean((2, 3)), x.mean((2, 3))
+        self.assertTrue(bool((mu >= mu0.min(0).values - 1e-4).all() and (mu <= mu0.max(0).values + 1e-4).all()))
+        self.assertTrue(torch.equal(MixStyle(0.0, torch.Generator().manual_seed(3)).mix(x), x))
+
+    def test_mixstyle_acts_in_training_only_and_comes_off(self):
+        from domain_aug import MixStyle
+        torch.manual_seed(0)
+        m = LightExNet(LightExNetConfig(in_channels=1))
+        x = torch.rand(8, 1, 64, 64)
+        m.train()
+        plain_train = m.features(x)
+        m.eval()
+        plain_eval = m.features(x)
+        ms = MixStyle(1.0, torch.Generator().manual_seed(3)).attach(m.stages[:3])
+        self.assertTrue(torch.equal(m.features(x), plain_eval))
+        m.train()
+        self.assertFalse(torch.allclose(m.features(x), plain_train))
+        ms.detach()
+        self.assertTrue(torch.allclose(m.features(x), plain_train))
+
+    def test_beta_draws_follow_the_generator_and_the_distribution(self):
+        from domain_aug import _beta_sample
+        beta = torch.distributions.Beta(0.1, 0.1)
+        a = _beta_sample(beta, 20000, torch.Generator().manual_seed(4))
+        self.assertTrue(bool(((a >= 0) & (a <= 1)).all()))
+        self.assertAlmostEqual(float(a.mean()), 0.5, delta=0.02)
+        # Beta(0.1, 0.1) is U-shaped: most mass near 0 and 1 (P(0.1 < x < 0.9) = 0.187, torch's own sampler).
+        self.assertAlmostEqual(float(((a > 0.1) & (a < 0.9)).float().mean()), 0.187, delta=0.01)
+        self.assertTrue(torch.equal(_beta_sample(beta, 50, torch.Generator().manual_seed(9)),
+                                    _beta_sample(beta, 50, torch.Generator().manual_seed(9))))
+
+    def test_random_convolution_keeps_range_and_brightness_and_is_seeded(self):
+        from domain_aug import random_convolution
+        x = torch.rand(32, 1, 64, 64)
+        out = random_convolution(x, torch.Generator().manual_seed(2), 1.0)
+        self.assertEqual(out.shape, x.shape)
+        self.assertTrue(bool(((out >= 0) & (out <= 1)).all()))
+        self.assertFalse(torch.equal(out, x))
+        self.assertTrue(torch.allclose(out.mean((1, 2, 3)), x.mean((1, 2, 3)), atol=0.05))
+        self.assertTrue(torch.equal(out, random_convolution(x, torch.Generator().manual_seed(2), 1.0)))
+        self.assertTrue(torch.equal(random_convolution(x, torch.Generator().manual_seed(2), 0.0), x))
+
+
 if __name__ == "__main__":
     unittest.main()

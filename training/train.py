@@ -20,6 +20,7 @@ import torch.nn.functional as F
 
 import camera_aug
 from detector_framing import DetectorFraming
+from domain_aug import MixStyle, random_convolution
 from fer_data import (DEFAULT_DATA, FER_LABELS, fer_training_keep, load_ckplus_as_fer, load_fer_split, load_fer_training,
                       load_rafdb)
 from targets import load_ferplus, soft_targets
@@ -59,6 +60,10 @@ def parse_args(argv=None):
                    help="probability of hiding one face part: a band over the brows and eyes or over the mouth, "
                         "filled with a flat grey, so no expression is learnt from one part alone (CK+'s posed anger is "
                         "brows and pressed lips, FER2013's mostly an open mouth); 0 = off")
+    p.add_argument("--mixstyle", type=float, default=0, help="MixStyle (domain_aug.py): probability per batch of "
+                   "mixing feature statistics between images after each of the first three stages")
+    p.add_argument("--randconv", type=float, default=0, help="random convolution (domain_aug.py): probability "
+                   "per image of blending it with a random filtering of itself")
     p.add_argument("--mixup", type=float, default=0, help="mixup's Beta(alpha, alpha) (Zhang et al. 2018): each "
                    "batch blended with a shuffled copy of itself, targets alike; 0 = off")
     p.add_argument("--ferplus-relabel", default="", help="FER2013 classes (comma-separated, e.g. sad) whose "
@@ -287,6 +292,9 @@ def main(argv=None):
     model = LightExNet(cfg).to(a.device)
     center = ImprovedCenterLoss(cfg.num_classes, cfg.head_width).to(a.device)
     model = model.to(memory_format=torch.channels_last)
+    if a.mixstyle:
+        # Its own stream, so that the augmentations of runs without it are unchanged.
+        MixStyle(a.mixstyle, torch.Generator().manual_seed(a.seed + 7919)).attach(model.stages[:3])
     decay, no_decay = [], []
     for n, p in model.named_parameters():
         (no_decay if p.ndim <= 1 else decay).append(p)
@@ -346,6 +354,8 @@ def main(argv=None):
             for _ in range(2 if a.consistency else 1):
                 x = camera_aug.degrade(x0, gen, a.camera) if a.camera else x0
                 x = augment(x, a.size, gen, a.erase, noise_gen, a.rotate, a.zoom, framing, a.framing_p)
+                if a.randconv:
+                    x = random_convolution(x, gen, a.randconv)
                 if a.part_occlusion:
                     x = occlude_parts(x, gen, a.part_occlusion)
                 views.append(normalise(x, a.channels))
