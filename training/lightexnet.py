@@ -78,9 +78,12 @@ class ChannelAttention(nn.Module):
         nn.init.constant_(self.fc2.bias, 1.5)  # summed twice (avg + max) -> sigmoid(3)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        avg = x.mean((2, 3), keepdim=True)
-        mx = x.amax((2, 3), keepdim=True)  # not adaptive pooling: keeps the ONNX graph size-agnostic
-        gate = self.fc2(F.relu(self.fc1(avg))) + self.fc2(F.relu(self.fc1(mx)))
+        # The two descriptors side by side (B x C x 1 x 2) go through the MLP in one pass and are summed after:
+        # fc2(relu(fc1(avg))) + fc2(relu(fc1(max))), with one pair of 1x1 convolutions in the ONNX graph rather
+        # than two. Global pooling (any input size) stays in ONNX Runtime's blocked layout, where ReduceMean
+        # and ReduceMax would not.
+        desc = torch.cat([F.adaptive_avg_pool2d(x, 1), F.adaptive_max_pool2d(x, 1)], 3)
+        gate = self.fc2(F.relu(self.fc1(desc))).sum(3, keepdim=True)
         return x * torch.sigmoid(gate)
 
 

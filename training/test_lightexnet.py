@@ -42,6 +42,15 @@ class Network(unittest.TestCase):
             with torch.no_grad():
                 self.assertEqual(tuple(m(torch.zeros(2, 1, size, size)).shape), (2, 7))
 
+    def test_channel_attention_is_the_sum_of_the_two_descriptors_passes(self):
+        torch.manual_seed(0)
+        att = LightExNet(LightExNetConfig(in_channels=1)).stages[2][1].conv[2]
+        torch.nn.init.normal_(att.fc2.weight)  # it starts at zero; any weights must give the same answer
+        x = torch.randn(3, att.fc1.in_channels, 5, 7)
+        mlp = lambda d: att.fc2(torch.relu(att.fc1(d)))
+        gate = mlp(x.mean((2, 3), keepdim=True)) + mlp(x.amax((2, 3), keepdim=True))
+        self.assertTrue(torch.allclose(att(x), x * torch.sigmoid(gate), atol=1e-6))
+
     def test_onnx_export_is_size_agnostic(self):
         m = LightExNet(LightExNetConfig(in_channels=1)).eval()
         with tempfile.TemporaryDirectory() as d:
