@@ -29,8 +29,7 @@ class MixStyle:
     def __init__(self, p: float, gen: torch.Generator, alpha: float = 0.1, eps: float = 1e-6):
         if not 0 <= p <= 1:
             raise ValueError(f"MixStyle probability must be in [0, 1], not {p}")
-        self.p, self.gen, self.eps = p, gen, eps
-        self.beta = torch.distributions.Beta(alpha, alpha)
+        self.p, self.gen, self.alpha, self.eps = p, gen, alpha, eps
         self.handles: List[torch.utils.hooks.RemovableHandle] = []
 
     def mix(self, x: torch.Tensor) -> torch.Tensor:
@@ -39,8 +38,7 @@ class MixStyle:
             return x
         mu = x.mean((2, 3), keepdim=True).detach()
         sig = (x.var((2, 3), keepdim=True) + self.eps).sqrt().detach()
-        # Beta samples from torch's own generator would not follow --seed's stream: draw them from uniforms.
-        lam = _beta_sample(self.beta, b, self.gen).to(x.device, x.dtype).view(b, 1, 1, 1)
+        lam = beta_sample(self.alpha, self.alpha, b, self.gen).to(x.device, x.dtype).view(b, 1, 1, 1)
         perm = torch.randperm(b, generator=self.gen).to(x.device)
         mu_mix = lam * mu + (1 - lam) * mu[perm]
         sig_mix = lam * sig + (1 - lam) * sig[perm]
@@ -58,10 +56,9 @@ class MixStyle:
         self.handles.clear()
 
 
-def _beta_sample(beta: torch.distributions.Beta, n: int, gen: torch.Generator) -> torch.Tensor:
-    """n draws of Beta(a, b) from `gen` (torch's Beta takes no generator): Johnk's algorithm, exact, and
-    accepting almost every draw for the a, b < 1 mixing uses."""
-    a, b = float(beta.concentration1), float(beta.concentration0)
+def beta_sample(a: float, b: float, n: int, gen: torch.Generator) -> torch.Tensor:
+    """n draws of Beta(a, b) from `gen` (torch's Beta takes no generator, so its draws would not follow --seed):
+    Johnk's algorithm, exact, and accepting almost every draw for the a, b < 1 mixing uses."""
     out = torch.empty(0)
     while len(out) < n:
         u = torch.rand(2, 2 * n, generator=gen, dtype=torch.float64)
