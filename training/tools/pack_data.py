@@ -20,15 +20,17 @@ import shutil
 
 import numpy as np
 
-# What a GPU run reads: Training (with its duplicate flags), PublicTest for selection, PrivateTest for the
+# What a GPU run reads: Training (with its duplicate flags and FER+ votes), PublicTest for selection, PrivateTest for the
 # evaluation and CK+ for the cross-validation.
 FILES = {
     "fer2013/train_x.u8": "image", "fer2013/train_y.u8": "raw", "fer2013/train_dupflag.u8": "raw",
+    "fer2013/train_ferplus_votes.u8": "votes",
     "fer2013/publictest_x.u8": "image", "fer2013/publictest_y.u8": "raw",
     "fer2013/privatetest_x.u8": "image", "fer2013/privatetest_y.u8": "raw",
     "ckplus/all_x.u8": "image", "ckplus/all_y.u8": "raw", "ckplus/all_fold10_subject.u8": "raw",
 }
 SIDE = 48
+ROW_BYTES = {"image": SIDE * SIDE, "raw": 1, "votes": 10}  # bytes per image in each kind of file
 
 
 def med_prediction(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
@@ -60,13 +62,15 @@ def sha256(b: bytes) -> str:
     return hashlib.sha256(b).hexdigest()
 
 
-def pack(data: str, out: str, init: str, limit: int = 0) -> None:
+def pack(data: str, out: str, init: str, limit: int = 0, skip: tuple = ()) -> None:
     os.makedirs(out, exist_ok=True)
     sums = {}
     for rel, kind in FILES.items():
+        if any(part in rel for part in skip):
+            continue
         raw = open(os.path.join(data, rel), "rb").read()
         if limit:  # a small pack for trying a GPU script out on the CPU
-            raw = raw[:limit * (SIDE * SIDE if kind == "image" else 1)]
+            raw = raw[:limit * ROW_BYTES[kind]]
         sums[rel] = sha256(raw)
         body = encode_images(np.frombuffer(raw, np.uint8).reshape(-1, SIDE, SIDE)).tobytes() if kind == "image" else raw
         with open(os.path.join(out, rel.replace("/", "__") + ".xz"), "wb") as f:
@@ -86,7 +90,8 @@ def pack(data: str, out: str, init: str, limit: int = 0) -> None:
 
 def unpack(src: str, data: str) -> None:
     sums = json.load(open(os.path.join(src, "sha256.json")))
-    for rel, kind in FILES.items():
+    for rel in sums:  # what was packed (pack --skip leaves some out)
+        kind = FILES[rel]
         body = lzma.decompress(open(os.path.join(src, rel.replace("/", "__") + ".xz"), "rb").read())
         raw = decode_images(np.frombuffer(body, np.uint8).reshape(-1, SIDE, SIDE)).tobytes() if kind == "image" else body
         if sha256(raw) != sums[rel]:
@@ -94,7 +99,7 @@ def unpack(src: str, data: str) -> None:
         os.makedirs(os.path.dirname(os.path.join(data, rel)), exist_ok=True)
         with open(os.path.join(data, rel), "wb") as f:
             f.write(raw)
-    print(json.dumps({"unpacked": sorted(FILES), "to": data, "sha256": "ok"}))
+    print(json.dumps({"unpacked": sorted(sums), "to": data, "sha256": "ok"}))
 
 
 def main():
@@ -102,9 +107,11 @@ def main():
     sub = p.add_subparsers(dest="cmd", required=True)
     pk = sub.add_parser("pack")
     pk.add_argument("out")
-    pk.add_argument("--data", default=os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data"))
+    pk.add_argument("--data", default=os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "data"))
     pk.add_argument("--init", default="", help="checkpoint to send as float16 weights (init.pt)")
     pk.add_argument("--limit", type=int, default=0, help="only the first N images of each file (for trials)")
+    pk.add_argument("--skip", action="append", default=[], help="leave out files whose path contains this "
+                    "(e.g. privatetest, when the working tree and the data together exceed the tool's 64 MiB)")
     up = sub.add_parser("unpack")
     up.add_argument("src")
     up.add_argument("data")
@@ -112,7 +119,7 @@ def main():
     if a.cmd == "pack":
         if os.path.isdir(a.out):
             shutil.rmtree(a.out)
-        pack(a.data, a.out, a.init, a.limit)
+        pack(a.data, a.out, a.init, a.limit, tuple(a.skip))
     else:
         unpack(a.src, a.data)
 
