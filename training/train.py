@@ -255,9 +255,11 @@ def main(argv=None):
     os.makedirs(a.out, exist_ok=True)
     torch.manual_seed(a.seed)
     np.random.seed(a.seed)
-    if a.device == "cpu":
-        torch.set_num_threads(a.threads)
-    else:
+    # On a GPU too: the camera degradations and the augmentation's random draws run on the host, where several
+    # runs side by side, each with a thread per core, would contend (session 13: the run with camera
+    # degradations took 274 s for its first epoch beside two runs that took ~100 s).
+    torch.set_num_threads(a.threads)
+    if a.device != "cpu":
         torch.backends.cudnn.benchmark = True
 
     xtr, ytr = load_fer_training(a.data)

@@ -6,9 +6,11 @@
 #
 #   here:  /usr/bin/python3 training/tools/pack_data.py pack .devdata --skip privatetest --init training/runs/r64d/best.pt
 #   there: bash training/tools/gpu_teachers.sh          (device run, carry .devdata)
-#   trial: OUT=/tmp/t SRC=/tmp/devdata-small DEVICE=cpu BUDGET=20 EXTRA="--subset 256" bash training/tools/gpu_teachers.sh
+#   trial: OUT=/tmp/t SRC=/tmp/devdata-small DEVICE=cpu BUDGET=10 EXTRA="--subset 128 --size 64 --batch 64 --threads 1" \
+#          bash training/tools/gpu_teachers.sh       (SRC from pack_data.py pack /tmp/devdata-small --limit 300 ...)
+#   RUNS=t1 BUDGET=450 LR=0.005 bash training/tools/gpu_teachers.sh     one teacher alone, gentler
 #
-# All three are warm-started from r64d (FER2013 only; its grey stem spread over RGB), peak lr 0.02, cosine:
+# All three are warm-started from r64d (FER2013 only; its grey stem spread over RGB), peak lr $LR, cosine:
 #   t1  g224b's recipe (session 4's 12-epoch run), only longer
 #   t2  the 64x64 recipe's targets at 224: FER2013 label + 0.3 FER+ votes, logit adjustment, part occlusion
 #   t3  t2 plus the camera degradations and BlazeFace framings
@@ -19,6 +21,7 @@ SRC=${SRC:-$here/../.devdata}
 BUDGET=${BUDGET:-330}        # seconds of training per run (all run at once)
 TRAIN_LIMIT=${TRAIN_LIMIT:-420}  # hard stop for the training processes (each keeps its best epoch on disk)
 DEADLINE=${DEADLINE:-560}    # seconds after start by which everything is written
+LR=${LR:-0.02}               # peak lr (session 13: 0.02 threw most of the warm start away; try <= 0.005)
 DEVICE=${DEVICE:-cuda}
 EXTRA=${EXTRA:-}
 PY=${PY:-python3}
@@ -39,8 +42,8 @@ $PY -c "import torch, numpy; print('torch', torch.__version__, 'numpy', numpy.__
 $PY tools/pack_data.py unpack "$SRC" "$data" || exit 1
 echo "unpacked at $(elapsed) s"
 
-common="--data $data --device $DEVICE --time-budget $BUDGET --epochs 400 --warmup 1 --size 224 --channels 3 --lr 0.02
-  --erase 0.25 --center-warmup 0 --init $SRC/init.pt $EXTRA"
+common="--data $data --device $DEVICE --time-budget $BUDGET --epochs 400 --warmup 1 --size 224 --channels 3 --lr $LR
+  --threads 4 --erase 0.25 --center-warmup 0 --init $SRC/init.pt $EXTRA"
 [ "$DEVICE" = cpu ] || common="$common --amp"
 targets="--ferplus-weight 0.3 --logit-adjust 0.5 --label-smoothing 0.05 --rotate 15 --zoom 0.2 --part-occlusion 0.5"
 start() {
