@@ -14,6 +14,7 @@ from ckplus_cv import ckplus_head  # noqa: E402
 from ckplus_select import select  # noqa: E402
 from fer_data import CKPLUS_LABELS  # noqa: E402
 from pack_data import decode_images, encode_images  # noqa: E402
+from sharpness import perturbed, statistics_frozen  # noqa: E402
 from detector_framing import DetectorFraming  # noqa: E402
 from train import augment, js_consistency, load_init  # noqa: E402
 from tta_views import VIEWS, multi_view_probs, view_grids  # noqa: E402
@@ -503,3 +504,37 @@ class DomainAugmentation(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class SharpnessAware(unittest.TestCase):
+    def _net(self):
+        torch.manual_seed(0)
+        return torch.nn.Sequential(torch.nn.Conv2d(1, 4, 3), torch.nn.BatchNorm2d(4), torch.nn.Flatten(),
+                                   torch.nn.Linear(4 * 6 * 6, 3))
+
+    def test_perturbation_moves_the_weights_rho_up_the_gradient_and_back(self):
+        net, x = self._net(), torch.randn(5, 1, 8, 8)
+        net(x).pow(2).sum().backward()
+        params = list(net.parameters())
+        before = [p.detach().clone() for p in params]
+        grad = torch.cat([p.grad.flatten() for p in params])
+        with perturbed(params, 0.05):
+            step = torch.cat([(p.detach() - b).flatten() for p, b in zip(params, before)])
+            self.assertAlmostEqual(float(step.norm()), 0.05, places=5)
+            self.assertGreater(float(torch.dot(step, grad)), 0)  # uphill
+        for p, b in zip(params, before):
+            self.assertTrue(torch.allclose(p.detach(), b, atol=1e-7))
+
+    def test_second_pass_leaves_batchnorm_statistics_and_centers_alone(self):
+        net, x = self._net().train(), torch.randn(5, 1, 8, 8)
+        center = ImprovedCenterLoss(3, 3).train()
+        bn = net[1]
+        stats, centers = (bn.running_mean.clone(), bn.running_var.clone()), center.centers.clone()
+        with statistics_frozen(net, center):
+            center(net(x), torch.tensor([0, 1, 2, 0, 1]))
+            self.assertFalse(center.training)
+        self.assertTrue(torch.equal(bn.running_mean, stats[0]) and torch.equal(bn.running_var, stats[1]))
+        self.assertTrue(torch.equal(center.centers, centers))
+        self.assertTrue(center.training and bn.momentum == 0.1)
+        net(x)  # and outside the block they learn again
+        self.assertFalse(torch.equal(bn.running_mean, stats[0]))

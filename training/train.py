@@ -23,6 +23,7 @@ from detector_framing import DetectorFraming
 from domain_aug import MixStyle, random_convolution
 from fer_data import (DEFAULT_DATA, FER_LABELS, fer_training_keep, load_ckplus_as_fer, load_fer_split, load_fer_training,
                       load_rafdb)
+from sharpness import perturbed, statistics_frozen
 from targets import load_ferplus, soft_targets
 from lightexnet import ImprovedCenterLoss, LightExNet, LightExNetConfig, count_macs, count_params
 
@@ -64,6 +65,8 @@ def parse_args(argv=None):
                    "mixing feature statistics between images after each of the first three stages")
     p.add_argument("--randconv", type=float, default=0, help="random convolution (domain_aug.py): probability "
                    "per image of blending it with a random filtering of itself")
+    p.add_argument("--sam", type=float, default=0, help="sharpness-aware minimisation's rho (sharpness.py; "
+                   "0 = plain SGD): each step's gradient is taken at the worst weights within rho; twice the cost")
     p.add_argument("--mixup", type=float, default=0, help="mixup's Beta(alpha, alpha) (Zhang et al. 2018): each "
                    "batch blended with a shuffled copy of itself, targets alike; 0 = off")
     p.add_argument("--ferplus-relabel", default="", help="FER2013 classes (comma-separated, e.g. sad) whose "
@@ -297,6 +300,7 @@ def main(argv=None):
     if a.mixstyle:
         # Its own stream, so that the augmentations of runs without it are unchanged.
         MixStyle(a.mixstyle, torch.Generator().manual_seed(a.seed + 7919)).attach(model.stages[:3])
+    params = list(model.parameters())
     decay, no_decay = [], []
     for n, p in model.named_parameters():
         (no_decay if p.ndim <= 1 else decay).append(p)
@@ -371,24 +375,33 @@ def main(argv=None):
                 shuffle = torch.randperm(len(y), generator=gen).to(a.device)
                 x = lam * x + (1 - lam) * x[shuffle]
                 t = lam * t + (1 - lam) * t[shuffle]
-            with torch.autocast(a.device.split(":")[0], dtype=torch.bfloat16, enabled=a.amp):
-                feats = model.features(x)
-                logits = model.classifier(model.dropout(feats))
-            feats, logits = feats.float(), logits.float()
-            fit = logits + log_prior if a.logit_adjust else logits
-            if soft or a.mixup:
-                t = t * (1 - a.label_smoothing) + a.label_smoothing / fit.shape[1]
-                loss = -(t * F.log_softmax(fit, 1)).sum(1).mean()
-            else:
-                loss = F.cross_entropy(fit, y, label_smoothing=a.label_smoothing)
-            if a.consistency:
-                loss = loss + a.consistency * js_consistency(logits)
-            if use_center:
-                closs = center(feats, y)
-                loss = loss + a.center_weight * closs
+            def forward_loss():
+                with torch.autocast(a.device.split(":")[0], dtype=torch.bfloat16, enabled=a.amp):
+                    feats = model.features(x)
+                    logits = model.classifier(model.dropout(feats))
+                feats, logits = feats.float(), logits.float()
+                fit = logits + log_prior if a.logit_adjust else logits
+                if soft or a.mixup:
+                    tt = t * (1 - a.label_smoothing) + a.label_smoothing / fit.shape[1]
+                    loss = -(tt * F.log_softmax(fit, 1)).sum(1).mean()
+                else:
+                    loss = F.cross_entropy(fit, y, label_smoothing=a.label_smoothing)
+                if a.consistency:
+                    loss = loss + a.consistency * js_consistency(logits)
+                closs = center(feats, y) if use_center else None
+                if closs is not None:
+                    loss = loss + a.center_weight * closs
+                return loss, logits, closs
+
+            loss, logits, closs = forward_loss()
+            if closs is not None:
                 sums["center"] += closs.detach() * len(y)
             opt.zero_grad(set_to_none=True)
             loss.backward()
+            if a.sam:  # the gradient again, at the worst weights within rho (sharpness.py)
+                with perturbed(params, a.sam), statistics_frozen(model, center):
+                    opt.zero_grad(set_to_none=True)
+                    forward_loss()[0].backward()
             opt.step()
             if a.bench_steps and it + 1 == a.bench_steps:
                 print(json.dumps({"bench_img_per_s": (it + 1) * a.batch / (time.time() - t0),
