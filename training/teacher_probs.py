@@ -7,9 +7,9 @@ Several checkpoints make an ensemble teacher: the mean of their probabilities.
         --out runs/teacher-ens-v6.npy --each --report runs/teachers.json     # on a GPU
 
 --each also saves each checkpoint's probabilities beside --out (NAME-<run>.npy for Training, and with --report
-NAME-<run>-tests.npz for PublicTest and CK+ at each view count), so that any sub-ensemble can be formed and
-scored later without the GPU (teacher_ensemble.py). --report scores each teacher and the mean on PublicTest (the selection
-split) and on CK+ as a cross-dataset test (927 images, contempt left out), with 1, 2 and 6 views.
+NAME-<run>-tests.npz for PublicTest and CK+ at each view count), so that any sub-ensemble can be formed (the mean
+of the saved arrays) and scored later without the GPU. --report scores each teacher and the mean on PublicTest
+(the selection split) and on CK+ as a cross-dataset test (927 images, contempt left out), with 1, 2 and 6 views.
 """
 from __future__ import annotations
 
