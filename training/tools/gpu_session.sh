@@ -19,29 +19,11 @@
 # run alone ~2,100-2,900 img/s (MODEL_CARD.md, "224x224x3 on a lent GPU").
 set -uo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd) # training/
-OUT=${OUT:-/tmp/gpu-out}
-SRC=${SRC:-$here/../.devdata}
 BUDGET=${BUDGET:-330}        # seconds of training per run (all three run at once)
 DEADLINE=${DEADLINE:-540}    # seconds after start by which everything is written
-DEVICE=${DEVICE:-cuda}
-EXTRA=${EXTRA:-}             # e.g. "--subset 256" for a trial on the CPU
-PY=${PY:-python3}
 RUNS=${RUNS:-g224 g64 g64s}
-export PYTHONUNBUFFERED=1
-t0=$(date +%s)
-elapsed() { echo $(( $(date +%s) - t0 )); }
-runs=/tmp/gpu-runs data=/tmp/gpu-data
-rm -rf "$runs" && mkdir -p "$runs" "$OUT"
-cd "$here"
-
-bundle() {  # the small files, in one archive (the tool brings back at most 8 files)
-  tar -czf "$OUT/results.tar.gz" -C "$runs" $(cd "$runs" && ls -d */log.jsonl */info.json *.log *.json */ckplus/result.json 2>/dev/null)
-}
-
-nvidia-smi -L 2>/dev/null
-$PY -c "import torch, numpy; print('torch', torch.__version__, 'numpy', numpy.__version__, 'cuda', torch.cuda.is_available() and torch.cuda.get_device_name())"
-$PY tools/pack_data.py unpack "$SRC" "$data" || exit 1
-echo "unpacked at $(elapsed) s"
+BUNDLE="*/log.jsonl */info.json *.log *.json */ckplus/result.json"
+. "$here/tools/gpu_common.sh"
 
 common="--data $data --device $DEVICE --time-budget $BUDGET --epochs 400 --warmup 1 $EXTRA"
 [ "$DEVICE" = cpu ] || common="$common --amp"

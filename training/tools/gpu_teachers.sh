@@ -16,31 +16,13 @@
 #   t3  t2 plus the camera degradations and BlazeFace framings
 set -uo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd) # training/
-OUT=${OUT:-/tmp/gpu-out}
-SRC=${SRC:-$here/../.devdata}
 BUDGET=${BUDGET:-330}        # seconds of training per run (all run at once)
 TRAIN_LIMIT=${TRAIN_LIMIT:-420}  # hard stop for the training processes (each keeps its best epoch on disk)
 DEADLINE=${DEADLINE:-560}    # seconds after start by which everything is written
 LR=${LR:-0.02}               # peak lr (session 13: 0.02 threw most of the warm start away; try <= 0.005)
-DEVICE=${DEVICE:-cuda}
-EXTRA=${EXTRA:-}
-PY=${PY:-python3}
 RUNS=${RUNS:-t1 t2 t3}
-export PYTHONUNBUFFERED=1
-t0=$(date +%s)
-elapsed() { echo $(( $(date +%s) - t0 )); }
-runs=/tmp/gpu-runs data=/tmp/gpu-data
-rm -rf "$runs" && mkdir -p "$runs" "$OUT"
-cd "$here"
-
-bundle() {  # the small files in one archive (the tool brings back at most 8 files)
-  tar -czf "$OUT/results.tar.gz" -C "$runs" $(cd "$runs" && ls -d */log.jsonl */info.json *.log *.json *.npy *.npz 2>/dev/null)
-}
-
-nvidia-smi -L 2>/dev/null
-$PY -c "import torch, numpy; print('torch', torch.__version__, 'numpy', numpy.__version__, 'cuda', torch.cuda.is_available() and torch.cuda.get_device_name())"
-$PY tools/pack_data.py unpack "$SRC" "$data" || exit 1
-echo "unpacked at $(elapsed) s"
+BUNDLE="*/log.jsonl */info.json *.log *.json *.npy *.npz"
+. "$here/tools/gpu_common.sh"
 
 common="--data $data --device $DEVICE --time-budget $BUDGET --epochs 400 --warmup 1 --size 224 --channels 3 --lr $LR
   --threads 4 --erase 0.25 --center-warmup 0 --init $SRC/init.pt $EXTRA"
