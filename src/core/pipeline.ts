@@ -65,7 +65,9 @@ export async function runDecoded(
 
 /**
  * The frame decoded here (sharp works on libuv's threads, not this one) and the rest posted to one worker as
- * one task; undefined when the models do not share a pool (or run in this thread).
+ * one task; undefined when the models do not share a pool (or run in this thread), and while no worker has
+ * both open yet: at start-up each model opens first in a worker of its own, and a frame then makes one trip
+ * to each (the detector's worker need not also open the classifier before the first result).
  */
 function inWorker(
   detector: FaceDetector,
@@ -79,6 +81,7 @@ function inWorker(
   const cp = c && pooledSession(c.session);
   if (!dp || (c && (!cp || cp.pool !== dp.pool))) return undefined;
   const sessions = cp ? [dp.id, cp.id] : [dp.id];
+  if (!dp.pool.holdsTogether(sessions)) return undefined;
   return (async () => {
     const t0 = performance.now();
     const img = await decodeImage(input, opts);

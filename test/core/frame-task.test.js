@@ -132,8 +132,12 @@ describe('a frame detected and classified in one worker', function () {
       try {
         const frame = FRAME;
         const expected = await classifyFrame(detector, classifier, frame);
+        // The worker dies with the frame in it: once the frame's task is posted (after its decode here), the
+        // worker is told to exit, which it does at its next turn, before the task can finish.
+        const inFlight = classifyFrame(detector, classifier, frame);
+        while (!pool.workers.some((w) => w.inFlight > 0)) await new Promise((r) => setImmediate(r));
         pool.crashOne();
-        await assert.rejects(classifyFrame(detector, classifier, frame), /inference worker stopped \(exit code 1\)/);
+        await assert.rejects(inFlight, /inference worker stopped \(exit code 1\)/);
         const again = await classifyFrame(detector, classifier, frame);
         assert.deepEqual(again.faces, expected.faces, 'a new worker reopened both sessions');
       } finally {

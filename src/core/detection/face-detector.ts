@@ -150,6 +150,7 @@ export class FaceDetector {
     const opening = acquireSession(`blazeface:${path.join(modelDir, graph.file)}`, () => Promise.resolve(bytes), {
       threads: opts.threads,
       runtime: opts.runtime,
+      name: path.basename(graph.file, '.onnx'),
     });
     setImmediate(loadDecoder); // while the sessions open (in workers: on other cores)
     const shared = await opening;

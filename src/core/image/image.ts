@@ -18,8 +18,32 @@ function sharp(input: SharpInput, options?: SharpOptions): Sharp {
 /** Loads sharp now (once): a detector's creation calls it while the workers load the models, so that the
  *  first frame does not pay for it. */
 export function loadDecoder(): void {
+  if (sharpModule) return;
+  keepFrameBuffersMapped();
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use (see above)
-  sharpModule ??= require('sharp') as typeof sharpFunction;
+  sharpModule = require('sharp') as typeof sharpFunction;
+  // libvips sets up its threads and the JPEG codec at its first image (~15 ms): a tiny one now, not the first frame.
+  sharpModule({ create: { width: 8, height: 8, channels: 3, background: '#808080' } })
+    .jpeg()
+    .toBuffer()
+    .then((jpeg) => (sharpModule as typeof sharpFunction)(jpeg).raw().toBuffer())
+    .catch(() => undefined);
+}
+
+/**
+ * Makes glibc's malloc keep the memory of freed frames instead of handing it back to the system, by freeing
+ * one large block early (24 MB, never touched, so it costs no memory): glibc then raises its threshold for
+ * serving blocks from fresh mappings to that size, and the threshold for returning memory to twice that
+ * (its dynamic mmap threshold; M_MMAP_THRESHOLD in mallopt(3)).
+ *
+ * Why: a decoded 640x480 frame is a 0.9 MB block. Below the threshold, every frame gets fresh pages from
+ * the system, and on a virtual machine each first touch of a page costs ~12 us. That is ~135 page faults
+ * and +2.5 ms a decode (2.3 -> 4.8 ms, `bench/frame-stages.js`). Whether a process landed on the fast side
+ * used to depend on whether some large block had happened to be freed first (a model file read, for
+ * one). Other allocators (musl, macOS, Windows) simply allocate and free the block.
+ */
+function keepFrameBuffersMapped(): void {
+  Buffer.allocUnsafeSlow(24 << 20); // dropped at once: freed at the next garbage collection
 }
 
 /** Raw pixels as a camera or another node may hand them over. */

@@ -42,6 +42,8 @@ export interface OpenSpec {
   backend: BackendRequest;
   threads: number;
   constants: Record<string, TensorData>;
+  /** The model's name in the optimised-model cache. */
+  name?: string;
 }
 
 /** Messages to a worker (inference-worker.ts answers each with a Reply of the same req). */
@@ -55,6 +57,7 @@ export type Request =
       backend: BackendRequest;
       threads: number;
       constants: Record<string, TensorData>;
+      name?: string;
     }
   | { op: 'run'; req: number; session: number; feeds: Record<string, TensorData> }
   /** A whole job in the worker, on sessions it holds (frame-task.ts: detect + classify a decoded frame). */
@@ -251,7 +254,15 @@ export class InferencePool {
     let p = w.opened.get(id);
     if (!p) {
       // Bytes are cloned to each worker (the main thread keeps none); a file is read by each worker.
-      p = w.call({ op: 'open', session: id, source, backend: spec.backend, threads: spec.threads, constants: spec.constants });
+      p = w.call({
+        op: 'open',
+        session: id,
+        source,
+        backend: spec.backend,
+        threads: spec.threads,
+        constants: spec.constants,
+        name: spec.name,
+      });
       p.then(
         () => w.ready.add(id),
         () => undefined,
@@ -318,6 +329,11 @@ export class InferencePool {
     }
     this.turn++;
     return best as PoolWorker;
+  }
+
+  /** Whether some worker has all these sessions open (a task on them can start there now). */
+  holdsTogether(ids: number[]): boolean {
+    return this.workers.some((w) => ids.every((id) => w.ready.has(id)));
   }
 
   /** Resolves when every worker has finished opening every session (for tests and benchmarks). */

@@ -21,7 +21,11 @@ if (preload === 'auto' || preload === 'native' || preload === 'wasm') getBackend
 async function handle(m: Request): Promise<Reply> {
   switch (m.op) {
     case 'open': {
-      const { session, backend } = await createLocalSession(m.source, m.backend, { threads: m.threads, constants: m.constants });
+      const { session, backend } = await createLocalSession(m.source, m.backend, {
+        threads: m.threads,
+        constants: m.constants,
+        name: m.name,
+      });
       sessions.set(m.session, session);
       backends.set(m.session, backend);
       const { inputNames, outputNames, inputMetadata, outputMetadata } = session;

@@ -1,0 +1,174 @@
+/**
+ * ONNX Runtime's optimised form of each model, kept on disk so that a later start loads it instead of
+ * optimising the graph again. Native runtime only.
+ *
+ * Why: the classifier's session took ~245 ms to open on our 2-core machines. About 80 ms of that is graph
+ * optimisation: fusions, and the NCHWc blocked layout with its weight reorders. Most of the rest is copying
+ * the initializers out of the protobuf. The optimised graph, saved in ORT format and loaded with its bytes
+ * used in place, opens in ~125 ms (bench/cold-start.js, "modelCache").
+ *
+ * The saved graph fits the machine that wrote it (the NCHWc block size follows the CPU's vector width), and
+ * the runtime version that wrote it. So the cache key holds the model's sha256, the runtime's version, the
+ * platform, and the CPU's model and feature flags. Each file has a sidecar with its sha256 (a damaged file is
+ * removed and the model opens from its original) and the size and time of the model file it was made from:
+ * a model file changed since then is read and checked against its manifest again, as without the cache.
+ * Files are written by rename, so a reader never sees half a file. The directory must be ours and not
+ * writable by others: a model file decides what runs.
+ *
+ * LIGHTEXNET_CACHE_DIR picks the directory; `off` turns the cache off. The default is
+ * $XDG_CACHE_HOME/lightexnet, else ~/.cache/lightexnet.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { chmod, lstat, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+/** What the cache did for one session: served it, saved it, or stood aside (and why). */
+export type CacheOutcome = 'used' | 'written' | `off: ${string}`;
+
+/** The directory the cache would use, or why there is none. */
+export function cacheDirectory(env: NodeJS.ProcessEnv = process.env): { dir?: string; off?: string } {
+  const asked = env.LIGHTEXNET_CACHE_DIR?.trim();
+  if (asked && asked.toLowerCase() === 'off') return { off: 'LIGHTEXNET_CACHE_DIR=off' };
+  if (asked) return { dir: path.resolve(asked) };
+  const base = env.XDG_CACHE_HOME?.trim() || (os.homedir() ? path.join(os.homedir(), '.cache') : '');
+  return base ? { dir: path.join(base, 'lightexnet') } : { off: 'no home directory for a cache' };
+}
+
+let machine: string | undefined;
+
+/** The CPU as the runtime's kernels see it: model name, and on Linux the feature flags. */
+function machineFingerprint(): string {
+  if (machine === undefined) {
+    let flags = '';
+    try {
+      flags = /^flags\s*:(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim() ?? '';
+    } catch {
+      // not Linux: the model name below stands for the CPU
+    }
+    machine = `${process.platform}|${process.arch}|${os.cpus()[0]?.model ?? '?'}|${flags}`;
+  }
+  return machine;
+}
+
+/** The cache key of a model (its sha256) optimised by a runtime (its name and version) on this machine. */
+export function cacheKey(modelSha256: string, runtime: string): string {
+  return createHash('sha256').update(`${modelSha256}|${runtime}|${machineFingerprint()}`).digest('hex').slice(0, 20);
+}
+
+export interface CacheEntry {
+  /** The ORT-format file for this model, runtime and machine. */
+  file: string;
+  /** Its sha256 sidecar. */
+  sidecar: string;
+  /** Files of the same model name written under other keys (an older model or runtime): removed after a write. */
+  stem: string;
+  dir: string;
+}
+
+export function cacheEntry(dir: string, name: string, key: string): CacheEntry {
+  const stem = name.replace(/[^A-Za-z0-9._-]/g, '_');
+  const file = path.join(dir, `${stem}-${key}.ort`);
+  return { file, sidecar: `${file}.sha256`, stem, dir };
+}
+
+/** Makes the directory (mode 700) and checks that it is a real directory of ours that no one else can write. */
+export async function ensurePrivateDirectory(dir: string): Promise<string | undefined> {
+  try {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const st = await lstat(dir);
+    if (!st.isDirectory()) return `${dir} is not a directory`;
+    if (process.platform !== 'win32') {
+      if (typeof process.getuid === 'function' && st.uid !== process.getuid()) return `${dir} belongs to another user`;
+      if ((st.mode & 0o022) !== 0) return `${dir} is writable by others`;
+    }
+    return undefined;
+  } catch (err) {
+    return `${dir}: ${(err as Error).message}`;
+  }
+}
+
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+/** The model file a cached entry was made from, as it was when its sha256 was checked. */
+export interface SourceStamp {
+  path: string;
+  size: number;
+  mtimeMs: number;
+}
+
+/** What the sidecar holds: the cached file's sha256, and the source file it was last checked against. */
+interface Sidecar {
+  sha256: string;
+  source?: SourceStamp;
+}
+
+export const sameStamp = (a: SourceStamp | undefined, b: SourceStamp) =>
+  a !== undefined && a.path === b.path && a.size === b.size && a.mtimeMs === b.mtimeMs;
+
+/** The cached bytes when the file is there and matches its sidecar; a damaged entry is removed. */
+export async function readCached(entry: CacheEntry): Promise<{ bytes: Uint8Array; source?: SourceStamp } | undefined> {
+  let bytes: Buffer;
+  let side: Sidecar;
+  try {
+    const [b, text] = await Promise.all([readFile(entry.file), readFile(entry.sidecar, 'utf8')]);
+    bytes = b;
+    side = JSON.parse(text) as Sidecar;
+  } catch {
+    return undefined; // not cached (or half of it, or an unreadable sidecar: the next write replaces both)
+  }
+  if (typeof side.sha256 === 'string' && sha256(bytes) === side.sha256) return { bytes, source: side.source };
+  await discard(entry);
+  return undefined;
+}
+
+/** Records the source file the entry was (re)checked against. */
+export async function stampSource(entry: CacheEntry, bytes: Uint8Array, source?: SourceStamp): Promise<void> {
+  const side = path.join(entry.dir, `.${path.basename(entry.sidecar)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  await writeFile(side, JSON.stringify({ sha256: sha256(bytes), source } satisfies Sidecar), { mode: 0o600 });
+  await rename(side, entry.sidecar);
+}
+
+/** Removes an entry (a damaged file, or one the runtime refused). */
+export async function discard(entry: CacheEntry): Promise<void> {
+  await Promise.all([rm(entry.file, { force: true }), rm(entry.sidecar, { force: true })]).catch(() => undefined);
+}
+
+/** A temporary path in the cache's directory for the runtime to write the optimised model to. */
+export function scratchPath(entry: CacheEntry): string {
+  return path.join(entry.dir, `.${path.basename(entry.file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+}
+
+/**
+ * Publishes what the runtime wrote to `scratch`: sidecar first, then the file, each by rename (a reader
+ * that finds the file finds its sidecar). Other keys of the same model name are removed.
+ */
+export async function commit(entry: CacheEntry, scratch: string, source?: SourceStamp): Promise<void> {
+  try {
+    const bytes = await readFile(scratch);
+    await chmod(scratch, 0o600);
+    await stampSource(entry, bytes, source);
+    await rename(scratch, entry.file);
+    await removeStale(entry);
+  } finally {
+    await rm(scratch, { force: true }).catch(() => undefined);
+  }
+}
+
+/** Removes the entries of the same model name under other keys, and scratch files a crash left (over an hour old). */
+async function removeStale(entry: CacheEntry): Promise<void> {
+  const mine = path.basename(entry.file);
+  const stem = entry.stem.replace(/[.]/g, '\\.');
+  const otherKey = new RegExp(`^${stem}-[0-9a-f]{20}\\.ort(\\.sha256)?$`);
+  const scratch = new RegExp(`^\\.${stem}-[0-9a-f]{20}\\.ort.*\\.tmp$`);
+  const hourAgo = Date.now() - 3_600_000;
+  for (const f of await readdir(entry.dir)) {
+    const p = path.join(entry.dir, f);
+    if (otherKey.test(f) && !f.startsWith(mine)) await rm(p, { force: true });
+    else if (scratch.test(f)) {
+      const st = await stat(p).catch(() => undefined);
+      if (st && st.mtimeMs < hourAgo) await rm(p, { force: true });
+    }
+  }
+}

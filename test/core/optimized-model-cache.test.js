@@ -1,0 +1,176 @@
+'use strict';
+/**
+ * The optimised-model cache (src/core/runtime/optimized-model-cache.ts): a model opened from its cached,
+ * optimised form answers exactly as from its original; a damaged cache file, a model file changed since it
+ * was cached, a directory others can write, and a cache turned off all leave the model opening (or failing)
+ * as it would without the cache.
+ */
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { FaceDetector, ExpressionClassifier, decodeImage } = require('../../dist/core');
+const { createLocalSession } = require('../../dist/core/runtime/onnx-backend');
+const { ModelLoadError } = require('../../dist/core/runtime/model-file');
+const { FIXTURES, ROOT } = require('../support/paths');
+const { withWorkers } = require('../support/workers');
+const { prng } = require('../support/prng');
+
+const MODELS = path.join(ROOT, 'models');
+const manifest = JSON.parse(fs.readFileSync(path.join(MODELS, 'lightexnet-fer2013.json'), 'utf8'));
+const classifierFile = { path: path.join(MODELS, manifest.file), sha256: manifest.sha256 };
+
+/** Runs fn with LIGHTEXNET_CACHE_DIR=dir, then restores it. */
+async function withCache(dir, fn) {
+  const before = process.env.LIGHTEXNET_CACHE_DIR;
+  process.env.LIGHTEXNET_CACHE_DIR = dir;
+  try {
+    return await fn();
+  } finally {
+    process.env.LIGHTEXNET_CACHE_DIR = before;
+  }
+}
+
+/** Opens a model in this thread, runs it on one seeded batch, closes it: its outputs and what the cache did. */
+async function runOnce(source, feeds) {
+  const { session, cache } = await createLocalSession(source, 'native');
+  try {
+    const out = await session.run(feeds);
+    return { cache, out: Object.fromEntries(Object.entries(out).map(([k, t]) => [k, Array.from(t.data)])) };
+  } finally {
+    await session.release();
+  }
+}
+
+function classifierFeeds() {
+  const rand = prng(7);
+  const n = 3;
+  const size = manifest.views.size;
+  // Two views' grids as the classifier sends them: the identity and its mirror, sampled at size x size.
+  const grid = new Float32Array(2 * size * size * 2);
+  for (let v = 0; v < 2; v++)
+    for (let y = 0; y < size; y++)
+      for (let x = 0; x < size; x++) {
+        const i = ((v * size + y) * size + x) * 2;
+        const gx = ((2 * x + 1) / size - 1) * (v === 1 ? -1 : 1);
+        grid[i] = gx;
+        grid[i + 1] = (2 * y + 1) / size - 1;
+      }
+  return {
+    [manifest.input.name]: { data: Float32Array.from({ length: n * 48 * 48 }, () => rand()), dims: [n, 1, 48, 48] },
+    [manifest.views.input]: { data: grid, dims: [2, size, size, 2] },
+  };
+}
+
+describe('optimised-model cache', function () {
+  this.timeout(120000);
+  let dir;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lightexnet-cache-test-'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('is written at the first open, used at the next, and answers exactly as the original model', async () => {
+    const feeds = classifierFeeds();
+    const plain = await withCache('off', () => runOnce(classifierFile, feeds));
+    assert.equal(plain.cache, 'off: LIGHTEXNET_CACHE_DIR=off');
+    const first = await withCache(dir, () => runOnce(classifierFile, feeds));
+    const second = await withCache(dir, () => runOnce(classifierFile, feeds));
+    assert.equal(first.cache, 'written');
+    assert.equal(second.cache, 'used');
+    assert.deepEqual(first.out, plain.out);
+    assert.deepEqual(second.out, plain.out);
+    const files = fs.readdirSync(dir).sort();
+    assert.equal(files.length, 2, files.join(', '));
+    assert.match(files[0], /^lightexnet-fer2013-[0-9a-f]{20}\.ort$/);
+    assert.equal(files[1], `${files[0]}.sha256`);
+    assert.equal(fs.statSync(path.join(dir, files[0])).mode & 0o077, 0, 'only its owner reads it');
+    assert.equal(fs.statSync(dir).mode & 0o077, 0, 'a folder of its own');
+  });
+
+  it('gives the same faces and expressions through the nodes\' path (workers, detector and classifier)', async () => {
+    const img = await decodeImage(fs.readFileSync(path.join(FIXTURES, 'astronaut-640x480.jpg')));
+    const classify = () =>
+      withWorkers(1, async () => {
+        const [detector, classifier] = await Promise.all([FaceDetector.create(), ExpressionClassifier.create()]);
+        try {
+          return await classifier.classifyFaces(img, await detector.detect(img));
+        } finally {
+          await Promise.all([detector.release(), classifier.release()]);
+        }
+      });
+    const plain = await withCache('off', classify);
+    const written = await withCache(dir, classify);
+    const used = await withCache(dir, classify);
+    assert.equal(plain.length, 1);
+    assert.deepEqual(written, plain);
+    assert.deepEqual(used, plain);
+    assert.equal(fs.readdirSync(dir).filter((f) => f.endsWith('.ort')).length, 2, 'BlazeFace and the classifier');
+  });
+
+  it('removes a damaged cache file and opens the model from its original', async () => {
+    const feeds = classifierFeeds();
+    const first = await withCache(dir, () => runOnce(classifierFile, feeds));
+    const ort = fs.readdirSync(dir).find((f) => f.endsWith('.ort'));
+    const file = path.join(dir, ort);
+    const bytes = fs.readFileSync(file);
+    bytes[bytes.length >> 1] ^= 0xff;
+    fs.writeFileSync(file, bytes);
+    const again = await withCache(dir, () => runOnce(classifierFile, feeds));
+    assert.equal(again.cache, 'written', 'made again from the original');
+    assert.deepEqual(again.out, first.out);
+    const third = await withCache(dir, () => runOnce(classifierFile, feeds));
+    assert.equal(third.cache, 'used');
+  });
+
+  it('checks a model file changed since it was cached against its manifest again', async () => {
+    const copy = path.join(dir, 'model');
+    fs.mkdirSync(copy);
+    const onnx = path.join(copy, 'lightexnet-fer2013.onnx');
+    fs.copyFileSync(classifierFile.path, onnx);
+    const cacheDir = path.join(dir, 'cache');
+    const source = { path: onnx, sha256: manifest.sha256 };
+    assert.equal((await withCache(cacheDir, () => runOnce(source, classifierFeeds()))).cache, 'written');
+    // The same size, another byte, a later time: what a damaged or replaced file looks like.
+    const bytes = fs.readFileSync(onnx);
+    bytes[100] ^= 0x01;
+    fs.writeFileSync(onnx, bytes);
+    fs.utimesSync(onnx, new Date(), new Date(Date.now() + 5000));
+    await assert.rejects(
+      withCache(cacheDir, () => createLocalSession(source, 'native')),
+      (err) => err instanceof ModelLoadError && /damaged or replaced/.test(err.message),
+    );
+    // Put back (another time again): checked once more, then used.
+    fs.copyFileSync(classifierFile.path, onnx);
+    assert.equal((await withCache(cacheDir, () => runOnce(source, classifierFeeds()))).cache, 'used');
+  });
+
+  it('stands aside for a folder others can write, and when turned off; the model still opens', async () => {
+    fs.chmodSync(dir, 0o777);
+    const open = await withCache(dir, () => runOnce(classifierFile, classifierFeeds()));
+    assert.match(open.cache, /^off: .* is writable by others$/);
+    assert.deepEqual(fs.readdirSync(dir), []);
+    const blocked = path.join(dir, 'a-file');
+    fs.writeFileSync(blocked, '');
+    const under = await withCache(path.join(blocked, 'cache'), () => runOnce(classifierFile, classifierFeeds()));
+    assert.match(under.cache, /^off: /);
+  });
+
+  it('removes the entries of older versions of the same model, and only those', async () => {
+    fs.chmodSync(dir, 0o700);
+    const older = path.join(dir, 'lightexnet-fer2013-0123456789abcdef0123.ort');
+    const other = path.join(dir, 'lightexnet-fer2013-v2-0123456789abcdef0123.ort');
+    // What a crash in the middle of a write leaves: removed once it is an hour old, not while it may be in use.
+    const crashed = path.join(dir, '.lightexnet-fer2013-0123456789abcdef0123.ort.4242.0badf00d.tmp');
+    const writing = path.join(dir, '.lightexnet-fer2013-0123456789abcdef0123.ort.4343.0badf00d.tmp');
+    for (const f of [older, `${older}.sha256`, other, `${other}.sha256`, crashed, writing]) fs.writeFileSync(f, 'x');
+    const twoHoursAgo = new Date(Date.now() - 7_200_000);
+    fs.utimesSync(crashed, twoHoursAgo, twoHoursAgo);
+    assert.equal((await withCache(dir, () => runOnce(classifierFile, classifierFeeds()))).cache, 'written');
+    const left = fs.readdirSync(dir);
+    assert.ok(!left.includes(path.basename(older)) && !left.includes(`${path.basename(older)}.sha256`), left.join(', '));
+    assert.ok(left.includes(path.basename(other)), 'another model of a similar name stays');
+    assert.ok(!left.includes(path.basename(crashed)), 'an old scratch file goes');
+    assert.ok(left.includes(path.basename(writing)), 'a recent one stays');
+  });
+});
