@@ -8,7 +8,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const { FaceDetector, ExpressionClassifier, classifyFrame, detectFrame, decodeImage, ImageInputError } = require('../../dist/core');
-const { sharedPool } = require('../../dist/core/runtime/inference-pool');
+const { pooledSession, sharedPool } = require('../../dist/core/runtime/inference-pool');
 const { FIXTURES } = require('../support/paths');
 const { withWorkers } = require('../support/workers');
 
@@ -95,6 +95,28 @@ describe('a frame detected and classified in one worker', function () {
         const r = await classifyFrame(detector, classifier, { data: raw.data, width: raw.width, height: raw.height, channels: 3 });
         assert.equal(runs() - mark, 1);
         assert.equal(r.faces.length, 1);
+      } finally {
+        await Promise.all([detector.release(), classifier.release()]);
+      }
+    });
+  });
+
+  it('at start-up, while no worker holds both models yet, goes one trip per model, with the same answer', async () => {
+    const [expected] = await answers(0, [FRAME]);
+    await withWorkers(2, async () => {
+      // Opened together, each model opens first in a worker of its own; each worker opens the other after.
+      const [detector, classifier] = await Promise.all([FaceDetector.create({ model: 'full' }), ExpressionClassifier.create()]);
+      const pool = sharedPool(2);
+      try {
+        const ids = [pooledSession(detector.task.session).id, pooledSession(classifier.task.session).id];
+        assert.equal(pool.holdsTogether(ids), false, 'no worker has both open yet');
+        const runs = () => pool.stats().reduce((s, w) => s + w.runs, 0);
+        const before = runs();
+        const first = await classifyFrame(detector, classifier, FRAME);
+        assert.equal(runs() - before, 2, 'a run of each model, each in a worker that has it');
+        assert.deepEqual({ faces: first.faces, width: first.width, height: first.height }, expected);
+        await pool.settled();
+        assert.equal(pool.holdsTogether(ids), true);
       } finally {
         await Promise.all([detector.release(), classifier.release()]);
       }

@@ -88,7 +88,7 @@ describe('optimised-model cache', function () {
     assert.equal(fs.statSync(dir).mode & 0o077, 0, 'a folder of its own');
   });
 
-  it('gives the same faces and expressions through the nodes\' path (workers, detector and classifier)', async () => {
+  it("gives the same faces and expressions through the nodes' path (workers, detector and classifier)", async () => {
     const img = await decodeImage(fs.readFileSync(path.join(FIXTURES, 'astronaut-640x480.jpg')));
     const classify = () =>
       withWorkers(1, async () => {
