@@ -187,8 +187,9 @@ export async function createLocalSession(
       return result;
     },
     release: () => s.release(),
-    /** The runtime reads a cached model's weights in place from these bytes: held as long as the session. */
-    modelBytes: bytes,
+    /** The runtime reads a cached model's weights in place from these bytes: held as long as the session
+     *  (an original model's were copied by the runtime, and may go). */
+    modelBytes: cache === 'used' ? bytes : undefined,
   };
   await warmUp(session, Object.keys(constants));
   return { session, backend: { name: backend.name, fallbackReason: backend.fallbackReason }, cache };

@@ -57,7 +57,7 @@ export function cacheKey(modelSha256: string, runtime: string): string {
   return createHash('sha256').update(`${modelSha256}|${runtime}|${machineFingerprint()}`).digest('hex').slice(0, 20);
 }
 
-export interface CacheEntry {
+export interface OptimizedModelEntry {
   /** The ORT-format file for this model, runtime and machine. */
   file: string;
   /** Its sha256 sidecar. */
@@ -67,7 +67,7 @@ export interface CacheEntry {
   dir: string;
 }
 
-export function cacheEntry(dir: string, name: string, key: string): CacheEntry {
+export function cacheEntry(dir: string, name: string, key: string): OptimizedModelEntry {
   const stem = name.replace(/[^A-Za-z0-9._-]/g, '_');
   const file = path.join(dir, `${stem}-${key}.ort`);
   return { file, sidecar: `${file}.sha256`, stem, dir };
@@ -108,7 +108,7 @@ export const sameStamp = (a: SourceStamp | undefined, b: SourceStamp) =>
   a !== undefined && a.path === b.path && a.size === b.size && a.mtimeMs === b.mtimeMs;
 
 /** The cached bytes when the file is there and matches its sidecar; a damaged entry is removed. */
-export async function readCached(entry: CacheEntry): Promise<{ bytes: Uint8Array; source?: SourceStamp } | undefined> {
+export async function readCached(entry: OptimizedModelEntry): Promise<{ bytes: Uint8Array; source?: SourceStamp } | undefined> {
   let bytes: Buffer;
   let side: Sidecar;
   try {
@@ -124,19 +124,19 @@ export async function readCached(entry: CacheEntry): Promise<{ bytes: Uint8Array
 }
 
 /** Records the source file the entry was (re)checked against. */
-export async function stampSource(entry: CacheEntry, bytes: Uint8Array, source?: SourceStamp): Promise<void> {
+export async function stampSource(entry: OptimizedModelEntry, bytes: Uint8Array, source?: SourceStamp): Promise<void> {
   const side = path.join(entry.dir, `.${path.basename(entry.sidecar)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   await writeFile(side, JSON.stringify({ sha256: sha256(bytes), source } satisfies Sidecar), { mode: 0o600 });
   await rename(side, entry.sidecar);
 }
 
 /** Removes an entry (a damaged file, or one the runtime refused). */
-export async function discard(entry: CacheEntry): Promise<void> {
+export async function discard(entry: OptimizedModelEntry): Promise<void> {
   await Promise.all([rm(entry.file, { force: true }), rm(entry.sidecar, { force: true })]).catch(() => undefined);
 }
 
 /** A temporary path in the cache's directory for the runtime to write the optimised model to. */
-export function scratchPath(entry: CacheEntry): string {
+export function scratchPath(entry: OptimizedModelEntry): string {
   return path.join(entry.dir, `.${path.basename(entry.file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
 }
 
@@ -144,7 +144,7 @@ export function scratchPath(entry: CacheEntry): string {
  * Publishes what the runtime wrote to `scratch`: sidecar first, then the file, each by rename (a reader
  * that finds the file finds its sidecar). Other keys of the same model name are removed.
  */
-export async function commit(entry: CacheEntry, scratch: string, source?: SourceStamp): Promise<void> {
+export async function commit(entry: OptimizedModelEntry, scratch: string, source?: SourceStamp): Promise<void> {
   try {
     const bytes = await readFile(scratch);
     await chmod(scratch, 0o600);
@@ -157,7 +157,7 @@ export async function commit(entry: CacheEntry, scratch: string, source?: Source
 }
 
 /** Removes the entries of the same model name under other keys, and scratch files a crash left (over an hour old). */
-async function removeStale(entry: CacheEntry): Promise<void> {
+async function removeStale(entry: OptimizedModelEntry): Promise<void> {
   const mine = path.basename(entry.file);
   const stem = entry.stem.replace(/[.]/g, '\\.');
   const otherKey = new RegExp(`^${stem}-[0-9a-f]{20}\\.ort(\\.sha256)?$`);
