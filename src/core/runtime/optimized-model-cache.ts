@@ -5,7 +5,7 @@
  * Why: the classifier's session took ~245 ms to open on our 2-core machines. About 80 ms of that is graph
  * optimisation: fusions, and the NCHWc blocked layout with its weight reorders. Most of the rest is copying
  * the initializers out of the protobuf. The optimised graph, saved in ORT format and loaded with its bytes
- * used in place, opens in ~125 ms (bench/cold-start.js, "modelCache").
+ * used in place, opens in ~125 ms (one process alone on a 2-core virtual machine).
  *
  * The saved graph fits the machine that wrote it (the NCHWc block size follows the CPU's vector width), and
  * the runtime version that wrote it. So the cache key holds the model's sha256, the runtime's version, the
@@ -38,12 +38,13 @@ export function cacheDirectory(env: NodeJS.ProcessEnv = process.env): { dir?: st
 
 let machine: string | undefined;
 
-/** The CPU as the runtime's kernels see it: model name, and on Linux the feature flags. */
+/** The CPU as the runtime's kernels see it: model name, and on Linux its feature flags (x86 "flags",
+ *  ARM "Features"). */
 function machineFingerprint(): string {
   if (machine === undefined) {
     let flags = '';
     try {
-      flags = /^flags\s*:(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim() ?? '';
+      flags = /^(?:flags|Features)\s*:(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim() ?? '';
     } catch {
       // not Linux: the model name below stands for the CPU
     }
