@@ -79,6 +79,7 @@ export async function ensurePrivateDirectory(dir: string): Promise<string | unde
   try {
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const st = await lstat(dir);
+    if (st.isSymbolicLink()) return `${dir} is a symbolic link`;
     if (!st.isDirectory()) return `${dir} is not a directory`;
     if (process.platform !== 'win32') {
       if (typeof process.getuid === 'function' && st.uid !== process.getuid()) return `${dir} belongs to another user`;
