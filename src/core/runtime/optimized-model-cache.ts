@@ -12,7 +12,9 @@
  * platform, and the CPU's model and feature flags. Each file has a sidecar with its sha256 (a damaged file is
  * removed and the model opens from its original) and the size and time of the model file it was made from:
  * a model file changed since then is read and checked against its manifest again, as without the cache.
- * Files are written by rename, so a reader never sees half a file. The directory must be ours and not
+ * Files are written by rename, so a reader never sees half a file. Two processes writing the same entry at
+ * once may leave the file of one and the sidecar of the other (the runtime's output differs from write to
+ * write); the next reader finds the mismatch and makes the entry again. The directory must be ours and not
  * writable by others: a model file decides what runs.
  *
  * LIGHTEXNET_CACHE_DIR picks the directory; `off` turns the cache off. The default is
