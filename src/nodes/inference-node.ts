@@ -49,7 +49,7 @@ interface Job {
 export interface Releasable {
   release(): Promise<void>;
   backend: string;
-  backendInfo?: { fallbackReason?: string };
+  backendInfo?: { fallbackReason?: string; cacheProblem?: string };
 }
 
 /** The result of one message: what the status line should say. */
@@ -82,6 +82,9 @@ export function setupInferenceNode<M extends Releasable[]>(
         // The WASM runtime is several times slower: say why it runs, once, in the log.
         const reason = m.map((x) => x.backendInfo?.fallbackReason).find(Boolean);
         if (reason) node.warn(`running on the WASM runtime: ${reason}`);
+        // Later starts would open the models faster from the cache (LIGHTEXNET_CACHE_DIR); say why they will not.
+        const cache = m.map((x) => x.backendInfo?.cacheProblem).find(Boolean);
+        if (cache) node.warn(`optimised-model cache not used: ${cache}`);
       }
       return m;
     },

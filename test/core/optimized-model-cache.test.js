@@ -33,10 +33,10 @@ async function withCache(dir, fn) {
 
 /** Opens a model in this thread, runs it on one seeded batch, closes it: its outputs and what the cache did. */
 async function runOnce(source, feeds) {
-  const { session, cache } = await createLocalSession(source, 'native');
+  const { session, cache, backend } = await createLocalSession(source, 'native');
   try {
     const out = await session.run(feeds);
-    return { cache, out: Object.fromEntries(Object.entries(out).map(([k, t]) => [k, Array.from(t.data)])) };
+    return { cache, backend, out: Object.fromEntries(Object.entries(out).map(([k, t]) => [k, Array.from(t.data)])) };
   } finally {
     await session.release();
   }
@@ -149,6 +149,9 @@ describe('optimised-model cache', function () {
     fs.chmodSync(dir, 0o777);
     const open = await withCache(dir, () => runOnce(classifierFile, classifierFeeds()));
     assert.match(open.cache, /^off: .* is writable by others$/);
+    assert.match(open.backend.cacheProblem, /is writable by others$/, 'told to the nodes, which log it');
+    const chosen = await withCache('off', () => runOnce(classifierFile, classifierFeeds()));
+    assert.equal(chosen.backend.cacheProblem, undefined, 'turned off on purpose: nothing to tell');
     assert.deepEqual(fs.readdirSync(dir), []);
     const blocked = path.join(dir, 'a-file');
     fs.writeFileSync(blocked, '');

@@ -49,6 +49,9 @@ export interface Backend {
 export interface BackendInfo {
   name: BackendName;
   fallbackReason?: string;
+  /** Why the optimised-model cache could not be used, when the user may want to know (an unusable folder,
+   *  a failed save); absent when it served or saved the model, or was turned off. */
+  cacheProblem?: string;
 }
 
 /** A float32 tensor as plain data: what crosses to a worker and back. */
@@ -192,8 +195,12 @@ export async function createLocalSession(
     modelBytes: cache === 'used' ? bytes : undefined,
   };
   await warmUp(session, Object.keys(constants));
-  return { session, backend: { name: backend.name, fallbackReason: backend.fallbackReason }, cache };
+  const cacheProblem = cache.startsWith('off: ') && !QUIET_CACHE_OUTCOMES.includes(cache) ? cache.slice(5) : undefined;
+  return { session, backend: { name: backend.name, fallbackReason: backend.fallbackReason, cacheProblem }, cache };
 }
+
+/** The cache standing aside by choice, not a problem to report. */
+const QUIET_CACHE_OUTCOMES: string[] = ['off: LIGHTEXNET_CACHE_DIR=off', 'off: the WASM runtime'];
 
 /**
  * One run on zeros (symbolic dimensions taken as 1) before the session is handed out. A session's first run
