@@ -38,7 +38,7 @@ export function loadDecoder(): void {
  *
  * Why: a decoded 640x480 frame is a 0.9 MB block. Below the threshold, every frame gets fresh pages from
  * the system, and on a virtual machine each first touch of a page costs ~12 us. That is ~135 page faults
- * and +2.5 ms a decode (2.3 -> 4.8 ms, `bench/frame-stages.js`). Whether a process landed on the fast side
+ * and +2.5 ms a decode (2.5 -> 5.2 ms, `bench/decode.js`). Whether a process landed on the fast side
  * used to depend on whether some large block had happened to be freed first (a model file read, for
  * one). Other allocators (musl, macOS, Windows) simply allocate and free the block.
  */
