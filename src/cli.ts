@@ -20,6 +20,7 @@ import { evalFer2013, evalFolder, evalRafdb } from './core/evaluation/datasets';
 import type { BackendInfo } from './core/runtime/onnx-backend';
 import { classifyFrame, detectFrame } from './core/pipeline';
 import { workerCommand } from './worker-command';
+import { warnIfCacheUnused } from './cache-notice';
 
 const USAGE = `usage:
   lightexnet detect IMAGE [--model short|full] [--min-score S] [--json]
@@ -125,6 +126,7 @@ function backendLine(b: BackendInfo): string {
 async function detectCommand(file: string, model: DetectorModel, threads: number, v: Values): Promise<number> {
   const minScore = v['min-score'] === undefined ? undefined : Number(v['min-score']);
   const detector = await FaceDetector.create({ model, threads, minScore });
+  warnIfCacheUnused(detector);
   try {
     const r = await detectFrame(detector, await readFile(file));
     if (v.json) {
@@ -146,6 +148,7 @@ async function classifyCommand(file: string, model: DetectorModel, threads: numb
     await detector.release();
     throw e;
   });
+  warnIfCacheUnused(detector, classifier);
   try {
     const r = await classifyFrame(detector, classifier, await readFile(file));
     if (v.json) {
@@ -177,6 +180,7 @@ const fmtBox = (f: Face) =>
 
 async function evalCommand(model: DetectorModel, threads: number, v: Values): Promise<number> {
   const classifier = await ExpressionClassifier.create({ model: v.classifier, threads, views: viewCount(v), levelBeyond: levelBeyond(v) });
+  warnIfCacheUnused(classifier);
   try {
     let report: EvalReport & Record<string, unknown>;
     if (v.fer2013) report = await evalFer2013Command(classifier, v.fer2013, model, threads, v);
@@ -209,6 +213,7 @@ async function benchCommand(file: string, threads: number, v: Values): Promise<n
   const median = (a: number[]) => [...a].sort((p, q) => p - q)[Math.floor(a.length / 2)];
   const out: Record<string, unknown> = { image: path.basename(file), width: img.width, height: img.height, threads, runs };
   const classifier = await ExpressionClassifier.create({ model: v.classifier, threads, views: viewCount(v), levelBeyond: levelBeyond(v) });
+  warnIfCacheUnused(classifier);
   for (const model of ['short', 'full'] as const) {
     const detector = await FaceDetector.create({ model, threads });
     const times: number[] = [];

@@ -8,6 +8,7 @@ import { DEFAULT_MAX_AGE_MS, FrameWorker } from './core/distributed/frame-worker
 import { DEFAULT_GROUP } from './core/distributed/frame-topics';
 import { classifyFrame } from './core/pipeline';
 import { framesInFlight } from './core/runtime/inference-pool';
+import { warnIfCacheUnused } from './cache-notice';
 
 export interface WorkerArgs {
   broker?: string;
@@ -36,6 +37,7 @@ export async function workerCommand(a: WorkerArgs): Promise<number> {
       throw e;
     },
   );
+  warnIfCacheUnused(detector, classifier);
   const worker = await FrameWorker.start({
     url: url.toString(),
     group: a.group ?? DEFAULT_GROUP,

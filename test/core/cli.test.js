@@ -59,6 +59,25 @@ describe('lightexnet CLI', function () {
     assert.match(r.stderr, /--level-beyond must be degrees >= 0 or "off", not "-3"/);
   });
 
+  it('says once on stderr when the optimised-model cache cannot be used, and still answers', () => {
+    const cache = path.join(dir, 'open-cache');
+    fs.mkdirSync(cache, { mode: 0o777 });
+    fs.chmodSync(cache, 0o777); // past the umask: a folder others can write is refused
+    const env = { ...process.env, LIGHTEXNET_CACHE_DIR: cache };
+    const r = spawnSync(process.execPath, [BIN, 'classify', img, '--json'], { encoding: 'utf8', env });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(JSON.parse(r.stdout).faces.length, 1);
+    const warnings = r.stderr.split('\n').filter((l) => l.includes('optimised-model cache not used'));
+    assert.equal(warnings.length, 1, r.stderr);
+    assert.match(warnings[0], /writable by others/);
+    const off = spawnSync(process.execPath, [BIN, 'classify', img, '--json'], {
+      encoding: 'utf8',
+      env: { ...process.env, LIGHTEXNET_CACHE_DIR: 'off' },
+    });
+    assert.equal(off.status, 0, off.stderr);
+    assert.doesNotMatch(off.stderr, /cache/, 'turned off by the user: nothing to say');
+  });
+
   it('eval --folder reads class-named subfolders, with and without --detect', () => {
     const r = run('eval', '--folder', path.join(dir, 'folder'));
     assert.equal(r.n, 4);
