@@ -68,6 +68,9 @@ export async function runDecoded(
  * one task; undefined when the models do not share a pool (or run in this thread), and while no worker has
  * both open yet: at start-up each model opens first in a worker of its own, and a frame then makes one trip
  * to each (the detector's worker need not also open the classifier before the first result).
+ * Decoding in the worker instead would save one thread wake-up and the frame's copy (~0.1 + 0.1 ms), but
+ * sharp in a worker thread that is ended mid-job can take the whole process down (lovell/sharp#2263), and
+ * the pool ends workers (a crash, a close); so sharp stays in this thread.
  */
 function inWorker(
   detector: FaceDetector,
