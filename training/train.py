@@ -291,7 +291,15 @@ def main(argv=None):
             ttr = ttr[:a.subset]
     framing = DetectorFraming(a.framing) if a.framing else None
     xval, yval = load_fer_split(a.data, "publictest")
-    xck_test, yck_test, _ = load_ckplus_as_fer(a.data) if a.ckplus == "none" else (np.zeros((0, 48, 48)), [], [])
+    # CK+ scored each epoch, never used for selection: all of it for a run without CK+ (the cross-dataset
+    # figure), the held-out fold's subjects for a run with 'except:K' (the 10-fold protocol of the recipe).
+    if a.ckplus == "none" or a.ckplus.startswith("except:"):
+        xck_test, yck_test, fold_test = load_ckplus_as_fer(a.data)
+        if a.ckplus.startswith("except:"):
+            held = fold_test == int(a.ckplus.split(":")[1])
+            xck_test, yck_test = xck_test[held], yck_test[held]
+    else:
+        xck_test, yck_test = np.zeros((0, 48, 48), np.uint8), np.zeros(0, np.int64)
 
     cfg = LightExNetConfig(in_channels=a.channels, stem_stride=a.stem_stride)
     model = LightExNet(cfg).to(a.device)
@@ -415,12 +423,15 @@ def main(argv=None):
         pv = predict(model, xval, a.size, a.channels, a.device)
         val_loss = float(-np.log(pv[np.arange(len(yval)), yval] + 1e-8).mean())
         val_acc = float((pv.argmax(1) == yval).mean())
-        # CK+ as a cross-dataset check (never used for selection here): how the faces cameras see fare.
+        # CK+ (never used for selection here): all of it as a cross-dataset check, or the held-out fold.
         ck_acc = float((predict(model, xck_test, a.size, a.channels, a.device).argmax(1) == yck_test).mean()) \
             if len(xck_test) else None
         rec = {"epoch": epoch, "lr": opt.param_groups[0]["lr"], "train_loss": sums["loss"] / sums["n"],
                "train_center": sums["center"] / sums["n"], "train_acc": sums["correct"] / sums["n"],
-               "val_loss": val_loss, "val_acc": val_acc, "ckplus_acc": ck_acc, "img_per_s": sums["n"] / train_s,
+               "val_loss": val_loss, "val_acc": val_acc, "ckplus_acc": ck_acc,
+               "ckplus_scored": (None if not len(xck_test) else
+                                 "fold " + a.ckplus.split(":")[1] if a.ckplus.startswith("except:") else "all"),
+               "img_per_s": sums["n"] / train_s,
                "epoch_s": time.time() - t0, "epochs": a.epochs}
         improved = val_acc > best
         best = max(best, val_acc)
