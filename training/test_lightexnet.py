@@ -5,6 +5,7 @@ import sys
 import tempfile
 import unittest
 
+import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -16,7 +17,7 @@ from fer_data import CKPLUS_LABELS  # noqa: E402
 from pack_data import decode_images, encode_images  # noqa: E402
 from sharpness import perturbed, statistics_frozen  # noqa: E402
 from detector_framing import DetectorFraming  # noqa: E402
-from train import augment, js_consistency, load_init  # noqa: E402
+from train import augment, ckplus_split, js_consistency, load_init  # noqa: E402
 from tta_views import VIEWS, multi_view_probs, view_grids  # noqa: E402
 
 
@@ -121,7 +122,6 @@ class WeightAveraging(unittest.TestCase):
         self.assertTrue(torch.allclose(mean_state([a, b], [1.0, 0.0])[k], a[k]))
 
     def test_batchnorm_is_re_estimated_from_the_given_images(self):
-        import numpy as np
         from average_checkpoints import recalibrate_bn
         net = LightExNet(LightExNetConfig(in_channels=1, head_width=64))
         bn = next(m for m in net.modules() if isinstance(m, torch.nn.BatchNorm2d))
@@ -266,7 +266,6 @@ class RebuildFromOnnx(unittest.TestCase):
 
 class CkplusSoup(unittest.TestCase):
     def test_soup_averages_the_members_and_re_estimates_batchnorm(self):
-        import numpy as np
         from ckplus_cv import soup
         torch.manual_seed(0)
         nets = [LightExNet(LightExNetConfig(in_channels=1, head_width=64)) for _ in range(3)]
@@ -326,9 +325,33 @@ class CkplusMerge(unittest.TestCase):
             merge([self.part({0: (1, 1)}, [[1]]), self.part({0: (1, 1)}, [[1]])])
 
 
+class CkplusInARun(unittest.TestCase):
+    x = np.arange(30, dtype=np.uint8).reshape(30, 1, 1)
+    y = np.arange(30) % 6
+    fold = np.arange(30) % 10
+
+    def test_except_k_trains_on_the_other_folds_and_scores_fold_k(self):
+        (xt, yt), (xs, ys), scope = ckplus_split("except:3", self.x, self.y, self.fold)
+        self.assertEqual(scope, "fold 3")
+        self.assertEqual(sorted(xs.ravel().tolist()), [3, 13, 23])
+        self.assertEqual(ys.tolist(), (np.array([3, 13, 23]) % 6).tolist())
+        self.assertEqual(len(xt), 27)
+        self.assertFalse(set(xt.ravel().tolist()) & {3, 13, 23}, "a held-out image in training")
+
+    def test_none_scores_all_and_all_trains_on_all(self):
+        (xt, _), (xs, _), scope = ckplus_split("none", self.x, self.y, self.fold)
+        self.assertEqual((len(xt), len(xs), scope), (0, 30, "all"))
+        (xt, _), (xs, _), scope = ckplus_split("all", self.x, self.y, self.fold)
+        self.assertEqual((len(xt), len(xs), scope), (30, 0, None))
+
+    def test_a_fold_that_does_not_exist_is_refused(self):
+        for spec in ("except:10", "except:", "except:x", "some"):
+            with self.assertRaises(ValueError):
+                ckplus_split(spec, self.x, self.y, self.fold)
+
+
 class TargetsAndCameraAugmentation(unittest.TestCase):
     def test_soft_targets_keep_the_fer_label_first_and_sum_to_one(self):
-        import numpy as np
         from targets import soft_targets
         labels = np.array([0, 4, 6])
         plus = np.array([[0, 0, 0, 0, 0, 0, 1], [0, 0, 0, 0, 0.3, 0, 0.7], [np.nan] * 7], dtype=np.float32)
@@ -394,7 +417,6 @@ class PartsAndLabels(unittest.TestCase):
         self.assertTrue(torch.equal(occlude_parts(x, torch.Generator().manual_seed(5), 0.0), x))
 
     def test_relabel_takes_ferplus_majority_only_for_the_named_classes_and_strong_votes(self):
-        import numpy as np
         from train import relabel_from_ferplus
         y = np.array([4, 4, 4, 0, 4])  # sad, sad, sad, angry, sad
         plus = np.array([
@@ -412,7 +434,6 @@ class RafdbReader(unittest.TestCase):
     """fer_data.load_rafdb on a RAF-DB basic layout made here (the dataset itself is not on these machines)."""
 
     def make(self, root, rows):
-        import numpy as np
         from PIL import Image
         os.makedirs(os.path.join(root, "EmoLabel"))
         os.makedirs(os.path.join(root, "Image", "aligned"))

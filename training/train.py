@@ -211,6 +211,22 @@ def normalise(x: torch.Tensor, channels: int) -> torch.Tensor:
     return x.expand(-1, channels, -1, -1) if channels != 1 else x
 
 
+def ckplus_split(spec: str, x: np.ndarray, y: np.ndarray, fold: np.ndarray):
+    """What of CK+ (load_ckplus_as_fer's images, labels, folds) a run trains on and what it scores each epoch
+    (never used for selection): --ckplus none trains on none and scores all of it (the cross-dataset figure),
+    'all' trains on all and scores none, 'except:K' trains on the other folds and scores fold K (the recipe's
+    10-fold protocol). Returns ((x, y) to train on, (x, y) to score, what is scored: "all", "fold K" or None)."""
+    none = (x[:0], y[:0])
+    if spec == "none":
+        return none, (x, y), "all"
+    if spec == "all":
+        return (x, y), none, None
+    if spec.startswith("except:") and spec[7:].isdigit() and int(spec[7:]) in set(fold.tolist()):
+        held = fold == int(spec[7:])
+        return (x[~held], y[~held]), (x[held], y[held]), f"fold {int(spec[7:])}"
+    raise ValueError(f"--ckplus must be none, all or except:K with K a fold of CK+ (0-{int(fold.max())}), not {spec!r}")
+
+
 @torch.no_grad()
 def predict(model, x_u8: np.ndarray, size: int, channels: int, device: str, flip: bool = False,
             batch: int = 512) -> np.ndarray:
@@ -275,12 +291,9 @@ def main(argv=None):
         plus = load_ferplus(a.data, "train")[fer_training_keep(a.data)]
         teacher = np.load(a.teacher) if a.teacher_weight else None
         ttr = soft_targets(ytr, plus, teacher, a.ferplus_weight, a.teacher_weight)
-    if a.ckplus != "none":
-        xck, yck, fold = load_ckplus_as_fer(a.data)
-        if a.ckplus.startswith("except:"):
-            keep = fold != int(a.ckplus.split(":")[1])
-            xck, yck = xck[keep], yck[keep]
-        xtr, ytr, ttr = add_labelled(xtr, ytr, ttr if soft else None, xck, yck, a.ckplus_repeat)
+    ck_train, ck_test, ck_scope = ckplus_split(a.ckplus, *load_ckplus_as_fer(a.data))
+    if len(ck_train[0]):
+        xtr, ytr, ttr = add_labelled(xtr, ytr, ttr if soft else None, *ck_train, a.ckplus_repeat)
     if a.rafdb:
         xrf, yrf = load_rafdb(a.rafdb, "train")
         xtr, ytr, ttr = add_labelled(xtr, ytr, ttr if soft else None, xrf, yrf, a.rafdb_repeat)
@@ -291,15 +304,7 @@ def main(argv=None):
             ttr = ttr[:a.subset]
     framing = DetectorFraming(a.framing) if a.framing else None
     xval, yval = load_fer_split(a.data, "publictest")
-    # CK+ scored each epoch, never used for selection: all of it for a run without CK+ (the cross-dataset
-    # figure), the held-out fold's subjects for a run with 'except:K' (the 10-fold protocol of the recipe).
-    if a.ckplus == "none" or a.ckplus.startswith("except:"):
-        xck_test, yck_test, fold_test = load_ckplus_as_fer(a.data)
-        if a.ckplus.startswith("except:"):
-            held = fold_test == int(a.ckplus.split(":")[1])
-            xck_test, yck_test = xck_test[held], yck_test[held]
-    else:
-        xck_test, yck_test = np.zeros((0, 48, 48), np.uint8), np.zeros(0, np.int64)
+    xck_test, yck_test = ck_test
 
     cfg = LightExNetConfig(in_channels=a.channels, stem_stride=a.stem_stride)
     model = LightExNet(cfg).to(a.device)
@@ -429,8 +434,7 @@ def main(argv=None):
         rec = {"epoch": epoch, "lr": opt.param_groups[0]["lr"], "train_loss": sums["loss"] / sums["n"],
                "train_center": sums["center"] / sums["n"], "train_acc": sums["correct"] / sums["n"],
                "val_loss": val_loss, "val_acc": val_acc, "ckplus_acc": ck_acc,
-               "ckplus_scored": (None if not len(xck_test) else
-                                 "fold " + a.ckplus.split(":")[1] if a.ckplus.startswith("except:") else "all"),
+               "ckplus_scored": ck_scope,
                "img_per_s": sums["n"] / train_s,
                "epoch_s": time.time() - t0, "epochs": a.epochs}
         improved = val_acc > best
