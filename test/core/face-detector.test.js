@@ -2,10 +2,11 @@
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
+const os = require('node:os');
 const { FaceDetector } = require('../../dist/core/detection/face-detector');
 const { decodeImage } = require('../../dist/core/image/image');
 const { liveSessionCount } = require('../../dist/core/runtime/onnx-backend');
-const { FIXTURES, SHARED_DATA, requireSharedData } = require('../support/paths');
+const { ROOT, FIXTURES, SHARED_DATA, requireSharedData } = require('../support/paths');
 
 /**
  * Faces present in the scene photos, annotated by hand (centre and side in pixels). `optional` faces
@@ -138,6 +139,16 @@ describe('FaceDetector', function () {
       /cannot read the BlazeFace model .*nonexistent/,
     );
     await assert.rejects(FaceDetector.create({ model: 'medium' }), /unknown detector model/);
+    // The index is there and the graph is not, or is not the one the index lists: the thread that opens it says so.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lx-bf-'));
+    try {
+      fs.copyFileSync(path.join(ROOT, 'models', 'blazeface.json'), path.join(dir, 'blazeface.json'));
+      await assert.rejects(FaceDetector.create({ model: 'short', modelDir: dir }), /blazeface-short\.onnx not found \(ENOENT\)/);
+      fs.writeFileSync(path.join(dir, 'blazeface-short.onnx'), 'not a model');
+      await assert.rejects(FaceDetector.create({ model: 'short', modelDir: dir }), /blazeface-short\.onnx is damaged or replaced/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   describe('on the scene photos in shared/data', function () {

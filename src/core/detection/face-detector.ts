@@ -72,40 +72,48 @@ export interface BlazeFaceGraph {
   outputShapes: number[][];
 }
 
-const graphs = new Map<string, Promise<BlazeFaceGraph & { bytes: Uint8Array }>>();
+const indexes = new Map<string, Promise<Partial<Record<DetectorModel, BlazeFaceGraph>>>>();
+
+/** models/blazeface.json (scripts/convert-blazeface.js writes it): each converted graph's file, sha256, names
+ *  and shapes; read once per process and folder. */
+export function readBlazeFaceIndex(model: DetectorModel, modelDir = MODELS_DIR): Promise<BlazeFaceGraph> {
+  const index = path.join(modelDir, 'blazeface.json');
+  let p = indexes.get(index);
+  if (!p) {
+    p = readFile(index, 'utf8').then(
+      (text) => JSON.parse(text) as Partial<Record<DetectorModel, BlazeFaceGraph>>,
+      (err: unknown) => {
+        throw new Error(`cannot read the BlazeFace model index ${index}: ${(err as Error).message}`, { cause: err });
+      },
+    );
+    indexes.set(index, p);
+    p.catch(() => indexes.delete(index));
+  }
+  return p.then((all) => {
+    const graph = all[model];
+    if (!graph) throw new Error(`the BlazeFace model index ${index} has no "${model}" model`);
+    return graph;
+  });
+}
 
 /**
  * Reads a BlazeFace graph converted at build time from MediaPipe's .tflite (models/blazeface-*.onnx, with
- * Google's Apache-2.0 notice in models/BLAZEFACE-NOTICE), checking its sha256; once per process.
+ * Google's Apache-2.0 notice in models/BLAZEFACE-NOTICE), checking its sha256. A detector does not need this:
+ * its session reads the file where it opens (in a worker), or not at all when the optimised-model cache has it.
  */
-export function loadBlazeFace(model: DetectorModel, modelDir = MODELS_DIR): Promise<BlazeFaceGraph & { bytes: Uint8Array }> {
-  const index = path.join(modelDir, 'blazeface.json');
-  const key = `${index}|${model}`;
-  let p = graphs.get(key);
-  if (!p) {
-    p = (async () => {
-      let spec: BlazeFaceGraph;
-      try {
-        spec = (JSON.parse(await readFile(index, 'utf8')) as Record<DetectorModel, BlazeFaceGraph>)[model];
-      } catch (err) {
-        throw new Error(`cannot read the BlazeFace model index ${index}: ${(err as Error).message}`, { cause: err });
-      }
-      const file = path.join(modelDir, spec.file);
-      let bytes: Buffer;
-      try {
-        bytes = await readFile(file);
-      } catch (err) {
-        throw new Error(`cannot read the BlazeFace model ${file}: ${(err as Error).message}`, { cause: err });
-      }
-      const sha = createHash('sha256').update(bytes).digest('hex');
-      if (sha !== spec.sha256)
-        throw new Error(`BlazeFace model ${file} is damaged or replaced: sha256 ${sha}, blazeface.json says ${spec.sha256}`);
-      return { ...spec, bytes };
-    })();
-    graphs.set(key, p);
-    p.catch(() => graphs.delete(key));
+export async function loadBlazeFace(model: DetectorModel, modelDir = MODELS_DIR): Promise<BlazeFaceGraph & { bytes: Uint8Array }> {
+  const spec = await readBlazeFaceIndex(model, modelDir);
+  const file = path.join(modelDir, spec.file);
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch (err) {
+    throw new Error(`cannot read the BlazeFace model ${file}: ${(err as Error).message}`, { cause: err });
   }
-  return p;
+  const sha = createHash('sha256').update(bytes).digest('hex');
+  if (sha !== spec.sha256)
+    throw new Error(`BlazeFace model ${file} is damaged or replaced: sha256 ${sha}, blazeface.json says ${spec.sha256}`);
+  return { ...spec, bytes };
 }
 
 type DetectorSettings = Required<Omit<DetectorOptions, 'modelDir' | 'threads' | 'model' | 'runtime'>>;
@@ -146,8 +154,11 @@ export class FaceDetector {
     if (!(model in BLAZEFACE)) throw new Error(`unknown detector model "${model}" (short or full)`);
     const spec = BLAZEFACE[model];
     const modelDir = opts.modelDir ?? MODELS_DIR;
-    const { bytes, ...graph } = await loadBlazeFace(model, modelDir);
-    const opening = acquireSession(`blazeface:${path.join(modelDir, graph.file)}`, () => Promise.resolve(bytes), {
+    const graph = await readBlazeFaceIndex(model, modelDir);
+    // The file, not its bytes: the thread that opens the session reads and checks it (the main thread neither
+    // hashes nor clones 2 MB to each worker), or opens the optimised-model cache's copy without reading it.
+    const file = path.join(modelDir, graph.file);
+    const opening = acquireSession(`blazeface:${file}`, () => Promise.resolve({ path: file, sha256: graph.sha256 }), {
       threads: opts.threads,
       runtime: opts.runtime,
       name: path.basename(graph.file, '.onnx'),
