@@ -3,9 +3,9 @@
 
     /usr/bin/python3 training/ckplus_recipe_score.py --runs 'training/runs/cv/c4-k{fold}' --out RESULT.json
 
-Scores each fold whose `best.pt` exists on its held-out subjects' images (CK+ without contempt, which FER2013's
-classes lack: 927 images over the ten folds) with 1, 2 and 6 test-time views, as the exported graph computes
-them, and writes per-fold and pooled figures. The mean over ten folds is the protocol's figure; until all ten
+Scores each fold whose run has finished (its `best.pt`, chosen on PublicTest) on its held-out subjects'
+images (CK+ without contempt, which FER2013's classes lack: 927 images over the ten folds) with 1, 2 and 6
+test-time views, as the exported graph computes them, and writes per-fold and pooled figures. The mean over ten folds is the protocol's figure; until all ten
 are done the file says how many are. This differs from ckplus_cv.py, which fine-tunes a FER2013 model into
 CK+'s own seven classes (contempt included) and scores all 981 images.
 """
@@ -24,6 +24,16 @@ from train import normalised_crops
 from tta_views import CHOICES, predict_views
 
 
+def finished(run: str) -> bool:
+    """Whether a run has trained all its epochs (an unfinished run's best.pt is not the recipe's model)."""
+    try:
+        with open(os.path.join(run, "log.jsonl")) as f:
+            last = json.loads(f.read().strip().splitlines()[-1])
+    except (OSError, IndexError, ValueError):
+        return False
+    return last["epoch"] == last["epochs"] - 1 and os.path.exists(os.path.join(run, "best.pt"))
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--runs", required=True, help="each fold's run folder, with {fold} for its number")
@@ -36,8 +46,9 @@ def main() -> None:
     x, y, fold = load_ckplus_as_fer(a.data)
     folds, pooled = [], {n: [0, 0] for n in CHOICES}
     for k in range(10):
-        ckpt = os.path.join(a.runs.format(fold=k), "best.pt")
-        if not os.path.exists(ckpt):
+        run = a.runs.format(fold=k)
+        ckpt = os.path.join(run, "best.pt")
+        if not finished(run):
             continue
         net, cfg, ck = load_checkpoint(ckpt)
         held = fold == k
