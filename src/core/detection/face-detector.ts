@@ -2,7 +2,6 @@
  * Face detection with MediaPipe's BlazeFace models, converted from @mediapipe/face_detection's .tflite
  * files to ONNX at build time (blazeface-convert.ts, scripts/convert-blazeface.js) and shipped in models/.
  */
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { decodeDetections, Detection, weightedNms } from './blazeface-decode';
@@ -10,6 +9,7 @@ import { implausibleFace } from './face-quality';
 import { DecodedImage, letterboxTensor, Letterbox, loadDecoder } from '../image/image';
 import { acquireSession, BackendInfo, BackendName, BackendRequest, ModelSession, SharedSession } from '../runtime/onnx-backend';
 import { Anchor, generateAnchors, SsdAnchorOptions } from './ssd-anchors';
+import { readModelFile } from '../runtime/model-file';
 import { MODELS_DIR } from '../classification/model-manifest';
 
 export type DetectorModel = 'short' | 'full';
@@ -103,17 +103,7 @@ export function readBlazeFaceIndex(model: DetectorModel, modelDir = MODELS_DIR):
  */
 export async function loadBlazeFace(model: DetectorModel, modelDir = MODELS_DIR): Promise<BlazeFaceGraph & { bytes: Uint8Array }> {
   const spec = await readBlazeFaceIndex(model, modelDir);
-  const file = path.join(modelDir, spec.file);
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(file);
-  } catch (err) {
-    throw new Error(`cannot read the BlazeFace model ${file}: ${(err as Error).message}`, { cause: err });
-  }
-  const sha = createHash('sha256').update(bytes).digest('hex');
-  if (sha !== spec.sha256)
-    throw new Error(`BlazeFace model ${file} is damaged or replaced: sha256 ${sha}, blazeface.json says ${spec.sha256}`);
-  return { ...spec, bytes };
+  return { ...spec, bytes: await readModelFile({ path: path.join(modelDir, spec.file), sha256: spec.sha256 }) };
 }
 
 type DetectorSettings = Required<Omit<DetectorOptions, 'modelDir' | 'threads' | 'model' | 'runtime'>>;
