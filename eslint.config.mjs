@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'bench/compare/node_modules/**', 'test-artifacts/**', 'training/**', 'build/**', 'vendor/**', 'src/editor/shared/*.fragment.js', 'src/demo/flow/**'] }, // flow/: function-node bodies (a top-level return)
+  { ignores: ['dist/**', '.node-red-demo/**', 'node_modules/**', 'bench/compare/node_modules/**', 'test-artifacts/**', 'training/**', 'build/**', 'vendor/**', 'src/editor/shared/*.fragment.js', 'src/demo/flow/**'] }, // flow/: function-node bodies (a top-level return)
   {
     files: ['src/**/*.ts'],
     extends: [js.configs.recommended, ...tseslint.configs.strictTypeChecked],

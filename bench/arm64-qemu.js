@@ -53,6 +53,7 @@ function main() {
     scopeTarballs: released.filter((f) => path.basename(f).startsWith('lightexnet-onnxruntime-')),
     npmArgs: ['--cpu=arm64', '--os=linux', '--libc=glibc'],
     offline: false,
+    red: require.resolve('node-red/red.js'), // the npm Node-RED's palette manager runs
   });
   if (install.code !== 0) throw new Error(install.output);
   const modules = path.join(userDir, 'node_modules');

