@@ -263,10 +263,11 @@ describe('palette install, offline with install scripts (npm pack -> fresh user 
         );
         const alert = JSON.parse(mqttSeen.get('lightexnet/alerts'));
         assert.equal(alert.expression, 'happy', JSON.stringify(alert));
+        // Discovery and state leave by different nodes, so either may reach the broker first.
         await waitFor(
-          '04: Home Assistant state',
-          () => mqttSeen.has('lightexnet/expression/state'),
-          () => log,
+          '04: Home Assistant discovery and state',
+          () => mqttSeen.has('lightexnet/expression/state') && mqttSeen.has('homeassistant/sensor/lightexnet/expression/config'),
+          () => `MQTT topics seen: ${[...mqttSeen.keys()].join(', ')}\n${log}`,
         );
         const config = JSON.parse(mqttSeen.get('homeassistant/sensor/lightexnet/expression/config'));
         assert.equal(config.state_topic, 'lightexnet/expression/state');
