@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
 # One prepared run for a lent GPU (~15 minutes of device time, one call of <= 10 min): an ensemble teacher of
-# r64d and four restarts of it, then 64x64 students distilled from it, with and without CK+ (the twin pair the ship rule needs).
-# Session 13's lesson: a 224 warm start at lr 0.02 throws r64d's fit away in the time a lent GPU gives, so the
-# teachers here are warm restarts of r64d at its own 64 px (at 96 px r64d's weights start below 50 % on a CPU trial
-# and would not recover in the minutes given), and their job is only to be
-# more accurate together than one 64x64 view; the students are s1's stage with the ensemble as the teacher.
+# r64d and four restarts of it, then 64x64 students distilled from it, with and without CK+ (the twin pair the
+# ship rule needs). Session 13's lesson: a 224 warm start at lr 0.02 throws r64d's fit away in the time a lent GPU
+# gives, so the teachers here are warm restarts of r64d at its own 64 px (at 96 px r64d's weights start below 50 %
+# on a CPU trial and would not recover in the minutes given); their job is only to be more accurate together than
+# one 64x64 view. The students are s1's stage with the ensemble as the teacher.
 #
 #   here:  /usr/bin/python3 training/tools/pack_data.py pack .devdata --skip privatetest --init training/runs/r64d/best.pt
 #          (models/*.onnx moved out of the tree for the call: the tree travels with a 64 MiB limit)
 #   there: bash training/tools/gpu_distill.sh                  (device run, carry .devdata)
-#   trial: OUT=/tmp/t SRC=/tmp/devdata-small DEVICE=cpu TBUDGET=5 SBUDGET=5 EXTRA="--subset 128 --batch 64 --threads 1" \
-#          bash training/tools/gpu_distill.sh
+#   trial: OUT=/tmp/t SRC=/tmp/devdata-small DEVICE=cpu PY=/usr/bin/python3 TBUDGET=5 SBUDGET=5 DEADLINE=3000 \
+#          EXTRA="--subset 128 --batch 64 --threads 1" bash training/tools/gpu_distill.sh
+#          (SRC from pack_data.py pack /tmp/devdata-small --limit 300 ...)
 #
 # Phase 1, teachers (FER2013 Training only; none sees CK+, so the students' CK+ figure stays cross-dataset):
 #   t64a  r64d's restart recipe, peak lr 0.01     t64b  the same with 0.3 FER+ votes in the target
