@@ -7,8 +7,8 @@
  *
  * The npm is the one that Node-RED's installer runs: in Node-RED 4.1.10–4.1.11, 4.1.13 on and 5,
  * @node-red/registry depends on npm and runs its own copy with the Node that runs Node-RED (Node-RED 4.1.15:
- * npm 10.9.9; 5.0.7: npm 11.19.1), not the npm on PATH. `red` (the red.js the install is for) and `node` choose that copy; without them, or for a
- * Node-RED whose registry has no npm of its own, the npm on PATH runs.
+ * npm 10.9.9; 5.0.7: npm 11.19.1), not the npm on PATH. `red` (the red.js the install is for) and `node` choose
+ * that copy; without them, or for a Node-RED whose registry has no npm of its own, the npm on PATH runs.
  *
  * As a module: paletteInstall(userDir, spec, { scopeTarballs, npmArgs, offline, red, node }) ->
  * { code, output, requests, npm } (offline: false runs the same install with the network, e.g. to fill npm's
