@@ -9,6 +9,8 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const v8 = require('node:v8');
+const vm = require('node:vm');
 const { FaceDetector, ExpressionClassifier, decodeImage } = require('../../dist/core');
 const { createLocalSession } = require('../../dist/core/runtime/onnx-backend');
 const { ModelLoadError } = require('../../dist/core/runtime/model-file');
@@ -17,6 +19,12 @@ const { withWorkers } = require('../support/workers');
 const { prng } = require('../support/prng');
 
 const MODELS = path.join(ROOT, 'models');
+
+/** A full garbage collection, without starting mocha with --expose-gc. */
+function collectGarbage() {
+  v8.setFlagsFromString('--expose-gc');
+  vm.runInNewContext('gc')();
+}
 const manifest = JSON.parse(fs.readFileSync(path.join(MODELS, 'lightexnet-fer2013.json'), 'utf8'));
 const classifierFile = { path: path.join(MODELS, manifest.file), sha256: manifest.sha256 };
 
@@ -84,6 +92,8 @@ describe('optimised-model cache', function () {
     assert.equal(files.length, 2, files.join(', '));
     assert.match(files[0], /^lightexnet-fer2013-[0-9a-f]{20}\.ort$/);
     assert.equal(files[1], `${files[0]}.sha256`);
+    // ORT format (its file identifier at bytes 4-8), whose weights the runtime reads in place; ONNX's it copies.
+    assert.equal(fs.readFileSync(path.join(dir, files[0])).subarray(4, 8).toString('latin1'), 'ORTM');
     assert.equal(fs.statSync(path.join(dir, files[0])).mode & 0o077, 0, 'only its owner reads it');
     assert.equal(fs.statSync(dir).mode & 0o077, 0, 'a folder of its own');
   });
@@ -106,6 +116,27 @@ describe('optimised-model cache', function () {
     assert.deepEqual(written, plain);
     assert.deepEqual(used, plain);
     assert.equal(fs.readdirSync(dir).filter((f) => f.endsWith('.ort')).length, 2, 'BlazeFace and the classifier');
+  });
+
+  it("keeps the bytes a cached model's weights are read from for as long as its session", async () => {
+    const feeds = classifierFeeds();
+    const plain = await withCache('off', () => runOnce(classifierFile, feeds));
+    await withCache(dir, () => runOnce(classifierFile, feeds));
+    const { session, cache } = await withCache(dir, () => createLocalSession(classifierFile, 'native'));
+    try {
+      assert.equal(cache, 'used');
+      // Bytes let go of here would be freed by the collections below and reused by the garbage, and the runs
+      // after them would read it as weights (or crash the process).
+      for (let round = 0; round < 3; round++) {
+        collectGarbage();
+        const junk = Array.from({ length: 64 }, () => Buffer.alloc(1 << 20, 0x7f));
+        const out = await session.run(feeds);
+        assert.deepEqual(Object.fromEntries(Object.entries(out).map(([k, t]) => [k, Array.from(t.data)])), plain.out);
+        junk.length = 0;
+      }
+    } finally {
+      await session.release();
+    }
   });
 
   it('removes a damaged cache file and opens the model from its original', async () => {

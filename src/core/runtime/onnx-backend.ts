@@ -190,8 +190,8 @@ export async function createLocalSession(
       return result;
     },
     release: () => s.release(),
-    /** The runtime reads a cached model's weights in place from these bytes: held as long as the session
-     *  (an original model's were copied by the runtime, and may go). */
+    /** The runtime reads a cached model's weights in place from these bytes: held as long as the session,
+     *  or its next run reads freed memory (an original model's were copied by the runtime, and may go). */
     modelBytes: cache === 'used' ? bytes : undefined,
   };
   await warmUp(session, Object.keys(constants));
@@ -275,7 +275,14 @@ async function openSession(
   let s: OrtSession;
   try {
     // logSeverityLevel 3: ORT warns on every save that the file fits this machine only, which the key handles.
-    s = await ort.InferenceSession.create(bytes, { ...options, optimizedModelFilePath: scratch, logSeverityLevel: 3 });
+    // ORT picks the saved format from the file name, and the scratch name ends in .tmp: without
+    // save_model_format it writes ONNX, whose weights a later start copies instead of reading in place.
+    s = await ort.InferenceSession.create(bytes, {
+      ...options,
+      optimizedModelFilePath: scratch,
+      logSeverityLevel: 3,
+      extra: { session: { save_model_format: 'ORT' } },
+    });
   } catch {
     await rm(scratch, { force: true }).catch(() => undefined);
     return plain('off: the optimised model could not be saved'); // a model that does not open fails here again
