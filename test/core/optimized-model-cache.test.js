@@ -19,14 +19,14 @@ const { withWorkers } = require('../support/workers');
 const { prng } = require('../support/prng');
 
 const MODELS = path.join(ROOT, 'models');
+const manifest = JSON.parse(fs.readFileSync(path.join(MODELS, 'lightexnet-fer2013.json'), 'utf8'));
+const classifierFile = { path: path.join(MODELS, manifest.file), sha256: manifest.sha256 };
 
 /** A full garbage collection, without starting mocha with --expose-gc. */
 function collectGarbage() {
   v8.setFlagsFromString('--expose-gc');
   vm.runInNewContext('gc')();
 }
-const manifest = JSON.parse(fs.readFileSync(path.join(MODELS, 'lightexnet-fer2013.json'), 'utf8'));
-const classifierFile = { path: path.join(MODELS, manifest.file), sha256: manifest.sha256 };
 
 /** Runs fn with LIGHTEXNET_CACHE_DIR=dir, then restores it. */
 async function withCache(dir, fn) {
