@@ -68,7 +68,15 @@ def graph_convs(model) -> Tuple[List[Tuple[np.ndarray, np.ndarray | None]], Tupl
     missing = [name for n in nodes for name in n.input[1:] if name and name not in inits]
     if missing:
         raise ValueError(f"conv weights {missing[:3]} are not constants of the graph")
-    convs = [(inits[n.input[1]], inits[n.input[2]] if len(n.input) > 2 and n.input[2] else None) for n in nodes]
+    convs, seen = [], set()
+    for n in nodes:
+        w, b = inits[n.input[1]], inits[n.input[2]] if len(n.input) > 2 and n.input[2] else None
+        # Graphs exported before session 12 ran channel attention's MLP once per descriptor (avg, then max):
+        # the same weights twice. Trained convs never coincide otherwise, so a repeat is that second call.
+        key = (w.tobytes(), None if b is None else b.tobytes())
+        if key not in seen:
+            seen.add(key)
+            convs.append((w, b))
     gemm = [n for n in model.graph.node if n.op_type == "Gemm"]
     if len(gemm) != 1:
         raise ValueError(f"expected one Gemm (the classifier), found {len(gemm)}")
