@@ -37,7 +37,6 @@ train() { # name budget args...: one training process, cut to its budget, logged
   timeout $(( ${budget%.*} + LIMIT_EXTRA )) $PY train.py $common --time-budget "$budget" --out "$runs/$name" "$@" \
     > "$runs/$name.log" 2>&1
 }
-progress() { while [ -n "$(jobs -r)" ]; do sleep 15; echo "t=$(elapsed)s $(for r in "$@"; do echo -n "$r:$(cat $runs/$r/log.jsonl 2>/dev/null | wc -l) "; done)"; done; }
 
 teachers="t64a t64b t64c t64d"
 init="--init $SRC/init.pt"
@@ -97,25 +96,7 @@ echo "students trained at $(elapsed) s"
 for r in $students; do tail -n 1 "$runs/$r/log.jsonl" 2>/dev/null; done
 bundle
 
-# The weights as float16 (half the size), two runs to a file: at most 8 files come back, 16 MiB each.
-pack() { # file runs...
-  local f=$1; shift
-  $PY - "$runs" "$OUT/$f" "$@" <<'EOF'
-import sys, torch
-runs, out, names = sys.argv[1], sys.argv[2], sys.argv[3:]
-packed = {}
-for n in names:
-    try:
-        ck = torch.load(f"{runs}/{n}/best.pt", map_location="cpu")
-    except FileNotFoundError:
-        continue
-    ck["model"] = {k: v.half() if v.is_floating_point() else v for k, v in ck["model"].items()}
-    ck.pop("opt", None)
-    packed[n] = ck
-torch.save(packed, out)
-print(out, sorted(packed))
-EOF
-}
+# The weights as float16, two runs to a file (pack, gpu_common.sh).
 pack students-40.pt s40 s40ck
 pack students-60.pt s60 s60ck
 pack teachers-64ab.pt t64a t64b

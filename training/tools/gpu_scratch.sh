@@ -33,7 +33,6 @@ train() { # name args...: one training process, cut to its budget, logged beside
   timeout $(( ${TBUDGET%.*} + LIMIT_EXTRA )) $PY train.py $common --time-budget "$TBUDGET" --out "$runs/$name" "$@" \
     > "$runs/$name.log" 2>&1
 }
-progress() { while [ -n "$(jobs -r)" ]; do sleep 15; echo "t=$(elapsed)s $(for r in "$@"; do echo -n "$r:$(cat $runs/$r/log.jsonl 2>/dev/null | wc -l) "; done)"; done; }
 
 if [ "${RUNSET:-first}" = plain ]; then  # second call: x4's recipe (the first call's best) again, four seeds
   names="p1 p2 p3 p4"
@@ -51,25 +50,8 @@ fi
 progress $names
 echo "trained at $(elapsed) s"
 for r in $names; do echo "$r $(tail -n 1 "$runs/$r/log.jsonl" 2>/dev/null)"; done
-# The weights as float16 (half the size), two runs to a file: at most 8 files come back, 16 MiB each.
-pack() { # file runs...
-  local f=$1; shift
-  $PY - "$runs" "$OUT/$f" "$@" <<'EOF'
-import sys, torch
-runs, out, names = sys.argv[1], sys.argv[2], sys.argv[3:]
-packed = {}
-for n in names:
-    try:
-        ck = torch.load(f"{runs}/{n}/best.pt", map_location="cpu")
-    except FileNotFoundError:
-        continue
-    ck["model"] = {k: v.half() if v.is_floating_point() else v for k, v in ck["model"].items()}
-    ck.pop("opt", None)
-    packed[n] = ck
-torch.save(packed, out)
-print(out, sorted(packed))
-EOF
-}
+# The weights as float16, two runs to a file (pack, gpu_common.sh), before the probabilities: a call cut short
+# still brings them back.
 set -- $names
 while [ $# -gt 0 ]; do pack "scratch-$1-${2:-}.pt" $1 ${2:-}; shift; [ $# -gt 0 ] && shift; done
 bundle
