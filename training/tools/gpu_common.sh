@@ -38,6 +38,17 @@ print(out, sorted(packed))
 EOF
 }
 
+# probabilities RUN...: r64d's (the packed init.pt) and each run's 6-view probabilities on Training, and PublicTest
+# and CK+ at 1, 2 and 6 views (teacher_probs.py --each), side by side: probs-RUN-RUN.npy, probs-RUN-RUN-tests.npz.
+probabilities() {
+  mkdir -p "$runs/r64d" && cp "$SRC/init.pt" "$runs/r64d/best.pt"
+  for r in r64d "$@"; do
+    [ -f "$runs/$r/best.pt" ] && $PY teacher_probs.py --ckpt "$runs/$r/best.pt" --views 6 --device "$DEVICE" \
+      --data "$data" --out "$runs/probs-$r.npy" --each --report "$runs/$r-report.json" > "$runs/$r-probs.log" 2>&1 &
+  done
+  wait
+}
+
 bundle() {
   # shellcheck disable=SC2086 # BUNDLE is a list of globs
   tar -czf "$OUT/results.tar.gz" -C "$runs" $(cd "$runs" && ls -d $BUNDLE 2>/dev/null)

@@ -50,12 +50,7 @@ for r in $teachers; do tail -n 1 "$runs/$r/log.jsonl" 2>/dev/null; done
 bundle
 
 # Phase 2: each teacher's probabilities (Training with 6 views; PublicTest and CK+ with 1, 2 and 6), side by side.
-mkdir -p "$runs/r64d" && cp "$SRC/init.pt" "$runs/r64d/best.pt"
-for r in r64d $teachers; do
-  [ -f "$runs/$r/best.pt" ] && $PY teacher_probs.py --ckpt "$runs/$r/best.pt" --views 6 --device "$DEVICE" \
-    --data "$data" --out "$runs/probs-$r.npy" --each --report "$runs/$r-report.json" > "$runs/$r-probs.log" 2>&1 &
-done
-wait
+probabilities $teachers
 echo "probabilities at $(elapsed) s"
 $PY - "$runs" "$data" r64d $teachers <<'EOF' | tee "$runs/ensemble.log"
 import json, os, sys

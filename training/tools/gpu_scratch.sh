@@ -57,12 +57,7 @@ while [ $# -gt 0 ]; do pack "scratch-$1-${2:-}.pt" $1 ${2:-}; shift; [ $# -gt 0 
 bundle
 
 # Each run's probabilities (Training with 6 views; PublicTest and CK+ with 1, 2 and 6), r64d's beside them.
-mkdir -p "$runs/r64d" && cp "$SRC/init.pt" "$runs/r64d/best.pt"
-for r in r64d $names; do
-  [ -f "$runs/$r/best.pt" ] && $PY teacher_probs.py --ckpt "$runs/$r/best.pt" --views 6 --device "$DEVICE" \
-    --data "$data" --out "$runs/probs-$r.npy" --each --report "$runs/$r-report.json" > "$runs/$r-probs.log" 2>&1 &
-done
-wait
+probabilities $names
 echo "probabilities at $(elapsed) s"
 $PY - "$runs" "$data" r64d $names <<'EOF' | tee "$runs/ensemble.log"
 import json, os, sys
