@@ -213,38 +213,47 @@ class WarmStartAndPacking(unittest.TestCase):
         self.assertTrue((decode_images(encode_images(x)) == x).all())
 
 
+def trained_like_net_and_its_graph(path: str):
+    """A small LightExNet with BatchNorm far from the identity (its statistics the data's own) and distinct
+    attention weights (they start at zero), exported as the product's graph to `path`."""
+    from export_onnx import ExportWrapper
+    torch.manual_seed(0)
+    cfg = LightExNetConfig(in_channels=1, head_width=64)
+    net = LightExNet(cfg)
+    batches = [torch.randn(64, 1, 64, 64) for _ in range(4)]
+    for m in net.modules():
+        if isinstance(m, torch.nn.Conv2d) and m.bias is not None:
+            torch.nn.init.normal_(m.weight, 0, 0.1)
+            torch.nn.init.normal_(m.bias, 1.0, 0.5)
+        if isinstance(m, torch.nn.BatchNorm2d):
+            torch.nn.init.uniform_(m.weight, -2, 2)
+            torch.nn.init.normal_(m.bias)
+            m.momentum = None
+    net.train()
+    with torch.no_grad():
+        for xb in batches:
+            net(xb)
+    net.eval()
+    torch.onnx.export(ExportWrapper(net).eval(), (torch.zeros(2, 1, 48, 48), view_grids(VIEWS[:2], 64)), path,
+                      opset_version=16, input_names=["input", "grid"], output_names=["logits"],
+                      do_constant_folding=True)
+    return net, cfg, batches
+
+
 class RebuildFromOnnx(unittest.TestCase):
     """onnx_to_checkpoint.py: the shipped graph (BatchNorm folded into the convs) back to a trainable net."""
 
-    def test_rebuilt_network_computes_what_the_graph_computes_and_trains_alike(self):
+    def setUp(self):
         try:
             import onnx  # noqa: F401  (Debian's python3-onnx)
         except ImportError:
             self.skipTest("python3-onnx is not installed")
-        from export_onnx import ExportWrapper
+
+    def test_rebuilt_network_computes_what_the_graph_computes_and_trains_alike(self):
         from onnx_to_checkpoint import rebuild
-        torch.manual_seed(0)
-        cfg = LightExNetConfig(in_channels=1, head_width=64)
-        net = LightExNet(cfg)
-        batches = [torch.randn(64, 1, 64, 64) for _ in range(4)]
-        for m in net.modules():  # BatchNorm far from the identity, its statistics the data's own
-            if isinstance(m, torch.nn.Conv2d) and m.bias is not None:  # attention convs start at zero
-                torch.nn.init.normal_(m.weight, 0, 0.1)
-                torch.nn.init.normal_(m.bias, 1.0, 0.5)
-            if isinstance(m, torch.nn.BatchNorm2d):
-                torch.nn.init.uniform_(m.weight, -2, 2)
-                torch.nn.init.normal_(m.bias)
-                m.momentum = None
-        net.train()
-        with torch.no_grad():
-            for xb in batches:
-                net(xb)
-        net.eval()
         with tempfile.TemporaryDirectory() as d:
             path = os.path.join(d, "m.onnx")
-            torch.onnx.export(ExportWrapper(net).eval(), (torch.zeros(2, 1, 48, 48), view_grids(VIEWS[:2], 64)), path,
-                              opset_version=16, input_names=["input", "grid"], output_names=["logits"],
-                              do_constant_folding=True)
+            net, cfg, batches = trained_like_net_and_its_graph(path)
             manifest = {"training": {"config": cfg.to_dict()}, "views": {"size": 64}}
             rebuilt = rebuild(path, manifest, lambda: iter(batches))
             unit = rebuild(path, manifest, lambda: iter(batches), unit_norm=True)
@@ -262,6 +271,31 @@ class RebuildFromOnnx(unittest.TestCase):
                 w_err = ((bn_r.weight - bn_o.weight.abs()).abs() / bn_o.weight.abs()).median()
                 self.assertLess(float(w_err), 0.05)
                 self.assertLess(float((bn_r.bias - bn_o.bias).abs().median()), 0.05)
+
+    def test_graphs_that_ran_the_attention_mlp_once_per_descriptor_read_as_todays(self):
+        import onnx
+        from onnx_to_checkpoint import graph_convs
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "m.onnx")
+            trained_like_net_and_its_graph(path)
+            model = onnx.load(path)
+        today, _ = graph_convs(model)
+        # Every conv twice in graph order, as graphs before session 12 called the attention MLP's (once per descriptor).
+        nodes = []
+        for n in model.graph.node:
+            nodes.append(n)
+            if n.op_type == "Conv" and len(n.input) > 2 and n.input[2]:
+                twin = onnx.NodeProto()
+                twin.CopyFrom(n)
+                twin.output[0] = n.output[0] + "_max"
+                nodes.append(twin)
+        del model.graph.node[:]
+        model.graph.node.extend(nodes)
+        old, _ = graph_convs(model)
+        self.assertGreater(len(nodes), len(today) + 2)
+        self.assertEqual(len(old), len(today))
+        for (w0, b0), (w1, b1) in zip(today, old):
+            self.assertTrue(np.array_equal(w0, w1))
 
 
 class CkplusSoup(unittest.TestCase):
