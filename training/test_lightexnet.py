@@ -17,7 +17,7 @@ from fer_data import CKPLUS_LABELS  # noqa: E402
 from pack_data import decode_images, encode_images  # noqa: E402
 from sharpness import perturbed, statistics_frozen  # noqa: E402
 from detector_framing import DetectorFraming  # noqa: E402
-from train import augment, ckplus_split, js_consistency, load_init  # noqa: E402
+from train import augment, ckplus_split, epochs_within_budget, js_consistency, load_init  # noqa: E402
 from tta_views import VIEWS, multi_view_probs, view_grids  # noqa: E402
 
 
@@ -35,6 +35,22 @@ class Budget(unittest.TestCase):
         # A plain MobileNetV2-like net without fusion/attention and a 1280 head is torchvision's size.
         mnv2 = LightExNet(LightExNetConfig(attention="none", fusion_taps=(), head_width=1280))
         self.assertAlmostEqual(count_params(mnv2) / 2_232_839, 1, delta=0.01)
+
+
+class TimeBudget(unittest.TestCase):
+    def test_no_plan_before_the_second_epoch(self):
+        self.assertEqual(epochs_within_budget(30, 0, 1, 100, 90, 50), 30)
+
+    def test_the_first_plan_keeps_one_epoch_for_the_schedule_to_fall(self):
+        self.assertEqual(epochs_within_budget(30, 1, 2, 1000, 200, 100), 9)  # 1 + 1 + 800 // 105
+        self.assertEqual(epochs_within_budget(30, 1, 2, 100, 200, 100), 3)  # over budget already
+
+    def test_a_slower_pace_later_cuts_again_and_may_stop_the_run(self):
+        self.assertEqual(epochs_within_budget(9, 4, 5, 1000, 600, 200), 6)  # 4 + 1 + 400 // 210
+        self.assertEqual(epochs_within_budget(6, 5, 6, 1000, 990, 200), 6)  # stop after this epoch
+
+    def test_a_faster_pace_never_lengthens_the_run(self):
+        self.assertEqual(epochs_within_budget(9, 4, 5, 10_000, 600, 10), 9)
 
 
 class Network(unittest.TestCase):

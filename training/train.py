@@ -94,10 +94,10 @@ def parse_args(argv=None):
     p.add_argument("--keep-epochs", type=int, default=0, help="also keep the weights of each of the last N "
                    "epochs (epoch-NN.pt), for average_checkpoints.py")
     p.add_argument("--bench-steps", type=int, default=0, help="time this many training steps, then exit")
-    p.add_argument("--time-budget", type=float, default=0, help="seconds: after the second epoch, cut --epochs "
-                   "to what fits, so the cosine schedule ends in time (for a lent GPU). The log records the "
-                   "epochs; --epochs N reproduces the run except epoch 1's learning rate (flat at the peak "
-                   "under the budget)")
+    p.add_argument("--time-budget", type=float, default=0, help="seconds: after the second epoch and each later "
+                   "one, cut --epochs to what fits at the latest epoch's pace, so the cosine schedule ends in time "
+                   "(for a lent GPU). The log records each cut; --epochs N reproduces a run cut once, except "
+                   "epoch 1's learning rate (flat at the peak under the budget)")
     p.add_argument("--amp", action="store_true", help="bfloat16 autocast on a GPU (evaluation stays float32)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=2)
@@ -248,6 +248,19 @@ def js_consistency(logits: torch.Tensor) -> torch.Tensor:
     p1, p2 = F.softmax(logits, 1).chunk(2)
     log_m = ((p1 + p2) / 2).clamp_min(1e-7).log()
     return (F.kl_div(log_m, p1, reduction="batchmean") + F.kl_div(log_m, p2, reduction="batchmean")) / 2
+
+
+def epochs_within_budget(epochs: int, epoch: int, runs: int, budget_s: float, spent_s: float, epoch_s: float) -> int:
+    """The epoch count that ends a run inside its time budget, after epoch `epoch` (the `runs`-th of this process).
+
+    The first epoch pays for start-up (cuDNN autotuning), so planning starts after the second; it is redone after
+    every later epoch at the latest epoch's pace, since other runs sharing a GPU start and stop. Never lengthens a
+    run. The first plan keeps one epoch after it for the schedule to fall; a later one may stop the run there.
+    """
+    if runs < 2:
+        return epochs
+    fit = epoch + 1 + int((budget_s - spent_s) / (epoch_s * 1.05))
+    return min(epochs, max(fit, epoch + (2 if runs == 2 else 1)))
 
 
 def lr_at(step: int, total: int, warmup: int, peak: float) -> float:
@@ -454,11 +467,10 @@ def main(argv=None):
             f.write(json.dumps(rec) + "\n")
         print(json.dumps(rec), flush=True)
         runs += 1
-        if a.time_budget and runs == 2:  # the first epoch pays for start-up (cuDNN autotuning), so time the second
-            spent = time.time() - t_start
-            fit = epoch + 1 + int((a.time_budget - spent) / ((time.time() - t0) * 1.05))
+        if a.time_budget and runs >= 2:
+            fit = epochs_within_budget(a.epochs, epoch, runs, a.time_budget, time.time() - t_start, time.time() - t0)
             if fit < a.epochs:
-                a.epochs, total = max(fit, epoch + 2), steps_per_epoch * max(fit, epoch + 2)
+                a.epochs, total = fit, steps_per_epoch * fit
                 print(json.dumps({"time_budget_epochs": a.epochs}), flush=True)
         if epoch + 1 >= a.epochs:
             break
