@@ -3,7 +3,7 @@
  *
  *   lightexnet detect IMAGE [--model short|full] [--json]
  *   lightexnet classify IMAGE [--model short|full] [--classifier NAME|PATH] [--json]
- *   lightexnet eval --fer2013 DIR --split privatetest|publictest|test [--classifier ...] [--detect] [--limit N]
+ *   lightexnet eval --fer2013 DIR --split privatetest|publictest|test [--classifier ...] [--detect [--face-px W]] [--limit N]
  *   lightexnet eval --folder DIR [--detect] [--classifier ...]
  *   lightexnet eval --rafdb DIR [--split test|train]
  *   lightexnet bench IMAGE [--runs N]
@@ -15,8 +15,8 @@ import { parseArgs } from 'node:util';
 import { ExpressionClassifier } from './core/classification/expression-classifier';
 import { DetectorModel, Face, FaceDetector } from './core/detection/face-detector';
 import { decodeImage } from './core/image/image';
-import { EvalReport } from './core/evaluation/metrics';
-import { evalFer2013, evalFolder, evalRafdb } from './core/evaluation/datasets';
+import { EvalReport, median } from './core/evaluation/metrics';
+import { evalFer2013, evalFolder, evalRafdb, ferFrameForFaceWidth } from './core/evaluation/datasets';
 import type { BackendInfo } from './core/runtime/onnx-backend';
 import { classifyFrame, detectFrame } from './core/pipeline';
 import { workerCommand } from './worker-command';
@@ -25,7 +25,7 @@ import { warnIfCacheUnused } from './cache-notice';
 const USAGE = `usage:
   lightexnet detect IMAGE [--model short|full] [--min-score S] [--json]
   lightexnet classify IMAGE [--model short|full] [--classifier NAME|PATH] [--json]
-  lightexnet eval --fer2013 DIR --split privatetest|publictest|test [--classifier NAME|PATH] [--detect [--model M]] [--limit N]
+  lightexnet eval --fer2013 DIR --split privatetest|publictest|test [--classifier NAME|PATH] [--detect [--model M] [--face-px W]] [--limit N]
   lightexnet eval --folder DIR [--detect] [--model short|full] [--classifier NAME|PATH]
   lightexnet eval --rafdb DIR [--split test|train]   (RAF-DB basic: EmoLabel/list_patition_label.txt, Image/aligned/)
   lightexnet bench IMAGE [--runs N] [--threads N]
@@ -33,7 +33,8 @@ const USAGE = `usage:
       (takes frames from $share/GROUP/lightexnet/frames/#, publishes results to lightexnet/results/<camera>)
 options: --model full (default) or short; --threads N (intra-op threads, default 1); --views N (test-time views per face: 1, 2 or 6; default:
   the model's); --level-beyond DEG (faces tilted more are turned back to DEG degrees before classifying; default 16,
-  off: never); LIGHTEXNET_BACKEND=wasm forces the WASM runtime`;
+  off: never); --face-px W (eval --fer2013 --detect: each image W pixels wide in a frame twice that, not 192 in 384);
+  LIGHTEXNET_BACKEND=wasm forces the WASM runtime`;
 
 const OPTIONS = {
   model: { type: 'string', default: 'full' },
@@ -49,6 +50,7 @@ const OPTIONS = {
   rafdb: { type: 'string' },
   detect: { type: 'boolean', default: false },
   limit: { type: 'string' },
+  'face-px': { type: 'string' },
   runs: { type: 'string', default: '50' },
   broker: { type: 'string' },
   group: { type: 'string' },
@@ -199,9 +201,14 @@ async function evalFer2013Command(classifier: ExpressionClassifier, dir: string,
   const limit = v.limit === undefined ? undefined : Number(v.limit);
   if (limit !== undefined && !(Number.isInteger(limit) && limit > 0))
     throw new Error(`--limit must be a whole number above 0, not "${v.limit}"`);
+  const facePx = v['face-px'] === undefined ? undefined : Number(v['face-px']);
+  if (facePx !== undefined && !Number.isFinite(facePx)) throw new Error(`--face-px must be a face width in pixels, not "${v['face-px']}"`);
+  if (facePx !== undefined && !v.detect)
+    throw new Error('--face-px places each image in a camera frame for the detector: it needs --detect');
+  const frame = facePx === undefined ? undefined : ferFrameForFaceWidth(facePx);
   const detector = v.detect ? await FaceDetector.create({ model, threads }) : undefined;
   try {
-    return await evalFer2013(classifier, dir, v.split, { detector, limit });
+    return await evalFer2013(classifier, dir, v.split, { detector, limit, frame });
   } finally {
     await detector?.release();
   }
@@ -210,7 +217,6 @@ async function evalFer2013Command(classifier: ExpressionClassifier, dir: string,
 async function benchCommand(file: string, threads: number, v: Values): Promise<number> {
   const runs = Math.max(1, Number(v.runs));
   const img = await decodeImage(await readFile(file));
-  const median = (a: number[]) => [...a].sort((p, q) => p - q)[Math.floor(a.length / 2)];
   const out: Record<string, unknown> = { image: path.basename(file), width: img.width, height: img.height, threads, runs };
   const classifier = await ExpressionClassifier.create({ model: v.classifier, threads, views: viewCount(v), levelBeyond: levelBeyond(v) });
   warnIfCacheUnused(classifier);

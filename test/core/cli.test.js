@@ -140,6 +140,34 @@ describe('lightexnet CLI', function () {
     assert.match(bad.stderr, /--limit must be a whole number above 0/);
   });
 
+  it('eval --fer2013 --detect --face-px shows each face at that width; 192 is the default frame', function () {
+    if (!fs.existsSync(path.join(SHARED_DATA, 'fer2013'))) {
+      console.log('      (skipped: ../shared/data/fer2013 is not present)');
+      return this.skip();
+    }
+    const data = path.join(SHARED_DATA, 'fer2013');
+    const common = ['eval', '--fer2013', data, '--split', 'publictest', '--detect', '--limit', '60', '--views', '1'];
+    const byDefault = run(...common);
+    const same = run(...common, '--face-px', '192');
+    assert.deepEqual(same.confusion, byDefault.confusion, '192 px in 384x384 is the default frame');
+    assert.equal(same.throughDetector.boxWidthMedian, byDefault.throughDetector.boxWidthMedian);
+    const small = run(...common, '--face-px', '32');
+    assert.match(small.throughDetector.frame, /scaled 0.667x .* in a 64x64 frame/);
+    assert.ok(small.throughDetector.boxWidthMedian < 40, `a 32 px image's face box: ${small.throughDetector.boxWidthMedian} px`);
+    assert.ok(byDefault.throughDetector.boxWidthMedian > 150, `a 192 px image's face box: ${byDefault.throughDetector.boxWidthMedian} px`);
+    for (const [args, message] of [
+      [['--face-px', '8'], /the face width must be 12 to 480 pixels, not 8/],
+      [['--face-px', 'wide'], /--face-px must be a face width in pixels, not "wide"/],
+    ]) {
+      const bad = spawnSync(process.execPath, [BIN, ...common, ...args], { encoding: 'utf8' });
+      assert.equal(bad.status, 1);
+      assert.match(bad.stderr, message);
+    }
+    const noDetect = spawnSync(process.execPath, [BIN, 'eval', '--fer2013', data, '--face-px', '32'], { encoding: 'utf8' });
+    assert.equal(noDetect.status, 1);
+    assert.match(noDetect.stderr, /--face-px .* needs --detect/);
+  });
+
   it('fails with a clear message and a non-zero exit on bad input', () => {
     const bad = path.join(dir, 'bad.jpg');
     fs.writeFileSync(bad, 'not an image');

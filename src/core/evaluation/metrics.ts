@@ -49,3 +49,9 @@ export function expectedCalibrationError(confidence: number[], correct: boolean[
   for (let b = 0; b < bins; b++) if (count[b]) ece += Math.abs(sumAcc[b] - sumConf[b]) / n;
   return round4(ece);
 }
+
+/** The middle value (the upper one of an even count); NaN for none (null in JSON). */
+export function median(values: number[]): number {
+  if (values.length === 0) return NaN;
+  return [...values].sort((a, b) => a - b)[values.length >> 1];
+}
