@@ -326,9 +326,10 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
-  child.on('exit', (code) => {
+  child.on('exit', (code, signal) => {
     broker.close();
-    process.exit(code ?? 0);
+    // Killed by a signal: the shell's convention (128 + its number), not a success.
+    process.exit(code ?? 128 + (signal ? os.constants.signals[signal] : 0));
   });
 }
 

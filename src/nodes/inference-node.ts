@@ -76,8 +76,7 @@ export function setupInferenceNode<M extends Releasable[]>(
   const loading = load().then(
     (m) => {
       models = m;
-      if (closed) void Promise.all(m.map((x) => x.release()));
-      else {
+      if (!closed) {
         node.status({ fill: 'green', shape: 'dot', text: `ready (${m[0]?.backend ?? 'cpu'})` });
         // The WASM runtime is several times slower: say why it runs, once, in the log.
         const reason = m.map((x) => x.backendInfo?.fallbackReason).find(Boolean);
@@ -148,8 +147,12 @@ export function setupInferenceNode<M extends Releasable[]>(
     closed = true;
     gate.close();
     // A frame still in flight finishes first: releasing its sessions under it would fail it with
-    // "Session already disposed" after the node has gone (every redeploy while a camera streams).
-    const release = gate.idle().then(() => (models ? Promise.all(models.map((x) => x.release())) : undefined));
+    // "Session already disposed" after the node has gone (every redeploy while a camera streams). Models
+    // still loading finish first too, then are released: Node-RED's stop exits the process once every node
+    // is done, and onnxruntime-node aborts a process that exits while a worker thread opens a session.
+    const release = Promise.all([gate.idle(), loading.catch(() => undefined)]).then(() =>
+      models ? Promise.all(models.map((x) => x.release())) : undefined,
+    );
     release.then(
       () => {
         node.status({});

@@ -59,7 +59,7 @@ export = function register(RED: NodeAPI): void {
     };
 
     node.status({ fill: 'yellow', shape: 'ring', text: 'loading model…' });
-    void (async () => {
+    const starting = (async () => {
       const s = modelSettingsOf(RED, def);
       const [detector, classifier] = await openModels(
         () => FaceDetector.create({ model: s.detector, threads: s.threads, runtime: s.runtime }),
@@ -84,7 +84,7 @@ export = function register(RED: NodeAPI): void {
         },
         infer: (frame) => classifyFrame(detector, classifier, frame),
       });
-      if (isClosed()) return void worker.close();
+      if (isClosed()) return; // the close handler, waiting for this, closes it
       worker.on('result', (r: WorkerResult) => {
         node.send({ topic: `lightexnet/results/${r.camera}`, payload: r });
         show();
@@ -101,6 +101,9 @@ export = function register(RED: NodeAPI): void {
     node.on('close', (_removed: boolean, done: () => void) => {
       closed = true;
       void (async () => {
+        // Models still loading finish first, then are released (see inference-node.ts: onnxruntime-node
+        // aborts a process that exits while a worker thread opens a session).
+        await starting;
         await worker?.close();
         await Promise.all([models?.detector.release(), models?.classifier.release()]);
       })().finally(() => {

@@ -11,6 +11,7 @@
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { createExitGate, guardExit } from './exit-gate';
 import type { BackendInfo, BackendRequest, ModelSession, TensorData } from './onnx-backend';
 import type { ModelSource } from './model-file';
 import type { GraphSignature } from '../classification/model-manifest';
@@ -86,13 +87,17 @@ class PoolWorker {
   private drainWaiters: (() => void)[] = [];
 
   constructor(onDeath: (w: PoolWorker) => void) {
+    const gate = createExitGate();
     this.thread = new Worker(WORKER_SCRIPT, {
       env: process.env,
       stdout: false,
       stderr: false,
-      workerData: { backend: requestedBackendName() },
+      workerData: { backend: requestedBackendName(), exitGate: gate.buffer },
     });
     this.thread.unref(); // ref'd only while a request is out (see call)
+    // A process that exits while this worker is inside onnxruntime waits for it (exit-gate.ts).
+    const guard = guardExit(gate);
+    this.thread.once('exit', () => guard.forget());
     const fail = (err: Error) => {
       if (this.dead) return;
       this.end(err);

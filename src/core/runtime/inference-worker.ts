@@ -7,6 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { BackendInfo, createLocalSession, getBackend, ModelSession, TensorData } from './onnx-backend';
 import type { Reply, Request } from './inference-pool';
 import { forgetFrameTaskSession, runFrameTask } from '../frame-task';
+import { withinGate } from './exit-gate';
 
 const port = parentPort;
 if (!port) throw new Error('inference-worker.js runs as a worker thread of the inference pool');
@@ -14,9 +15,14 @@ if (!port) throw new Error('inference-worker.js runs as a worker thread of the i
 const sessions = new Map<number, ModelSession & { release(): Promise<void> }>();
 const backends = new Map<number, BackendInfo>();
 
+const data = workerData as { backend?: string; exitGate?: SharedArrayBuffer } | undefined;
+// Requests are counted while they are handled, so that a process exiting waits for any inside onnxruntime.
+const gate = data?.exitGate ? new Int32Array(data.exitGate) : undefined;
+
 // Load the runtime now, while the main thread is still reading the models (open reports any failure).
-const preload = (workerData as { backend?: string } | undefined)?.backend;
-if (preload === 'auto' || preload === 'native' || preload === 'wasm') getBackend(preload).catch(() => undefined);
+const preload = data?.backend;
+// Counted too: the native runtime's module set-up also aborts a process that exits under it.
+if (preload === 'auto' || preload === 'native' || preload === 'wasm') withinGate(gate, () => getBackend(preload)).catch(() => undefined);
 
 async function handle(m: Request): Promise<Reply> {
   switch (m.op) {
@@ -53,8 +59,11 @@ async function handle(m: Request): Promise<Reply> {
       return { req: m.req, ok: true };
     }
     case 'exit': {
-      // Sessions released from JavaScript, between native calls: the thread can then end cleanly.
-      await Promise.all([...sessions.values()].map((s) => s.release().catch(() => undefined)));
+      // Sessions released from JavaScript, between native calls: the thread can then end cleanly. Counted
+      // in the gate like other requests, but out of it before the thread ends (a count left would hold an exit).
+      await withinGate(gate, () => Promise.all([...sessions.values()].map((s) => s.release().catch(() => undefined)))).catch(
+        () => undefined,
+      );
       sessions.clear();
       process.exit(m.code);
     }
@@ -62,7 +71,7 @@ async function handle(m: Request): Promise<Reply> {
 }
 
 port.on('message', (m: Request) => {
-  handle(m).then(
+  (m.op === 'exit' ? handle(m) : withinGate(gate, () => handle(m))).then(
     (reply) => {
       const transfer = reply.ok && reply.outputs ? ownBuffers(reply.outputs) : [];
       port.postMessage(reply, transfer);
