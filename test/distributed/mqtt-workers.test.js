@@ -9,11 +9,10 @@
  */
 const assert = require('node:assert/strict');
 const { spawn } = require('node:child_process');
-const fs = require('node:fs');
-const os = require('node:os');
 const path = require('node:path');
 const { ROOT } = require('../support/paths');
-const { freePort, startMosquitto } = require('../support/mosquitto');
+const { startMosquitto } = require('../support/mosquitto');
+const { startNodeRedProcess } = require('../support/node-red-process');
 const { sampleFrames, resultCollector, publishFrames } = require('../support/frame-publisher');
 const { ResultSequencer } = require('../../dist/core/distributed/result-sequencer');
 
@@ -31,23 +30,11 @@ async function until(what, check, ms = 120000) {
 }
 
 /** A Node-RED runtime (its own process) whose only flow is a lightexnet-worker on the broker. */
-async function startNodeRedWorker(brokerPort, name) {
-  const userDir = fs.mkdtempSync(path.join(os.tmpdir(), `nr-worker-${name}-`));
-  const modules = path.join(userDir, 'node_modules', '@lightexnet');
-  fs.mkdirSync(modules, { recursive: true });
-  fs.symlinkSync(ROOT, path.join(modules, 'node-red'));
-  fs.writeFileSync(
-    path.join(userDir, 'package.json'),
-    JSON.stringify({ name: 'nr', version: '0.0.1', private: true, dependencies: { '@lightexnet/node-red': '*' } }),
-  );
-  const port = await freePort();
-  fs.writeFileSync(
-    path.join(userDir, 'settings.js'),
-    `module.exports = { uiHost: '127.0.0.1', uiPort: ${port}, flowFile: 'flows.json', credentialSecret: false, logging: { console: { level: 'warn' } }, editorTheme: { tours: false } };\n`,
-  );
-  fs.writeFileSync(
-    path.join(userDir, 'flows.json'),
-    JSON.stringify([
+function startNodeRedWorker(brokerPort, name) {
+  return startNodeRedProcess({
+    name,
+    env: ENV,
+    flows: [
       { id: 'tab', type: 'tab', label: 'worker' },
       {
         id: 'b',
@@ -70,31 +57,8 @@ async function startNodeRedWorker(brokerPort, name) {
         maxAgeSeconds: 600,
         wires: [[]],
       },
-    ]),
-  );
-  let log = '';
-  const proc = spawn(
-    process.execPath,
-    [require.resolve('node-red/red.js'), '--userDir', userDir, '--settings', path.join(userDir, 'settings.js')],
-    {
-      env: ENV,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  proc.stdout.on('data', (d) => (log += d));
-  proc.stderr.on('data', (d) => (log += d));
-  return {
-    name,
-    proc,
-    log: () => log,
-    async stop(signal = 'SIGTERM') {
-      if (proc.exitCode === null && proc.signalCode === null) {
-        proc.kill(signal);
-        await new Promise((r) => proc.once('exit', r));
-      }
-      fs.rmSync(userDir, { recursive: true, force: true });
-    },
-  };
+    ],
+  });
 }
 
 function startCliWorker(brokerPort) {

@@ -7,56 +7,27 @@
  * "terminate called after throwing an instance of 'Napi::Error'".
  */
 const assert = require('node:assert/strict');
-const { spawn } = require('node:child_process');
-const fs = require('node:fs');
-const os = require('node:os');
-const path = require('node:path');
-const { ROOT } = require('../support/paths');
-const { freePort } = require('../support/mosquitto');
+const { startNodeRedProcess } = require('../support/node-red-process');
 
 /** A Node-RED runtime (its own process) whose flow has a face-detect and a classify node. */
-async function startNodeRed() {
-  const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nr-stop-'));
-  const modules = path.join(userDir, 'node_modules', '@lightexnet');
-  fs.mkdirSync(modules, { recursive: true });
-  fs.symlinkSync(ROOT, path.join(modules, 'node-red'));
-  fs.writeFileSync(
-    path.join(userDir, 'package.json'),
-    JSON.stringify({ name: 'nr', version: '0.0.1', private: true, dependencies: { '@lightexnet/node-red': '*' } }),
-  );
-  const port = await freePort();
-  fs.writeFileSync(
-    path.join(userDir, 'settings.js'),
-    `module.exports = { uiHost: '127.0.0.1', uiPort: ${port}, flowFile: 'flows.json', credentialSecret: false, logging: { console: { level: 'info' } }, editorTheme: { tours: false } };\n`,
-  );
-  fs.writeFileSync(
-    path.join(userDir, 'flows.json'),
-    JSON.stringify([
+function startNodeRed(delay) {
+  return startNodeRedProcess({
+    name: `stop-${delay}`,
+    env: { ...process.env, LIGHTEXNET_WORKERS: '2', ORT_DISABLE_TELEMETRY: '1' },
+    logLevel: 'info', // for "Started flows"
+    flows: [
       { id: 'tab', type: 'tab', label: 'stop' },
       { id: 'det', z: 'tab', type: 'lightexnet-face-detect', name: '', wires: [['cls']] },
       { id: 'cls', z: 'tab', type: 'lightexnet-classify', name: '', wires: [[]] },
-    ]),
-  );
-  let log = '';
-  const proc = spawn(
-    process.execPath,
-    [require.resolve('node-red/red.js'), '--userDir', userDir, '--settings', path.join(userDir, 'settings.js')],
-    {
-      env: { ...process.env, LIGHTEXNET_WORKERS: '2', ORT_DISABLE_TELEMETRY: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  proc.stdout.on('data', (d) => (log += d));
-  proc.stderr.on('data', (d) => (log += d));
-  const exited = new Promise((r) => proc.once('close', (status, signal) => r({ status, signal })));
-  return { proc, log: () => log, exited, cleanup: () => fs.rmSync(userDir, { recursive: true, force: true }) };
+    ],
+  });
 }
 
 describe('Node-RED stopped while the models load', () => {
   it('exits cleanly (code 0, no abort), with the models released first', async () => {
     const stops = await Promise.all(
       [0, 100, 200].map(async (delay) => {
-        const nr = await startNodeRed();
+        const nr = await startNodeRed(delay);
         try {
           const t0 = Date.now();
           while (!/Started flows/.test(nr.log())) {
