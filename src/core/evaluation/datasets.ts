@@ -63,9 +63,9 @@ export interface FerFrameLayout {
  * The layout that shows a FER2013 image `facePx` pixels wide (`--face-px`), in a frame twice as wide as the
  * image, as FER_FRAME is: the detector (which letterboxes any frame to its input size) sees the face as it does
  * by default, and the crop the classifier gets has only the pixels of a face that size. What it measures is what
- * fewer pixels cost the classifier; whether the detector finds such a face in a wider frame is its own question
- * (BLAZEFACE.md). In a 640x480 frame with the edges repeated, the full-range detector finds few faces under
- * ~100 pixels.
+ * fewer pixels cost the classifier; whether the detector finds such a face in a wider frame is another question.
+ * (Not a 640x480 frame: its repeated edges smear across most of it, and there the full-range detector missed
+ * most faces under ~100 pixels, which it finds in whole photos.)
  */
 export function ferFrameForFaceWidth(facePx: number): FerFrameLayout {
   if (!(facePx >= 12 && facePx <= 480)) throw new RangeError(`the face width must be 12 to 480 pixels, not ${facePx}`);
