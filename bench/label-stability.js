@@ -7,7 +7,9 @@
  * often each face gets its majority label. Prints JSON.
  *
  *   node bench/label-stability.js [--scenes ../shared/data/scenes] [--copies 40] [--seed 1] [--views N]
- *                                 [--classifier models/x.json]
+ *                                 [--classifier models/x.json] [--scale 1]
+ *
+ * --scale S shrinks each photo to S of its size first (0.5, 0.33: the same faces, smaller).
  */
 const fs = require('node:fs');
 const path = require('node:path');
@@ -23,11 +25,12 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '1' },
     views: { type: 'string' },
     classifier: { type: 'string' },
+    scale: { type: 'string', default: '1' },
   },
 });
 
 /** One camera-like copy and how to map its pixels back to the original's. */
-async function jitter(file, meta, r) {
+async function jitter(photo, meta, r) {
   const s = 1 + 0.06 * r();
   const w = Math.round(meta.width * s);
   const h = Math.round(meta.height * s);
@@ -35,8 +38,7 @@ async function jitter(file, meta, r) {
   const oy = Math.floor(r() * (h - meta.height + 1));
   const brightness = 0.9 + 0.2 * r();
   const quality = 60 + Math.floor(31 * r());
-  const buf = await sharp(file)
-    .rotate()
+  const buf = await sharp(photo)
     .resize(w, h)
     .extract({ left: ox, top: oy, width: meta.width, height: meta.height })
     .modulate({ brightness })
@@ -47,6 +49,8 @@ async function jitter(file, meta, r) {
 
 async function main() {
   const copies = Number(values.copies);
+  const scale = Number(values.scale);
+  if (!(scale > 0 && scale <= 1)) throw new Error(`--scale must be above 0 and at most 1, not "${values.scale}"`);
   const detector = await FaceDetector.create({ model: 'full' });
   const classifier = await ExpressionClassifier.create({
     model: values.classifier,
@@ -62,12 +66,17 @@ async function main() {
     backend: classifier.backend,
     copies,
     seed: Number(values.seed),
+    scale,
     scenes: {},
   };
   let worst = 1;
   for (const f of files) {
-    const file = path.join(values.scenes, f);
-    const img = await decodeImage(fs.readFileSync(file));
+    // The photo upright (EXIF) and at --scale, losslessly (PNG): what each copy is made from.
+    const upright = sharp(path.join(values.scenes, f)).rotate();
+    const { info } = await upright.clone().toBuffer({ resolveWithObject: true });
+    const width = info.width;
+    const photo = await (scale === 1 ? upright : upright.resize(Math.round(width * scale))).png().toBuffer();
+    const img = await decodeImage(photo);
     const meta = { width: img.width, height: img.height };
     const original = await detector.detect(img);
     if (!original.length) continue;
@@ -76,7 +85,7 @@ async function main() {
     const missed = original.map(() => 0);
     const r = prng(Number(values.seed) * 7919 + files.indexOf(f));
     for (let c = 0; c < copies; c++) {
-      const { buf, back } = await jitter(file, meta, r);
+      const { buf, back } = await jitter(photo, meta, r);
       const frame = await decodeImage(buf);
       const faces = await classifier.classifyFaces(frame, await detector.detect(frame));
       original.forEach((o, i) => {
