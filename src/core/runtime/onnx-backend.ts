@@ -5,7 +5,8 @@
  * @lightexnet/onnxruntime-<os>-<cpu> (npm installs only the one whose os/cpu/libc match; there are glibc
  * Linux x64/arm64, macOS arm64 and Windows x64/arm64 builds). Where none is installed or it cannot load
  * (Alpine/musl, as in the official Node-RED Docker image and the Home Assistant add-on; 32-bit ARM) we fall
- * back to onnxruntime-web's WASM build, vendored in vendor/onnxruntime-web. Both speak onnxruntime-common's
+ * back to onnxruntime-web's WASM build, vendored in vendor/onnxruntime-web; also where the native one crashes in a
+ * child process that tries it first (native-runtime-check.ts). Both speak onnxruntime-common's
  * API. LIGHTEXNET_BACKEND=wasm forces the fallback (tests use it); =native refuses it.
  * scripts/build-runtime.js builds both from onnxruntime's npm packages.
  *
@@ -18,6 +19,7 @@ import * as path from 'node:path';
 import type * as OrtCommon from 'onnxruntime-common';
 import type { GraphSignature } from '../classification/model-manifest';
 import { poolSize, sharedPool } from './inference-pool';
+import { checkNativeRuntime } from './native-runtime-check';
 import { isModelFile, ModelFile, ModelLoadError, modelBytes, ModelSource, unreadable } from './model-file';
 import {
   cacheDirectory,
@@ -101,8 +103,6 @@ export function getBackend(want: BackendRequest = requestedBackend()): Promise<B
   return p;
 }
 
-// async so that a require that throws becomes a rejected promise for getBackend's callers.
-// eslint-disable-next-line @typescript-eslint/require-await -- see above
 async function loadBackend(want: BackendRequest): Promise<Backend> {
   // onnxruntime's telemetry looks up an outside host within seconds of a session; we promise no network.
   // It reads this when the native library loads, so it must be set before the require below.
@@ -110,17 +110,24 @@ async function loadBackend(want: BackendRequest): Promise<Backend> {
   let reason = process.env.LIGHTEXNET_BACKEND?.toLowerCase() === 'wasm' ? 'LIGHTEXNET_BACKEND=wasm' : 'the WASM runtime was asked for';
   if (want !== 'wasm') {
     const name = nativePackageName();
-    try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when needed (it may not load at all)
-      const ort = require(name) as Ort;
-      return { name: 'native', ort };
-    } catch (err) {
-      if (want === 'native') throw err;
-      const e = err as NodeJS.ErrnoException;
-      reason =
-        e.code === 'MODULE_NOT_FOUND' && e.message.includes(name)
-          ? `no native ONNX Runtime is installed for ${process.platform}-${process.arch} (${name})`
-          : `${name} could not load: ${e.message.split('\n')[0]}`;
+    // A native runtime that crashes as it loads would end this process (Node-RED with it): tried in a child first.
+    const check = await checkNativeRuntime({ packageName: name });
+    if (check.kind === 'crashed') {
+      if (want === 'native') throw new Error(`${name} ${check.reason}; the WASM runtime would work (LIGHTEXNET_BACKEND=auto)`);
+      reason = `${name} ${check.reason}`;
+    } else {
+      try {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when needed (it may not load at all)
+        const ort = require(name) as Ort;
+        return { name: 'native', ort };
+      } catch (err) {
+        if (want === 'native') throw err;
+        const e = err as NodeJS.ErrnoException;
+        reason =
+          e.code === 'MODULE_NOT_FOUND' && e.message.includes(name)
+            ? `no native ONNX Runtime is installed for ${process.platform}-${process.arch} (${name})`
+            : `${name} could not load: ${e.message.split('\n')[0]}`;
+      }
     }
   }
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when needed (it may not load at all)

@@ -45,7 +45,7 @@ let machine: string | undefined;
 
 /** The CPU as the runtime's kernels see it: model name, and on Linux its feature flags (x86 "flags",
  *  ARM "Features"). */
-function machineFingerprint(): string {
+export function machineFingerprint(): string {
   if (machine === undefined) {
     let flags = '';
     try {

@@ -1,0 +1,117 @@
+/**
+ * Whether this platform's native ONNX Runtime can be loaded in this process without taking it down.
+ *
+ * A native library that crashes as it loads or first runs (a segfault, an illegal instruction for this CPU)
+ * cannot be caught: it would end the process, and Node-RED with it, at every start, since the flows load our
+ * nodes. onnxruntime-node's linux/arm64 binding does exactly that at `require` under qemu 7.2 (PLATFORMS.md),
+ * and the arm64, macOS and Windows builds are not run in CI. So, before the first load, a child process loads
+ * the runtime, opens the small short-range BlazeFace graph and runs it once (native-runtime-child.ts). If the
+ * child dies or hangs, this process uses the WASM runtime instead and says why. A pass is remembered in the
+ * optimised-model cache's folder, per runtime package version, Node version and CPU, so the check costs one
+ * child process (~0.2 s here) once, not at every start. A child that cannot be started, or that meets an error
+ * JavaScript can catch, proves nothing either way: the runtime is then loaded here as before, where such an
+ * error is caught.
+ */
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFile, writeFile, rename } from 'node:fs/promises';
+import * as path from 'node:path';
+import { cacheDirectory, ensurePrivateDirectory, machineFingerprint } from './optimized-model-cache';
+
+export type NativeRuntimeVerdict =
+  /** It loaded and ran in a child process (now, or at an earlier start: `remembered`). */
+  | { kind: 'ok'; remembered: boolean }
+  /** It crashed or hung in the child: loading it here would end this process. */
+  | { kind: 'crashed'; reason: string }
+  /** Nothing learnt (not installed, no child process, an error the child caught): load it as before. */
+  | { kind: 'unchecked'; reason: string };
+
+export interface NativeCheckOptions {
+  /** The runtime package, e.g. @lightexnet/onnxruntime-linux-x64. */
+  packageName: string;
+  /** Where the package is looked up from (default: this module's folder, as `require` would). */
+  resolveFrom?: string;
+  /** The graph the child opens and runs (default: the shipped short-range BlazeFace, 0.4 MB). */
+  model?: string;
+  /** Where a pass is remembered (default: the optimised-model cache's folder; undefined: not remembered). */
+  cacheDir?: string;
+  /** How long the child may take before it counts as hung. */
+  timeoutMs?: number;
+}
+
+const CHILD = path.join(__dirname, 'native-runtime-child.js');
+const DEFAULT_MODEL = path.resolve(__dirname, '..', '..', '..', 'models', 'blazeface-short.onnx');
+/** Generous: a Raspberry Pi starting every service at boot, or an emulator, is slow; a hang is not. */
+const DEFAULT_TIMEOUT_MS = 60_000;
+
+const checks = new Map<string, Promise<NativeRuntimeVerdict>>();
+
+/** Checks the package once per process (and, once it passed, once per machine, runtime and Node version). */
+export function checkNativeRuntime(opts: NativeCheckOptions): Promise<NativeRuntimeVerdict> {
+  const key = JSON.stringify([opts.packageName, opts.resolveFrom, opts.model, opts.cacheDir]);
+  let p = checks.get(key);
+  if (!p) {
+    p = runCheck(opts);
+    checks.set(key, p);
+  }
+  return p;
+}
+
+async function runCheck(opts: NativeCheckOptions): Promise<NativeRuntimeVerdict> {
+  let pkgDir: string;
+  let version: string;
+  try {
+    const manifest = require.resolve(`${opts.packageName}/package.json`, { paths: [opts.resolveFrom ?? __dirname] });
+    pkgDir = path.dirname(manifest);
+    version = (JSON.parse(await readFile(manifest, 'utf8')) as { version?: string }).version ?? '?';
+  } catch (err) {
+    return { kind: 'unchecked', reason: `${opts.packageName} not found: ${(err as Error).message.split('\n')[0]}` };
+  }
+  const dir = 'cacheDir' in opts ? opts.cacheDir : cacheDirectory().dir;
+  const marker = dir ? await markerPath(dir, opts.packageName, version) : undefined;
+  if (marker && (await readFile(marker, 'utf8').catch(() => undefined)) !== undefined) return { kind: 'ok', remembered: true };
+
+  const verdict = await runChild(pkgDir, opts.model ?? DEFAULT_MODEL, opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+  if (verdict.kind === 'ok' && marker) {
+    // Written by rename, so that another process never reads half of it; best effort (it only saves a check).
+    const tmp = `${marker}.${process.pid}.tmp`;
+    const note = { package: opts.packageName, version, node: process.version, checked: new Date().toISOString() };
+    await writeFile(tmp, JSON.stringify(note), { mode: 0o600 })
+      .then(() => rename(tmp, marker))
+      .catch(() => undefined);
+  }
+  return verdict;
+}
+
+/** The marker of a pass for this package version, Node version and CPU, in a folder of ours; else undefined. */
+async function markerPath(dir: string, packageName: string, version: string): Promise<string | undefined> {
+  if ((await ensurePrivateDirectory(dir)) !== undefined) return undefined; // not ours: neither trusted nor written
+  const key = createHash('sha256')
+    .update(`${packageName}@${version}|${process.version}|${machineFingerprint()}`)
+    .digest('hex')
+    .slice(0, 20);
+  return path.join(dir, `native-runtime-${key}.ok`);
+}
+
+function runChild(pkgDir: string, model: string, timeoutMs: number): Promise<NativeRuntimeVerdict> {
+  // An embedding runtime (Electron) runs its own app for process.execPath unless told to act as Node.
+  const env = process.versions.electron ? { ...process.env, ELECTRON_RUN_AS_NODE: '1' } : process.env;
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [CHILD, pkgDir, model],
+      { env, timeout: timeoutMs, killSignal: 'SIGKILL', windowsHide: true, maxBuffer: 1 << 20 },
+      (err, stdout) => {
+        const answer = stdout.split('\n').find((l) => l === 'ok' || l.startsWith('error: '));
+        if (answer === 'ok') return resolve({ kind: 'ok', remembered: false });
+        if (answer) return resolve({ kind: 'unchecked', reason: answer.slice('error: '.length) });
+        const e = err as (NodeJS.ErrnoException & { killed?: boolean; signal?: NodeJS.Signals | null }) | null;
+        if (e && typeof e.code === 'string') return resolve({ kind: 'unchecked', reason: `no test process: ${e.message}` });
+        if (e?.killed)
+          return resolve({ kind: 'crashed', reason: `did not load within ${Math.round(timeoutMs / 1000)} s in a test process` });
+        if (e?.signal) return resolve({ kind: 'crashed', reason: `crashed (${e.signal}) when loaded in a test process` });
+        resolve({ kind: 'crashed', reason: `ended a test process without answering (exit code ${e?.code ?? 0})` });
+      },
+    );
+  });
+}

@@ -1,0 +1,124 @@
+'use strict';
+/**
+ * The native runtime is tried in a child process before this process loads it (native-runtime-check.ts): one
+ * that crashes or hangs there sends us to the WASM runtime instead of ending the process (Node-RED with it).
+ * The crashing runtimes here are stand-in packages of the same name that raise SIGSEGV, spin, or throw.
+ */
+const assert = require('node:assert/strict');
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { ROOT, FIXTURES } = require('../support/paths');
+const { checkNativeRuntime } = require('../../dist/core/runtime/native-runtime-check');
+const { nativePackageName } = require('../../dist/core/runtime/onnx-backend');
+
+const NAME = nativePackageName();
+const REAL_VERSION = JSON.parse(fs.readFileSync(require.resolve(`${NAME}/package.json`, { paths: [ROOT] }), 'utf8')).version;
+
+/** A folder whose node_modules holds a stand-in runtime package that runs `body` when required. */
+function standIn(root, label, body, version = '0.0.0-test') {
+  const from = path.join(root, label);
+  const pkg = path.join(from, 'node_modules', ...NAME.split('/'));
+  fs.mkdirSync(pkg, { recursive: true });
+  fs.writeFileSync(path.join(pkg, 'package.json'), JSON.stringify({ name: NAME, version, main: 'index.js' }));
+  fs.writeFileSync(path.join(pkg, 'index.js'), body);
+  return from;
+}
+
+const markers = (dir) => fs.readdirSync(dir).filter((f) => /^native-runtime-[0-9a-f]{20}\.ok$/.test(f));
+
+describe('the native runtime tried in a child process first', function () {
+  let tmp;
+  let cache;
+  before(() => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lx-native-check-'));
+    cache = path.join(tmp, 'cache');
+  });
+  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  it('passes the installed runtime, and remembers the pass for this runtime version, Node and CPU', async () => {
+    const v = await checkNativeRuntime({ packageName: NAME, cacheDir: cache });
+    assert.deepEqual(v, { kind: 'ok', remembered: false });
+    assert.equal(markers(cache).length, 1);
+    assert.equal((fs.statSync(path.join(cache, markers(cache)[0])).mode & 0o777).toString(8), '600');
+    // A later start: the same package version is not tried again (this stand-in would crash if it were).
+    const same = standIn(tmp, 'same-version', "process.kill(process.pid, 'SIGSEGV');", REAL_VERSION);
+    assert.deepEqual(await checkNativeRuntime({ packageName: NAME, resolveFrom: same, cacheDir: cache }), { kind: 'ok', remembered: true });
+  });
+
+  it('reports a runtime that crashes as it loads, and remembers nothing', async () => {
+    const from = standIn(tmp, 'segfault', "process.kill(process.pid, 'SIGSEGV');");
+    const v = await checkNativeRuntime({ packageName: NAME, resolveFrom: from, cacheDir: path.join(tmp, 'cache-segfault') });
+    assert.deepEqual(v, { kind: 'crashed', reason: 'crashed (SIGSEGV) when loaded in a test process' });
+    assert.deepEqual(markers(path.join(tmp, 'cache-segfault')), []);
+  });
+
+  it('reports a runtime that hangs as it loads', async () => {
+    const from = standIn(tmp, 'hang', 'for (;;) {}');
+    const v = await checkNativeRuntime({ packageName: NAME, resolveFrom: from, cacheDir: undefined, timeoutMs: 1500 });
+    assert.deepEqual(v, { kind: 'crashed', reason: 'did not load within 2 s in a test process' });
+  });
+
+  it('leaves an error JavaScript can catch to the load in this process, which reports it as before', async () => {
+    const from = standIn(tmp, 'throws', "throw new Error('libonnxruntime.so.1: cannot open shared object file');");
+    const v = await checkNativeRuntime({ packageName: NAME, resolveFrom: from, cacheDir: undefined });
+    assert.deepEqual(v, { kind: 'unchecked', reason: 'libonnxruntime.so.1: cannot open shared object file' });
+    const none = await checkNativeRuntime({ packageName: '@lightexnet/onnxruntime-nowhere-none', cacheDir: undefined });
+    assert.equal(none.kind, 'unchecked');
+    assert.match(none.reason, /^@lightexnet\/onnxruntime-nowhere-none not found: /);
+  });
+
+  it('neither trusts nor writes a pass in a folder others can write to', async function () {
+    if (process.platform === 'win32') this.skip();
+    const open = path.join(tmp, 'open');
+    fs.mkdirSync(open, { mode: 0o700 });
+    fs.chmodSync(open, 0o777);
+    const from = standIn(tmp, 'segfault-2', "process.kill(process.pid, 'SIGSEGV');", REAL_VERSION);
+    // A pass planted there for this very version does not stop the check.
+    fs.copyFileSync(path.join(cache, markers(cache)[0]), path.join(open, markers(cache)[0]));
+    const v = await checkNativeRuntime({ packageName: NAME, resolveFrom: from, cacheDir: open });
+    assert.equal(v.kind, 'crashed');
+  });
+
+  describe('an installed package whose native runtime crashes', function () {
+    let pkg;
+    before(() => {
+      // The package as npm would lay it out, but with a stand-in runtime that segfaults when required.
+      pkg = path.join(tmp, 'app', 'node_modules', '@lightexnet', 'node-red');
+      fs.mkdirSync(pkg, { recursive: true });
+      for (const d of ['dist', 'bin']) fs.cpSync(path.join(ROOT, d), path.join(pkg, d), { recursive: true });
+      for (const d of ['models', 'vendor', 'package.json']) fs.symlinkSync(path.join(ROOT, d), path.join(pkg, d));
+      const deps = path.join(pkg, 'node_modules');
+      fs.mkdirSync(deps);
+      for (const d of fs.readdirSync(path.join(ROOT, 'node_modules'))) {
+        if (d !== '@lightexnet' && !d.startsWith('.')) fs.symlinkSync(path.join(ROOT, 'node_modules', d), path.join(deps, d));
+      }
+      standIn(pkg, '.', "process.kill(process.pid, 'SIGSEGV');");
+    });
+
+    const cli = (env, ...args) =>
+      spawnSync(process.execPath, [path.join(pkg, 'bin', 'lightexnet.js'), ...args], {
+        encoding: 'utf8',
+        env: { ...process.env, LIGHTEXNET_CACHE_DIR: path.join(tmp, 'app-cache'), ...env },
+      });
+
+    it('classifies on the WASM runtime and says why, instead of crashing', () => {
+      const r = cli({ LIGHTEXNET_BACKEND: 'auto' }, 'classify', path.join(FIXTURES, 'astronaut-640x480.jpg'));
+      assert.equal(r.signal, null, r.stderr);
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(
+        r.stdout,
+        /1 face\(s\) \[lightexnet-fer2013, wasm \(@lightexnet\/onnxruntime-[a-z0-9]+-[a-z0-9]+ crashed \(SIGSEGV\) when loaded in a test process\)\]/,
+      );
+      assert.match(r.stdout, /happy 9\d\.\d%/);
+    });
+
+    it('refuses, with the reason, where only the native runtime is accepted', () => {
+      const r = cli({ LIGHTEXNET_BACKEND: 'native' }, 'classify', path.join(FIXTURES, 'astronaut-640x480.jpg'));
+      assert.equal(r.signal, null, r.stderr);
+      assert.equal(r.status, 1);
+      assert.match(r.stderr, /crashed \(SIGSEGV\) when loaded in a test process; the WASM runtime would work \(LIGHTEXNET_BACKEND=auto\)/);
+    });
+  });
+});
