@@ -132,7 +132,9 @@ async function detectCommand(file: string, model: DetectorModel, threads: number
   try {
     const r = await detectFrame(detector, await readFile(file));
     if (v.json) {
-      console.log(JSON.stringify({ faces: r.faces, width: r.width, height: r.height, model, backend: detector.backend }));
+      // fallbackReason: why the WASM runtime runs, when it is the fallback (absent otherwise)
+      const { fallbackReason } = detector.backendInfo;
+      console.log(JSON.stringify({ faces: r.faces, width: r.width, height: r.height, model, backend: detector.backend, fallbackReason }));
     } else {
       console.log(`${file}: ${r.width}x${r.height}, ${r.faces.length} face(s) [BlazeFace ${model}, ${backendLine(detector.backendInfo)}]`);
       for (const f of r.faces) console.log(`  ${fmtBox(f)} score ${f.score.toFixed(3)}`);
@@ -163,6 +165,7 @@ async function classifyCommand(file: string, model: DetectorModel, threads: numb
           classifier: classifier.manifest.name,
           views: classifier.views,
           backend: classifier.backend,
+          fallbackReason: classifier.backendInfo.fallbackReason, // absent unless the WASM runtime is the fallback
         }),
       );
     } else {

@@ -46,6 +46,16 @@ describe('lightexnet CLI', function () {
     assert.equal(r.faces.length, 1);
     assert.ok(LABELS.includes(r.faces[0].expression));
     assert.deepEqual(Object.keys(r.faces[0].probabilities), LABELS);
+    assert.equal('fallbackReason' in r, false, 'said only when the WASM runtime is the fallback');
+  });
+
+  it('--json says why the WASM runtime runs when it does', () => {
+    const env = { ...process.env, LIGHTEXNET_BACKEND: 'wasm' };
+    for (const cmd of ['detect', 'classify']) {
+      const r = JSON.parse(execFileSync(process.execPath, [BIN, cmd, img, '--json'], { encoding: 'utf8', env }));
+      assert.equal(r.backend, 'wasm');
+      assert.equal(r.fallbackReason, 'LIGHTEXNET_BACKEND=wasm');
+    }
   });
 
   it('classify --level-beyond levels faces tilted further, off leaves them, a bad value is refused', async () => {

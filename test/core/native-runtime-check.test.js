@@ -69,6 +69,20 @@ describe('the native runtime tried in a child process first', function () {
     assert.match(none.reason, /^@lightexnet\/onnxruntime-nowhere-none not found: /);
   });
 
+  it('learns nothing when no test process can run at all, and leaves the load to this process', async () => {
+    const from = standIn(tmp, 'never-run', "process.kill(process.pid, 'SIGSEGV');");
+    const before = process.env.NODE_OPTIONS;
+    process.env.NODE_OPTIONS = '--no-such-node-option'; // children refuse to start: our script never runs
+    try {
+      const v = await checkNativeRuntime({ packageName: NAME, resolveFrom: from, cacheDir: undefined });
+      assert.equal(v.kind, 'unchecked');
+      assert.match(v.reason, /^no test process ran \(/);
+    } finally {
+      if (before === undefined) delete process.env.NODE_OPTIONS;
+      else process.env.NODE_OPTIONS = before;
+    }
+  });
+
   it('neither trusts nor writes a pass in a folder others can write to', async function () {
     if (process.platform === 'win32') this.skip();
     const open = path.join(tmp, 'open');

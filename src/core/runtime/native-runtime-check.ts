@@ -101,16 +101,24 @@ function runChild(pkgDir: string, model: string, timeoutMs: number): Promise<Nat
       process.execPath,
       [CHILD, pkgDir, model],
       { env, timeout: timeoutMs, killSignal: 'SIGKILL', windowsHide: true, maxBuffer: 1 << 20 },
-      (err, stdout) => {
-        const answer = stdout.split('\n').find((l) => l === 'ok' || l.startsWith('error: '));
+      (err, stdout, stderr) => {
+        const lines = stdout.split('\n');
+        const answer = lines.find((l) => l === 'ok' || l.startsWith('error: '));
         if (answer === 'ok') return resolve({ kind: 'ok', remembered: false });
         if (answer) return resolve({ kind: 'unchecked', reason: answer.slice('error: '.length) });
         const e = err as (NodeJS.ErrnoException & { killed?: boolean; signal?: NodeJS.Signals | null }) | null;
-        if (e && typeof e.code === 'string') return resolve({ kind: 'unchecked', reason: `no test process: ${e.message}` });
+        const said = stderr.trim().split('\n').pop()?.slice(0, 200);
+        // No "started": the script never ran (no process could be started, or not as Node): nothing learnt.
+        if (!lines.includes('started')) {
+          return resolve({ kind: 'unchecked', reason: `no test process ran (${e?.message.split('\n')[0] ?? 'no output'})` });
+        }
         if (e?.killed)
           return resolve({ kind: 'crashed', reason: `did not load within ${Math.round(timeoutMs / 1000)} s in a test process` });
         if (e?.signal) return resolve({ kind: 'crashed', reason: `crashed (${e.signal}) when loaded in a test process` });
-        resolve({ kind: 'crashed', reason: `ended a test process without answering (exit code ${e?.code ?? 0})` });
+        resolve({
+          kind: 'crashed',
+          reason: `ended a test process without answering (exit code ${e?.code ?? 0}${said ? `: ${said}` : ''})`,
+        });
       },
     );
   });

@@ -1,11 +1,15 @@
 /**
  * Run by native-runtime-check.ts in a child process: loads a native ONNX Runtime package, opens a small model
- * and runs it once. Prints "ok", or "error: <message>" for an error JavaScript could catch; anything else (a
- * signal, no answer) means the runtime crashed or hung where it would have taken the parent process with it.
+ * and runs it once. Prints "started" first (so the parent knows this script ran at all), then "ok", or
+ * "error: <message>" for an error JavaScript could catch; a child that started and then ends any other way (a
+ * signal, no answer) crashed or hung where it would have taken the parent process with it.
  *
  *   node native-runtime-child.js <package directory> <model.onnx>
  */
+import { writeSync } from 'node:fs';
 import type * as OrtCommon from 'onnxruntime-common';
+
+writeSync(1, 'started\n'); // written before the runtime loads, not left in a buffer a crash would lose
 
 async function main(): Promise<void> {
   const [pkg, model] = process.argv.slice(2);
