@@ -113,7 +113,7 @@ async function loadBackend(want: BackendRequest): Promise<Backend> {
     // A native runtime that crashes as it loads would end this process (Node-RED with it): tried in a child first.
     const check = await checkNativeRuntime({ packageName: name });
     if (check.kind === 'crashed') {
-      if (want === 'native') throw new Error(`${name} ${check.reason}; the WASM runtime would work (LIGHTEXNET_BACKEND=auto)`);
+      if (want === 'native') throw new Error(`${name} ${check.reason}; with the runtime left at auto, the WASM runtime runs instead`);
       reason = `${name} ${check.reason}`;
     } else {
       try {
