@@ -97,6 +97,16 @@ function runChild(pkgDir: string, model: string, timeoutMs: number): Promise<Nat
   // An embedding runtime (Electron) runs its own app for process.execPath unless told to act as Node.
   const env = process.versions.electron ? { ...process.env, ELECTRON_RUN_AS_NODE: '1' } : process.env;
   return new Promise((resolve) => {
+    const refused = (err: unknown) => resolve({ kind: 'unchecked', reason: `no test process ran (${(err as Error).message})` });
+    // A process not allowed to start others (Node's permission model) throws here rather than calling back.
+    try {
+      startChild(resolve);
+    } catch (err) {
+      refused(err);
+    }
+  });
+
+  function startChild(resolve: (v: NativeRuntimeVerdict) => void): void {
     execFile(
       process.execPath,
       [CHILD, pkgDir, model],
@@ -121,5 +131,5 @@ function runChild(pkgDir: string, model: string, timeoutMs: number): Promise<Nat
         });
       },
     );
-  });
+  }
 }
