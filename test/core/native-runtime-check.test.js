@@ -56,8 +56,8 @@ describe('the native runtime tried in a child process first', function () {
 
   it('reports a runtime that hangs as it loads', async () => {
     const from = standIn(tmp, 'hang', 'for (;;) {}');
-    const v = await checkNativeRuntime({ packageName: NAME, resolveFrom: from, cacheDir: undefined, timeoutMs: 1500 });
-    assert.deepEqual(v, { kind: 'crashed', reason: 'did not load within 2 s in a test process' });
+    const v = await checkNativeRuntime({ packageName: NAME, resolveFrom: from, cacheDir: undefined, timeoutMs: 3000 });
+    assert.deepEqual(v, { kind: 'crashed', reason: 'did not load within 3 s in a test process' });
   });
 
   it('leaves an error JavaScript can catch to the load in this process, which reports it as before', async () => {
