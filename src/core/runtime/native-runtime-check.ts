@@ -13,7 +13,7 @@
  * error is caught.
  */
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFile, writeFile, rename } from 'node:fs/promises';
 import * as path from 'node:path';
 import { cacheDirectory, ensurePrivateDirectory, machineFingerprint } from './optimized-model-cache';
@@ -74,7 +74,7 @@ async function runCheck(opts: NativeCheckOptions): Promise<NativeRuntimeVerdict>
   const verdict = await runChild(pkgDir, opts.model ?? DEFAULT_MODEL, opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
   if (verdict.kind === 'ok' && marker) {
     // Written by rename, so that another process never reads half of it; best effort (it only saves a check).
-    const tmp = `${marker}.${process.pid}.tmp`;
+    const tmp = `${marker}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`; // workers share the pid
     const note = { package: opts.packageName, version, node: process.version, checked: new Date().toISOString() };
     await writeFile(tmp, JSON.stringify(note), { mode: 0o600 })
       .then(() => rename(tmp, marker))
