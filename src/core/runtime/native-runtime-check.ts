@@ -3,7 +3,7 @@
  *
  * A native library that crashes as it loads or first runs (a segfault, an illegal instruction for this CPU)
  * cannot be caught: it would end the process, and Node-RED with it, at every start, since the flows load our
- * nodes. onnxruntime-node's linux/arm64 binding does exactly that at `require` under qemu 7.2 (PLATFORMS.md),
+ * nodes. onnxruntime-node 1.30's linux/arm64 binding did exactly that at `require` under qemu 7.2 (PLATFORMS.md),
  * and the arm64, macOS and Windows builds are not run in CI. So, before the first load, a child process loads
  * the runtime, opens the small short-range BlazeFace graph and runs it once (native-runtime-child.ts). If the
  * child dies or hangs, this process uses the WASM runtime instead and says why. A pass is remembered in the
@@ -96,40 +96,35 @@ async function markerPath(dir: string, packageName: string, version: string): Pr
 function runChild(pkgDir: string, model: string, timeoutMs: number): Promise<NativeRuntimeVerdict> {
   // An embedding runtime (Electron) runs its own app for process.execPath unless told to act as Node.
   const env = process.versions.electron ? { ...process.env, ELECTRON_RUN_AS_NODE: '1' } : process.env;
+  const options = { env, timeout: timeoutMs, killSignal: 'SIGKILL' as const, windowsHide: true, maxBuffer: 1 << 20 };
   return new Promise((resolve) => {
-    const refused = (err: unknown) => resolve({ kind: 'unchecked', reason: `no test process ran (${(err as Error).message})` });
-    // A process not allowed to start others (Node's permission model) throws here rather than calling back.
     try {
-      startChild(resolve);
+      execFile(process.execPath, [CHILD, pkgDir, model], options, (err, stdout, stderr) =>
+        resolve(verdictOf(err, stdout, stderr, timeoutMs)),
+      );
     } catch (err) {
-      refused(err);
+      // A process not allowed to start others (Node's permission model) throws here rather than calling back.
+      resolve({ kind: 'unchecked', reason: `no test process ran (${(err as Error).message})` });
     }
   });
+}
 
-  function startChild(resolve: (v: NativeRuntimeVerdict) => void): void {
-    execFile(
-      process.execPath,
-      [CHILD, pkgDir, model],
-      { env, timeout: timeoutMs, killSignal: 'SIGKILL', windowsHide: true, maxBuffer: 1 << 20 },
-      (err, stdout, stderr) => {
-        const lines = stdout.split('\n');
-        const answer = lines.find((l) => l === 'ok' || l.startsWith('error: '));
-        if (answer === 'ok') return resolve({ kind: 'ok', remembered: false });
-        if (answer) return resolve({ kind: 'unchecked', reason: answer.slice('error: '.length) });
-        const e = err as (NodeJS.ErrnoException & { killed?: boolean; signal?: NodeJS.Signals | null }) | null;
-        const said = stderr.trim().split('\n').pop()?.slice(0, 200);
-        // No "started": the script never ran (no process could be started, or not as Node): nothing learnt.
-        if (!lines.includes('started')) {
-          return resolve({ kind: 'unchecked', reason: `no test process ran (${e?.message.split('\n')[0] ?? 'no output'})` });
-        }
-        if (e?.killed)
-          return resolve({ kind: 'crashed', reason: `did not load within ${Math.round(timeoutMs / 1000)} s in a test process` });
-        if (e?.signal) return resolve({ kind: 'crashed', reason: `crashed (${e.signal}) when loaded in a test process` });
-        resolve({
-          kind: 'crashed',
-          reason: `ended a test process without answering (exit code ${e?.code ?? 0}${said ? `: ${said}` : ''})`,
-        });
-      },
-    );
-  }
+/** What the child's output and end say (native-runtime-child.ts prints "started", then "ok" or "error: ..."). */
+function verdictOf(
+  err: (Error & { code?: string | number | null; killed?: boolean; signal?: NodeJS.Signals | null }) | null,
+  stdout: string,
+  stderr: string,
+  timeoutMs: number,
+): NativeRuntimeVerdict {
+  const lines = stdout.split('\n');
+  const answer = lines.find((l) => l === 'ok' || l.startsWith('error: '));
+  if (answer === 'ok') return { kind: 'ok', remembered: false };
+  if (answer) return { kind: 'unchecked', reason: answer.slice('error: '.length) };
+  // No "started": the script never ran (no process could be started, or not as Node): nothing learnt.
+  if (!lines.includes('started'))
+    return { kind: 'unchecked', reason: `no test process ran (${err?.message.split('\n')[0] ?? 'no output'})` };
+  if (err?.killed) return { kind: 'crashed', reason: `did not load within ${Math.round(timeoutMs / 1000)} s in a test process` };
+  if (err?.signal) return { kind: 'crashed', reason: `crashed (${err.signal}) when loaded in a test process` };
+  const said = stderr.trim().split('\n').pop()?.slice(0, 200);
+  return { kind: 'crashed', reason: `ended a test process without answering (exit code ${err?.code ?? 0}${said ? `: ${said}` : ''})` };
 }
