@@ -11,20 +11,9 @@ const os = require('node:os');
 const path = require('node:path');
 const { ROOT, FIXTURES } = require('../support/paths');
 const { checkNativeRuntime } = require('../../dist/core/runtime/native-runtime-check');
-const { nativePackageName } = require('../../dist/core/runtime/onnx-backend');
+const { NAME, SEGFAULT, standIn, packageWithCrashingRuntime } = require('../support/stand-in-runtime');
 
-const NAME = nativePackageName();
 const REAL_VERSION = JSON.parse(fs.readFileSync(require.resolve(`${NAME}/package.json`, { paths: [ROOT] }), 'utf8')).version;
-
-/** A folder whose node_modules holds a stand-in runtime package that runs `body` when required. */
-function standIn(root, label, body, version = '0.0.0-test') {
-  const from = path.join(root, label);
-  const pkg = path.join(from, 'node_modules', ...NAME.split('/'));
-  fs.mkdirSync(pkg, { recursive: true });
-  fs.writeFileSync(path.join(pkg, 'package.json'), JSON.stringify({ name: NAME, version, main: 'index.js' }));
-  fs.writeFileSync(path.join(pkg, 'index.js'), body);
-  return from;
-}
 
 const markers = (dir) => fs.readdirSync(dir).filter((f) => /^native-runtime-[0-9a-f]{20}\.ok$/.test(f));
 
@@ -43,12 +32,12 @@ describe('the native runtime tried in a child process first', function () {
     assert.equal(markers(cache).length, 1);
     assert.equal((fs.statSync(path.join(cache, markers(cache)[0])).mode & 0o777).toString(8), '600');
     // A later start: the same package version is not tried again (this stand-in would crash if it were).
-    const same = standIn(tmp, 'same-version', "process.kill(process.pid, 'SIGSEGV');", REAL_VERSION);
+    const same = standIn(tmp, 'same-version', SEGFAULT, REAL_VERSION);
     assert.deepEqual(await checkNativeRuntime({ packageName: NAME, resolveFrom: same, cacheDir: cache }), { kind: 'ok', remembered: true });
   });
 
   it('reports a runtime that crashes as it loads, and remembers nothing', async () => {
-    const from = standIn(tmp, 'segfault', "process.kill(process.pid, 'SIGSEGV');");
+    const from = standIn(tmp, 'segfault', SEGFAULT);
     const v = await checkNativeRuntime({ packageName: NAME, resolveFrom: from, cacheDir: path.join(tmp, 'cache-segfault') });
     assert.deepEqual(v, { kind: 'crashed', reason: 'crashed (SIGSEGV) when loaded in a test process' });
     assert.deepEqual(markers(path.join(tmp, 'cache-segfault')), []);
@@ -70,7 +59,7 @@ describe('the native runtime tried in a child process first', function () {
   });
 
   it('learns nothing when no test process can run at all, and leaves the load to this process', async () => {
-    const from = standIn(tmp, 'never-run', "process.kill(process.pid, 'SIGSEGV');");
+    const from = standIn(tmp, 'never-run', SEGFAULT);
     const before = process.env.NODE_OPTIONS;
     process.env.NODE_OPTIONS = '--no-such-node-option'; // children refuse to start: our script never runs
     try {
@@ -88,7 +77,7 @@ describe('the native runtime tried in a child process first', function () {
     const open = path.join(tmp, 'open');
     fs.mkdirSync(open, { mode: 0o700 });
     fs.chmodSync(open, 0o777);
-    const from = standIn(tmp, 'segfault-2', "process.kill(process.pid, 'SIGSEGV');", REAL_VERSION);
+    const from = standIn(tmp, 'segfault-2', SEGFAULT, REAL_VERSION);
     // A pass planted there for this very version does not stop the check.
     fs.copyFileSync(path.join(cache, markers(cache)[0]), path.join(open, markers(cache)[0]));
     const v = await checkNativeRuntime({ packageName: NAME, resolveFrom: from, cacheDir: open });
@@ -98,17 +87,7 @@ describe('the native runtime tried in a child process first', function () {
   describe('an installed package whose native runtime crashes', function () {
     let pkg;
     before(() => {
-      // The package as npm would lay it out, but with a stand-in runtime that segfaults when required.
-      pkg = path.join(tmp, 'app', 'node_modules', '@lightexnet', 'node-red');
-      fs.mkdirSync(pkg, { recursive: true });
-      for (const d of ['dist', 'bin']) fs.cpSync(path.join(ROOT, d), path.join(pkg, d), { recursive: true });
-      for (const d of ['models', 'vendor', 'package.json']) fs.symlinkSync(path.join(ROOT, d), path.join(pkg, d));
-      const deps = path.join(pkg, 'node_modules');
-      fs.mkdirSync(deps);
-      for (const d of fs.readdirSync(path.join(ROOT, 'node_modules'))) {
-        if (d !== '@lightexnet' && !d.startsWith('.')) fs.symlinkSync(path.join(ROOT, 'node_modules', d), path.join(deps, d));
-      }
-      standIn(pkg, '.', "process.kill(process.pid, 'SIGSEGV');");
+      pkg = packageWithCrashingRuntime(path.join(tmp, 'app'));
     });
 
     const cli = (env, ...args) =>

@@ -12,14 +12,15 @@ const { ROOT } = require('./paths');
 const { freePort } = require('./mosquitto');
 
 /**
- * flows: the flows.json array; env: the process's environment; logLevel: Node-RED's console level. Resolves
+ * flows: the flows.json array; env: the process's environment; logLevel: Node-RED's console level; packageDir:
+ * the package installed (default: the working tree). Resolves
  * with { proc, port, log(), exited (a promise of { status, signal }), stop(signal), cleanup() } once spawned.
  */
-async function startNodeRedProcess({ name, flows, env = process.env, logLevel = 'warn' }) {
+async function startNodeRedProcess({ name, flows, env = process.env, logLevel = 'warn', packageDir = ROOT }) {
   const userDir = fs.mkdtempSync(path.join(os.tmpdir(), `nr-${name}-`));
   const modules = path.join(userDir, 'node_modules', '@lightexnet');
   fs.mkdirSync(modules, { recursive: true });
-  fs.symlinkSync(ROOT, path.join(modules, 'node-red'));
+  fs.symlinkSync(packageDir, path.join(modules, 'node-red'));
   fs.writeFileSync(
     path.join(userDir, 'package.json'),
     JSON.stringify({ name: 'nr', version: '0.0.1', private: true, dependencies: { '@lightexnet/node-red': '*' } }),
