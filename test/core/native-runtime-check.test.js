@@ -107,6 +107,30 @@ describe('the native runtime tried in a child process first', function () {
       assert.match(r.stdout, /happy 9\d\.\d%/);
     });
 
+    it('is checked once per process, not once per inference worker', () => {
+      const tries = path.join(tmp, 'tries.log');
+      const counting = packageWithCrashingRuntime(
+        path.join(tmp, 'app-counting'),
+        `require('fs').appendFileSync(${JSON.stringify(tries)}, 'loaded\\n'); ${SEGFAULT}`,
+      );
+      const r = spawnSync(
+        process.execPath,
+        [path.join(counting, 'bin', 'lightexnet.js'), 'classify', path.join(FIXTURES, 'astronaut-640x480.jpg')],
+        {
+          encoding: 'utf8',
+          env: {
+            ...process.env,
+            LIGHTEXNET_CACHE_DIR: path.join(tmp, 'counting-cache'),
+            LIGHTEXNET_WORKERS: '3',
+            LIGHTEXNET_BACKEND: 'auto',
+          },
+        },
+      );
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stdout, /wasm \(@lightexnet\/onnxruntime-\S+ crashed \(SIGSEGV\)/);
+      assert.equal(fs.readFileSync(tries, 'utf8'), 'loaded\n', 'one test process loaded the runtime, for the three workers');
+    });
+
     it('refuses, with the reason, where only the native runtime is accepted', () => {
       const r = cli({ LIGHTEXNET_BACKEND: 'native' }, 'classify', path.join(FIXTURES, 'astronaut-640x480.jpg'));
       assert.equal(r.signal, null, r.stderr);

@@ -24,10 +24,10 @@ function standIn(root, label, body, version = '0.0.0-test') {
 
 /**
  * `dir`/node_modules/@lightexnet/node-red: this package (built code copied, data linked) with its own
- * node_modules linking every dependency but a stand-in runtime that segfaults when required. Returns the
- * package's folder.
+ * node_modules linking every dependency but a stand-in runtime that runs `body` when required (by default it
+ * segfaults). Returns the package's folder.
  */
-function packageWithCrashingRuntime(dir) {
+function packageWithCrashingRuntime(dir, body = SEGFAULT) {
   const pkg = path.join(dir, 'node_modules', '@lightexnet', 'node-red');
   fs.mkdirSync(pkg, { recursive: true });
   // Copied, not linked: Node resolves a module from its real path, which would find the real runtime.
@@ -38,7 +38,7 @@ function packageWithCrashingRuntime(dir) {
   for (const d of fs.readdirSync(path.join(ROOT, 'node_modules'))) {
     if (d !== '@lightexnet' && !d.startsWith('.')) fs.symlinkSync(path.join(ROOT, 'node_modules', d), path.join(deps, d));
   }
-  standIn(pkg, '.', SEGFAULT);
+  standIn(pkg, '.', body);
   return pkg;
 }
 

@@ -12,6 +12,7 @@ import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { createExitGate, guardExit } from './exit-gate';
+import { checkNativeRuntime, nativePackageName, NativeRuntimeVerdict } from './native-runtime-check';
 import type { BackendInfo, BackendRequest, ModelSession, TensorData } from './onnx-backend';
 import type { ModelSource } from './model-file';
 import type { GraphSignature } from '../classification/model-manifest';
@@ -64,6 +65,8 @@ export type Request =
   /** A whole job in the worker, on sessions it holds (frame-task.ts: detect + classify a decoded frame). */
   | { op: 'task'; req: number; task: 'frame'; sessions: number[]; args: unknown }
   | { op: 'close'; req: number; session: number }
+  /** The native runtime's check, done once in the pool's thread (native-runtime-check.ts); not answered. */
+  | { op: 'native-verdict'; req: number; verdict: NativeRuntimeVerdict }
   /** Release everything and end the thread with this code (shutdown; a crash in tests). */
   | { op: 'exit'; req: number; code: number };
 
@@ -86,13 +89,14 @@ class PoolWorker {
   runs = 0;
   private drainWaiters: (() => void)[] = [];
 
-  constructor(onDeath: (w: PoolWorker) => void) {
+  /** nativeCheck: the check's verdict, 'pending' (it follows as a message before any request), or absent. */
+  constructor(onDeath: (w: PoolWorker) => void, nativeCheck?: NativeRuntimeVerdict | 'pending') {
     const gate = createExitGate();
     this.thread = new Worker(WORKER_SCRIPT, {
       env: process.env,
       stdout: false,
       stderr: false,
-      workerData: { backend: requestedBackendName(), exitGate: gate.buffer },
+      workerData: { backend: requestedBackendName(), exitGate: gate.buffer, nativeCheck },
     });
     this.thread.unref(); // ref'd only while a request is out (see call)
     // A process that exits while this worker is inside onnxruntime waits for it (exit-gate.ts).
@@ -133,6 +137,11 @@ class PoolWorker {
       this.thread.ref();
       this.thread.postMessage({ ...msg, req }, transfer);
     });
+  }
+
+  /** Sends a message that is not answered (the native runtime's verdict). */
+  tell(msg: DistributiveOmit<Request, 'req'>): void {
+    if (!this.dead) this.thread.postMessage({ ...msg, req: 0 });
   }
 
   /** Marks the worker dead and fails what it still owes. */
@@ -193,6 +202,9 @@ export class InferencePool {
   /** Opens waiting for their worker to finish opening another session. */
   private readonly deferred = new Set<Promise<unknown>>();
   private turn = 0;
+  /** The native runtime's check (native-runtime-check.ts), once for all workers; its verdict once known. */
+  private nativeCheck: Promise<void> | undefined;
+  private nativeVerdict: NativeRuntimeVerdict | undefined;
   /**
    * Resolves at the first run or task after the workers start (or a second later). Until then a session is
    * open only in the worker that opened it first: a worker opening a second copy of a model (~100-250 ms of
@@ -369,11 +381,22 @@ export class InferencePool {
         setTimeout(resolve, 1000).unref();
       });
     }
+    // Checked here, once, for every worker: one test process per process start rather than one per worker.
+    if (!this.nativeCheck && requestedBackendName() !== 'wasm') {
+      const check = checkNativeRuntime({ packageName: nativePackageName() }).catch(
+        (err: unknown): NativeRuntimeVerdict => ({ kind: 'unchecked', reason: (err as Error).message }), // never leave workers waiting
+      );
+      this.nativeCheck = check.then((verdict) => {
+        this.nativeVerdict = verdict;
+        for (const w of this.workers) w.tell({ op: 'native-verdict', verdict });
+      });
+    }
     while (this.workers.length < this.size) {
+      const nativeCheck = this.nativeVerdict ?? (this.nativeCheck ? 'pending' : undefined);
       this.workers.push(
         new PoolWorker((dead) => {
           this.workers = this.workers.filter((w) => w !== dead);
-        }),
+        }, nativeCheck),
       );
     }
   }

@@ -8,6 +8,7 @@ import { BackendInfo, createLocalSession, getBackend, ModelSession, TensorData }
 import type { Reply, Request } from './inference-pool';
 import { forgetFrameTaskSession, runFrameTask } from '../frame-task';
 import { withinGate } from './exit-gate';
+import { NativeRuntimeVerdict, seedNativeCheck } from './native-runtime-check';
 
 const port = parentPort;
 if (!port) throw new Error('inference-worker.js runs as a worker thread of the inference pool');
@@ -15,16 +16,24 @@ if (!port) throw new Error('inference-worker.js runs as a worker thread of the i
 const sessions = new Map<number, ModelSession & { release(): Promise<void> }>();
 const backends = new Map<number, BackendInfo>();
 
-const data = workerData as { backend?: string; exitGate?: SharedArrayBuffer } | undefined;
+const data = workerData as { backend?: string; exitGate?: SharedArrayBuffer; nativeCheck?: NativeRuntimeVerdict | 'pending' } | undefined;
 // Requests are counted while they are handled, so that a process exiting waits for any inside onnxruntime.
 const gate = data?.exitGate ? new Int32Array(data.exitGate) : undefined;
+
+// The pool checks the native runtime once for all its workers (native-runtime-check.ts): its verdict is in
+// workerData, or follows as the first message; nothing loads a runtime here before it is known.
+let verdictKnown: () => void = () => undefined;
+const nativeChecked = data?.nativeCheck === 'pending' ? new Promise<void>((resolve) => (verdictKnown = resolve)) : Promise.resolve();
+if (data?.nativeCheck && data.nativeCheck !== 'pending') seedNativeCheck(data.nativeCheck);
 
 // Load the runtime now, while the main thread is still reading the models (open reports any failure).
 const preload = data?.backend;
 // Counted too: the native runtime's module set-up also aborts a process that exits under it.
-if (preload === 'auto' || preload === 'native' || preload === 'wasm') withinGate(gate, () => getBackend(preload)).catch(() => undefined);
+if (preload === 'auto' || preload === 'native' || preload === 'wasm') {
+  void nativeChecked.then(() => withinGate(gate, () => getBackend(preload)).catch(() => undefined));
+}
 
-async function handle(m: Request): Promise<Reply> {
+async function handle(m: Exclude<Request, { op: 'native-verdict' }>): Promise<Reply> {
   switch (m.op) {
     case 'open': {
       const { session, backend } = await createLocalSession(m.source, m.backend, {
@@ -71,7 +80,13 @@ async function handle(m: Request): Promise<Reply> {
 }
 
 port.on('message', (m: Request) => {
-  (m.op === 'exit' ? handle(m) : withinGate(gate, () => handle(m))).then(
+  if (m.op === 'native-verdict') {
+    seedNativeCheck(m.verdict);
+    verdictKnown();
+    return;
+  }
+  const handled = m.op === 'exit' ? handle(m) : nativeChecked.then(() => withinGate(gate, () => handle(m)));
+  handled.then(
     (reply) => {
       const transfer = reply.ok && reply.outputs ? ownBuffers(reply.outputs) : [];
       port.postMessage(reply, transfer);

@@ -44,17 +44,32 @@ const DEFAULT_MODEL = path.resolve(__dirname, '..', '..', '..', 'models', 'blaze
 /** Generous: a Raspberry Pi starting every service at boot, or an emulator, is slow; a hang is not. */
 const DEFAULT_TIMEOUT_MS = 60_000;
 
-const checks = new Map<string, Promise<NativeRuntimeVerdict>>();
+/** The optional dependency that holds this platform's native runtime. */
+export function nativePackageName(platform: string = process.platform, arch: string = process.arch): string {
+  return `@lightexnet/onnxruntime-${platform}-${arch}`;
+}
 
-/** Checks the package once per process (and, once it passed, once per machine, runtime and Node version). */
+const checks = new Map<string, Promise<NativeRuntimeVerdict>>();
+const keyOf = (opts: NativeCheckOptions) => JSON.stringify([opts.packageName, opts.resolveFrom, opts.model, opts.cacheDir]);
+
+/**
+ * Checks the package once per thread (and, once it passed, once per machine, runtime and Node version). The
+ * inference pool checks in the thread that starts it and hands the verdict to its workers (seedNativeCheck),
+ * so that a process starts one child, not one per worker.
+ */
 export function checkNativeRuntime(opts: NativeCheckOptions): Promise<NativeRuntimeVerdict> {
-  const key = JSON.stringify([opts.packageName, opts.resolveFrom, opts.model, opts.cacheDir]);
+  const key = keyOf(opts);
   let p = checks.get(key);
   if (!p) {
     p = runCheck(opts);
     checks.set(key, p);
   }
   return p;
+}
+
+/** The verdict another thread reached for this platform's runtime package, taken as this thread's own. */
+export function seedNativeCheck(verdict: NativeRuntimeVerdict): void {
+  checks.set(keyOf({ packageName: nativePackageName() }), Promise.resolve(verdict));
 }
 
 async function runCheck(opts: NativeCheckOptions): Promise<NativeRuntimeVerdict> {

@@ -19,7 +19,7 @@ import * as path from 'node:path';
 import type * as OrtCommon from 'onnxruntime-common';
 import type { GraphSignature } from '../classification/model-manifest';
 import { poolSize, sharedPool } from './inference-pool';
-import { checkNativeRuntime } from './native-runtime-check';
+import { checkNativeRuntime, nativePackageName } from './native-runtime-check';
 import { isModelFile, ModelFile, ModelLoadError, modelBytes, ModelSource, unreadable } from './model-file';
 import {
   cacheDirectory,
@@ -72,10 +72,7 @@ const backends = new Map<BackendRequest, Promise<Backend>>();
 /** onnxruntime-web's Node WASM build, shipped in the package (scripts/build-runtime.js). */
 const WASM_DIR = path.resolve(__dirname, '..', '..', '..', 'vendor', 'onnxruntime-web');
 
-/** The optional dependency that holds this platform's native runtime. */
-export function nativePackageName(platform: string = process.platform, arch: string = process.arch): string {
-  return `@lightexnet/onnxruntime-${platform}-${arch}`;
-}
+export { nativePackageName } from './native-runtime-check';
 
 export const BACKEND_REQUESTS: readonly BackendRequest[] = ['auto', 'native', 'wasm'];
 
