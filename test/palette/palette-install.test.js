@@ -122,6 +122,7 @@ describe('palette install, offline with install scripts (npm pack -> fresh user 
       'nodes/lightexnet-face-detect.html',
       'nodes/lightexnet-face-detect.js',
       'dist/nodes/lightexnet-face-detect.js',
+      'dist/core/runtime/native-runtime-child.js', // the native runtime's check runs it in a child process
       'models/lightexnet-fer2013.onnx',
       'models/blazeface-full.onnx',
       'vendor/onnxruntime-web/ort-wasm-simd-threaded.wasm',
