@@ -190,7 +190,7 @@ describe('optimised-model cache', function () {
     assert.match(under.cache, /^off: /);
   });
 
-  it('removes the entries of older versions of the same model, and only those', async () => {
+  it('removes the entries of older versions of the same model, and only those (not another model of the same name)', async () => {
     fs.chmodSync(dir, 0o700);
     const older = path.join(dir, 'lightexnet-fer2013-0123456789abcdef0123.ort');
     const other = path.join(dir, 'lightexnet-fer2013-v2-0123456789abcdef0123.ort');
@@ -200,11 +200,30 @@ describe('optimised-model cache', function () {
     for (const f of [older, `${older}.sha256`, other, `${other}.sha256`, crashed, writing]) fs.writeFileSync(f, 'x');
     const twoHoursAgo = new Date(Date.now() - 7_200_000);
     fs.utimesSync(crashed, twoHoursAgo, twoHoursAgo);
+    // Entries of the same file name made from other model files: one from a file that is still there (another
+    // model that happens to share the name: it stays, or the two would evict each other at every open), one
+    // from a file that is gone, and one from this very file before it changed (both go).
+    const elsewhereModel = path.join(dir, 'elsewhere.onnx');
+    fs.writeFileSync(elsewhereModel, 'another model');
+    const entries = {
+      elsewhere: [path.join(dir, 'lightexnet-fer2013-aaaaaaaaaaaaaaaaaaaa.ort'), elsewhereModel],
+      gone: [path.join(dir, 'lightexnet-fer2013-bbbbbbbbbbbbbbbbbbbb.ort'), path.join(dir, 'moved-away.onnx')],
+      upgraded: [path.join(dir, 'lightexnet-fer2013-cccccccccccccccccccc.ort'), path.resolve(classifierFile.path)],
+    };
+    for (const [file, from] of Object.values(entries)) {
+      fs.writeFileSync(file, 'x');
+      fs.writeFileSync(`${file}.sha256`, JSON.stringify({ sha256: 'x', source: { path: from, size: 1, mtimeMs: 1 } }));
+    }
     assert.equal((await withCache(dir, () => runOnce(classifierFile, classifierFeeds()))).cache, 'written');
     const left = fs.readdirSync(dir);
     assert.ok(!left.includes(path.basename(older)) && !left.includes(`${path.basename(older)}.sha256`), left.join(', '));
     assert.ok(left.includes(path.basename(other)), 'another model of a similar name stays');
     assert.ok(!left.includes(path.basename(crashed)), 'an old scratch file goes');
     assert.ok(left.includes(path.basename(writing)), 'a recent one stays');
+    const kept = (name) => left.includes(path.basename(entries[name][0])) && left.includes(`${path.basename(entries[name][0])}.sha256`);
+    const gone = (name) => !left.includes(path.basename(entries[name][0])) && !left.includes(`${path.basename(entries[name][0])}.sha256`);
+    assert.ok(kept('elsewhere'), `same name, another model file that is still there: ${left.join(', ')}`);
+    assert.ok(gone('gone'), `same name, a model file that is gone: ${left.join(', ')}`);
+    assert.ok(gone('upgraded'), `this model file's earlier version: ${left.join(', ')}`);
   });
 });

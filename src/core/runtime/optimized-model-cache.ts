@@ -71,7 +71,8 @@ export interface OptimizedModelEntry {
   file: string;
   /** Its sha256 sidecar. */
   sidecar: string;
-  /** Files of the same model name written under other keys (an older model or runtime): removed after a write. */
+  /** Files of the same model name under other keys (an older model or runtime): removed after a write, unless made
+   *  from another model file that still exists. */
   stem: string;
   dir: string;
 }
@@ -160,14 +161,19 @@ export async function commit(entry: OptimizedModelEntry, scratch: string, source
     await chmod(scratch, 0o600);
     await stampSource(entry, bytes, source);
     await rename(scratch, entry.file);
-    await removeStale(entry);
+    await removeStale(entry, source);
   } finally {
     await rm(scratch, { force: true }).catch(() => undefined);
   }
 }
 
-/** Removes the entries of the same model name under other keys, and scratch files a crash left (over an hour old). */
-async function removeStale(entry: OptimizedModelEntry): Promise<void> {
+/**
+ * Removes the entries of the same model name under other keys (an older version of the model, or of the runtime),
+ * and scratch files a crash left (over an hour old). An entry made from another model file that is still there (a
+ * second model that happens to have the same file name) stays: removing it would make the two evict each other at
+ * every open, each start optimising again.
+ */
+async function removeStale(entry: OptimizedModelEntry, source?: SourceStamp): Promise<void> {
   const mine = path.basename(entry.file);
   const stem = entry.stem.replace(/[.]/g, '\\.');
   const otherKey = new RegExp(`^${stem}-[0-9a-f]{20}\\.ort(\\.sha256)?$`);
@@ -175,10 +181,28 @@ async function removeStale(entry: OptimizedModelEntry): Promise<void> {
   const hourAgo = Date.now() - 3_600_000;
   for (const f of await readdir(entry.dir)) {
     const p = path.join(entry.dir, f);
-    if (otherKey.test(f) && !f.startsWith(mine)) await rm(p, { force: true });
-    else if (scratch.test(f)) {
+    if (otherKey.test(f) && !f.startsWith(mine)) {
+      // The file and its sidecar, each judged by the sidecar.
+      if (await fromAnotherLiveFile(`${p.replace(/\.sha256$/, '')}.sha256`, source)) continue;
+      await rm(p, { force: true });
+    } else if (scratch.test(f)) {
       const st = await stat(p).catch(() => undefined);
       if (st && st.mtimeMs < hourAgo) await rm(p, { force: true });
     }
   }
+}
+
+/** Whether a cached entry (by its sidecar) was made from a model file other than `source` that still exists. */
+async function fromAnotherLiveFile(sidecar: string, source?: SourceStamp): Promise<boolean> {
+  let from: SourceStamp | undefined;
+  try {
+    from = (JSON.parse(await readFile(sidecar, 'utf8')) as Sidecar).source;
+  } catch {
+    return false; // no readable sidecar: nothing to keep it for
+  }
+  if (!from || typeof from.path !== 'string' || from.path === source?.path) return false;
+  return stat(from.path).then(
+    () => true,
+    () => false,
+  );
 }
