@@ -8,6 +8,9 @@
  *       JavaScript and that platform's binaries, with os/cpu/libc fields so npm installs only the one that
  *       runs, and no install script (onnxruntime-node's fetches CUDA libraries from NuGet on linux-x64,
  *       which fails offline). Published as @lightexnet/onnxruntime-<os>-<cpu>, optional dependencies of ours.
+ *       Each also carries, in jpeg-turbo/, libjpeg-turbo's decoder for that platform from @julusian/jpeg-turbo's
+ *       prebuilds (its install script would compile, downloading Node's headers, where no prebuild fits; a
+ *       JPEG decoded there takes 0.6 ms against sharp's 2.3-2.9: src/core/image/turbo-jpeg.ts).
  *   vendor/onnxruntime-web/  the three files of onnxruntime-web's Node WASM build (of its 142 MB), shipped
  *       inside our package for platforms without a native build (musl, 32-bit ARM).
  *
@@ -59,8 +62,8 @@ SOFTWARE.
 const nativeName = ({ os, cpu }) => `${SCOPE}/onnxruntime-${os}-${cpu}`;
 
 /** npm pack's tarball of `name@version`, from npm's cache or the registry, checked against the manifest. */
-function fetchSource(name, dir) {
-  const spec = `${name}@${MANIFEST.version}`;
+function fetchSource(name, dir, version = MANIFEST.version, expected = MANIFEST.sources[name]) {
+  const spec = `${name}@${version}`;
   const out = execFileSync('npm', ['pack', spec, '--json', '--pack-destination', dir, '--loglevel=error'], {
     cwd: dir,
     encoding: 'utf8',
@@ -68,10 +71,10 @@ function fetchSource(name, dir) {
   const [info] = JSON.parse(out);
   const file = path.join(dir, info.filename);
   const integrity = `sha512-${crypto.createHash('sha512').update(fs.readFileSync(file)).digest('base64')}`;
-  if (integrity !== MANIFEST.sources[name]) {
-    throw new Error(`${spec}: integrity ${integrity} is not runtime/onnxruntime.json's ${MANIFEST.sources[name]}`);
+  if (integrity !== expected) {
+    throw new Error(`${spec}: integrity ${integrity} is not runtime/onnxruntime.json's ${expected}`);
   }
-  const extracted = path.join(dir, name);
+  const extracted = path.join(dir, name.replace('/', '+'));
   fs.rmSync(extracted, { recursive: true, force: true });
   fs.mkdirSync(extracted);
   execFileSync('tar', ['-xzf', file, '-C', extracted, '--strip-components=1']);
@@ -83,7 +86,18 @@ function copy(from, to) {
   fs.copyFileSync(from, to);
 }
 
-function buildNative(ortNode, platform) {
+/** The JPEG decoder's binaries for this platform, in <package>/jpeg-turbo/ (undefined where it has none). */
+function addJpegDecoder(jpegTurbo, platform, dir) {
+  const { os, cpu, libc } = platform;
+  const prebuilt = path.join(jpegTurbo, 'prebuilds', `jpeg-turbo-${os}-${cpu}${libc === 'musl' ? '-musl' : ''}`);
+  if (!fs.existsSync(path.join(prebuilt, 'node-napi-v7.node'))) return undefined;
+  // On Linux the binding finds libturbojpeg.so.0 beside it (its RUNPATH is $ORIGIN): keep them together.
+  for (const f of fs.readdirSync(prebuilt)) copy(path.join(prebuilt, f), path.join(dir, 'jpeg-turbo', f));
+  copy(path.join(jpegTurbo, 'LICENSE'), path.join(dir, 'jpeg-turbo', 'LICENSE'));
+  return `${MANIFEST.jpegDecoder.package} ${MANIFEST.jpegDecoder.version}`;
+}
+
+function buildNative(ortNode, jpegTurbo, platform) {
   const { os, cpu, libc } = platform;
   const dir = path.join(PACKAGES, `onnxruntime-${os}-${cpu}`);
   fs.rmSync(dir, { recursive: true, force: true });
@@ -95,11 +109,12 @@ function buildNative(ortNode, platform) {
   const files = fs.readdirSync(path.join(ortNode, bin));
   if (!files.includes('onnxruntime_binding.node')) throw new Error(`onnxruntime-node has no binding for ${os}-${cpu}`);
   for (const f of files) copy(path.join(ortNode, bin, f), path.join(dir, bin, f));
+  const decoder = addJpegDecoder(jpegTurbo, platform, dir);
   const pkg = {
     name: nativeName(platform),
     version: MANIFEST.version,
-    description: `ONNX Runtime ${MANIFEST.version} for Node.js on ${os}-${cpu}${libc ? ` (${libc})` : ''}, CPU only: onnxruntime-node's build for this platform, without its install script.`,
-    license: 'MIT',
+    description: `ONNX Runtime ${MANIFEST.version} for Node.js on ${os}-${cpu}${libc ? ` (${libc})` : ''}, CPU only: onnxruntime-node's build for this platform, without its install script${decoder ? `; and libjpeg-turbo's JPEG decoder (${decoder}'s prebuilt binding)` : ''}.`,
+    license: decoder ? 'MIT AND Apache-2.0 AND BSD-3-Clause AND IJG' : 'MIT',
     repository: { type: 'git', url: 'git+https://github.com/microsoft/onnxruntime.git', directory: 'js/node' },
     os: [os],
     cpu: [cpu],
@@ -112,7 +127,7 @@ function buildNative(ortNode, platform) {
   fs.writeFileSync(path.join(dir, 'LICENSE'), MIT_LICENSE);
   fs.writeFileSync(
     path.join(dir, 'README.md'),
-    `# ${pkg.name}\n\n${pkg.description}\n\nThe native runtime of [@lightexnet/node-red](https://www.npmjs.com/package/@lightexnet/node-red), which lists it as an optional dependency: npm installs the one package whose \`os\`/\`cpu\`${libc ? '/`libc`' : ''} match the machine. Files are onnxruntime-node ${MANIFEST.version}'s \`dist/*.js\` and \`bin/napi-v6/${os}/${cpu}/\`, unchanged (MIT, Microsoft Corporation; ONNX Runtime's third-party notices: https://github.com/microsoft/onnxruntime/blob/main/ThirdPartyNotices.txt).\n`,
+    `# ${pkg.name}\n\n${pkg.description}\n\nThe native runtime of [@lightexnet/node-red](https://www.npmjs.com/package/@lightexnet/node-red), which lists it as an optional dependency: npm installs the one package whose \`os\`/\`cpu\`${libc ? '/`libc`' : ''} match the machine. Files are onnxruntime-node ${MANIFEST.version}'s \`dist/*.js\` and \`bin/napi-v6/${os}/${cpu}/\`, unchanged (MIT, Microsoft Corporation; ONNX Runtime's third-party notices: https://github.com/microsoft/onnxruntime/blob/main/ThirdPartyNotices.txt).${decoder ? ` \`jpeg-turbo/\` holds ${decoder}'s \`prebuilds/\` for this platform, unchanged (the binding: Apache-2.0, \`jpeg-turbo/LICENSE\`; libjpeg-turbo: BSD-3-Clause and IJG, https://github.com/libjpeg-turbo/libjpeg-turbo/blob/main/LICENSE.md).` : ''}\n`,
   );
   return dir;
 }
@@ -148,8 +163,10 @@ function main() {
     fs.mkdirSync(sources, { recursive: true });
     const ortNode = fetchSource('onnxruntime-node', sources);
     const ortWeb = fetchSource('onnxruntime-web', sources);
+    const { package: decoderName, version: decoderVersion, integrity } = MANIFEST.jpegDecoder;
+    const jpegTurbo = fetchSource(decoderName, sources, decoderVersion, integrity);
     fs.rmSync(PACKAGES, { recursive: true, force: true });
-    for (const platform of MANIFEST.native) buildNative(ortNode, platform);
+    for (const platform of MANIFEST.native) buildNative(ortNode, jpegTurbo, platform);
     buildWasm(ortWeb);
     fs.rmSync(sources, { recursive: true, force: true });
     fs.writeFileSync(stampFile, stamp);

@@ -6,7 +6,7 @@
  */
 import { ExpressionClassifier, Expression } from './classification/expression-classifier';
 import { Face, FaceDetector } from './detection/face-detector';
-import { DecodedImage, decodeImage, DecodeOptions } from './image/image';
+import { DecodedImage, decodeImage, DecodeOptions, isMovable } from './image/image';
 import type { FrameTaskArgs } from './frame-task';
 import { pooledSession } from './runtime/inference-pool';
 
@@ -89,9 +89,11 @@ function inWorker(
     const t0 = performance.now();
     const img = await decodeImage(input, opts);
     const decode = performance.now() - t0;
-    // A copy of V8's own to move: sharp's output is memory libvips allocated, which Node 22 refuses to
-    // transfer ("Cannot transfer object of unsupported type") and which must not be freed from another thread.
-    const data = new Uint8Array(img.data);
+    // sharp's output is memory libvips allocated, which Node 22 refuses to transfer ("Cannot transfer object
+    // of unsupported type") and which must not be freed from another thread: a copy of V8's own moves instead.
+    const data = isMovable(img)
+      ? new Uint8Array(img.data.buffer as ArrayBuffer, img.data.byteOffset, img.data.byteLength)
+      : new Uint8Array(img.data);
     const args: FrameTaskArgs = { image: { data, width: img.width, height: img.height }, detector: d.spec, classifier: c?.spec };
     const r = (await dp.pool.task('frame', sessions, args, [data.buffer])) as FrameResult<Face | ClassifiedFace>;
     return { ...r, ms: { ...r.ms, decode } };

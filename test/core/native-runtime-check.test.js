@@ -28,12 +28,72 @@ describe('the native runtime tried in a child process first', function () {
 
   it('passes the installed runtime, and remembers the pass for this runtime version, Node and CPU', async () => {
     const v = await checkNativeRuntime({ packageName: NAME, cacheDir: cache });
-    assert.deepEqual(v, { kind: 'ok', remembered: false });
+    assert.deepEqual(v, { kind: 'ok', remembered: false, decoder: 'ok' });
     assert.equal(markers(cache).length, 1);
     assert.equal((fs.statSync(path.join(cache, markers(cache)[0])).mode & 0o777).toString(8), '600');
     // A later start: the same package version is not tried again (this stand-in would crash if it were).
     const same = standIn(tmp, 'same-version', SEGFAULT, REAL_VERSION);
-    assert.deepEqual(await checkNativeRuntime({ packageName: NAME, resolveFrom: same, cacheDir: cache }), { kind: 'ok', remembered: true });
+    assert.deepEqual(await checkNativeRuntime({ packageName: NAME, resolveFrom: same, cacheDir: cache }), {
+      kind: 'ok',
+      remembered: true,
+      decoder: 'ok',
+    });
+  });
+
+  /** A stand-in whose runtime is the real one, carrying a JPEG decoder file that `onLoad` replaces. */
+  function withDecoder(label, onLoad) {
+    const real = path.dirname(require.resolve(`${NAME}/package.json`, { paths: [ROOT] }));
+    const body = `const load = require.extensions['.node'];
+      require.extensions['.node'] = (m, f) => (f.includes('jpeg-turbo') ? (${onLoad})() : load(m, f));
+      module.exports = require(${JSON.stringify(real)});`;
+    const from = standIn(tmp, label, body, `0.0.0-${label}`);
+    const decoder = path.join(from, 'node_modules', ...NAME.split('/'), 'jpeg-turbo', 'node-napi-v7.node');
+    fs.mkdirSync(path.dirname(decoder));
+    fs.writeFileSync(decoder, 'not a library');
+    return from;
+  }
+
+  it('passes the runtime but not a JPEG decoder that crashes as it loads, and remembers both', async () => {
+    const from = withDecoder('decoder-segfault', `() => { ${SEGFAULT} }`);
+    const dir = path.join(tmp, 'cache-decoder');
+    assert.deepEqual(await checkNativeRuntime({ packageName: NAME, resolveFrom: from, cacheDir: dir }), {
+      kind: 'ok',
+      remembered: false,
+      decoder: 'crashed',
+    });
+    assert.equal(JSON.parse(fs.readFileSync(path.join(dir, markers(dir)[0]), 'utf8')).decoder, 'crashed');
+    // A later start (the same options but one, so that this process's first answer is not reused) trusts the
+    // runtime and still leaves the decoder alone, without a test process.
+    const model = path.join(ROOT, 'models', 'blazeface-short.onnx'); // the default
+    assert.deepEqual(await checkNativeRuntime({ packageName: NAME, resolveFrom: from, cacheDir: dir, model }), {
+      kind: 'ok',
+      remembered: true,
+      decoder: 'crashed',
+    });
+  });
+
+  it('does not use a JPEG decoder that fails to load or hangs', async () => {
+    const broken = withDecoder('decoder-broken', `() => { throw new Error('invalid ELF header'); }`);
+    const v = await checkNativeRuntime({ packageName: NAME, resolveFrom: broken, cacheDir: undefined });
+    assert.deepEqual(v, { kind: 'ok', remembered: false, decoder: 'failed' });
+    const hangs = withDecoder('decoder-hangs', `() => { for (;;) {} }`);
+    const h = await checkNativeRuntime({ packageName: NAME, resolveFrom: hangs, cacheDir: undefined, timeoutMs: 3000 });
+    assert.deepEqual(h, { kind: 'ok', remembered: false, decoder: 'crashed' });
+  });
+
+  it('checks again where a pass was remembered before decoders were tested', async () => {
+    const dir = path.join(tmp, 'cache-old-marker');
+    fs.mkdirSync(dir, { mode: 0o700 });
+    const from = withDecoder('decoder-old-marker', `() => { throw new Error('not this one'); }`);
+    await checkNativeRuntime({ packageName: NAME, resolveFrom: from, cacheDir: dir });
+    const marker = path.join(dir, markers(dir)[0]);
+    fs.writeFileSync(marker, JSON.stringify({ package: NAME, version: '0.0.0-decoder-old-marker', node: process.version }));
+    // A new process (a fresh check): the marker without a decoder's state does not count as a pass.
+    const script = `require(${JSON.stringify(path.join(ROOT, 'dist', 'core', 'runtime', 'native-runtime-check'))})
+      .checkNativeRuntime({ packageName: ${JSON.stringify(NAME)}, resolveFrom: ${JSON.stringify(from)}, cacheDir: ${JSON.stringify(dir)} })
+      .then((v) => console.log(JSON.stringify(v)));`;
+    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+    assert.deepEqual(JSON.parse(r.stdout), { kind: 'ok', remembered: false, decoder: 'failed' });
   });
 
   it('reports a runtime that crashes as it loads, and remembers nothing', async () => {

@@ -186,6 +186,10 @@ describe('palette install, offline with install scripts (npm pack -> fresh user 
         expected,
         'npm installed exactly the runtime package for this platform',
       );
+      if (v.backend === 'native') {
+        const decoder = path.join(modules, '@lightexnet', expected[0], 'jpeg-turbo', 'node-napi-v7.node');
+        assert.ok(fs.existsSync(decoder), 'the runtime package carries its JPEG decoder');
+      }
       console.log(`      installed: ${execFileSync('du', ['-sh', modules], { encoding: 'utf8' }).split('\t')[0]}`);
       if (v.npmArgs?.includes('--libc=musl')) {
         // npm picked sharp's musl build, which cannot run on this glibc machine; sharp is not what this

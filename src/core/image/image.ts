@@ -1,11 +1,13 @@
 /**
- * Frame decoding (sharp) and the pixel operations the models need. A frame is decoded once into packed
- * RGB (EXIF orientation applied); the detector's letterbox and the classifier's face crops are sampled
- * from that one buffer in JavaScript (resample.ts).
+ * Frame decoding (libjpeg-turbo for plain JPEGs, turbo-jpeg.ts; sharp for the rest) and the pixel operations
+ * the models need. A frame is decoded once into packed RGB (EXIF orientation applied); the detector's
+ * letterbox and the classifier's face crops are sampled from that one buffer in JavaScript (resample.ts).
  */
 import type sharpFunction from 'sharp';
 import type { Metadata, Sharp, SharpInput, SharpOptions } from 'sharp';
+import { isPlainJpeg, readJpegHeader } from './jpeg-header';
 import { cropGrey as resampleCrop, letterbox, Letterbox } from './resample';
+import { decodeWithTurboJpeg } from './turbo-jpeg';
 
 // sharp (libvips) loads at the first decode or encode, not with this module: inference workers import the
 // pixel helpers below for frames decoded elsewhere and never need it (it costs ~40-70 ms to load).
@@ -19,7 +21,7 @@ function sharp(input: SharpInput, options?: SharpOptions): Sharp {
  *  first frame does not pay for it. */
 export function loadDecoder(): void {
   if (sharpModule) return;
-  keepFrameBuffersMapped();
+  keepFrameBuffersMappedOnce();
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use (see above)
   sharpModule = require('sharp') as typeof sharpFunction;
   // libvips sets up its threads and the JPEG codec at its first image (~15 ms): a tiny one now, not the first frame.
@@ -42,9 +44,18 @@ export function loadDecoder(): void {
  * used to depend on whether some large block had happened to be freed first (a model file read, for
  * one). Other allocators (musl, macOS, Windows) simply allocate and free the block.
  */
-function keepFrameBuffersMapped(): void {
+let framesKeptMapped = false;
+function keepFrameBuffersMappedOnce(): void {
+  if (framesKeptMapped) return;
+  framesKeptMapped = true;
   Buffer.allocUnsafeSlow(24 << 20); // dropped at once: freed at the next garbage collection
 }
+
+/** Decoded frames whose memory V8 owns (turbo-jpeg.ts's), which can move to a worker as they are. */
+const movable = new WeakSet<Buffer>();
+
+/** Whether a decoded frame's pixels can be transferred to a worker without a copy (see pipeline.ts). */
+export const isMovable = (img: DecodedImage): boolean => movable.has(img.data);
 
 /** Raw pixels as a camera or another node may hand them over. */
 export interface RawImage {
@@ -132,6 +143,16 @@ export async function decodeImage(input: unknown, opts: DecodeOptions = {}): Pro
   if (raw) return fromRaw(raw, maxPixels);
   const bytes = toEncodedBytes(input);
   if (bytes.length === 0) throw new ImageInputError('the image is empty (0 bytes)');
+  // A plain JPEG (what cameras send) through libjpeg-turbo directly when the native package has it.
+  const jpeg = readJpegHeader(bytes);
+  if (jpeg && isPlainJpeg(jpeg) && jpeg.width * jpeg.height <= maxPixels) {
+    const img = await decodeWithTurboJpeg(bytes, jpeg);
+    if (img) {
+      keepFrameBuffersMappedOnce();
+      movable.add(img.data);
+      return img;
+    }
+  }
   // One libvips job for a good frame; sharp checks the pixel limit on the header, before decoding. Only a
   // failure pays for reading the header again, to say what is wrong.
   try {

@@ -10,7 +10,8 @@
  * optimised-model cache's folder, per runtime package version, Node version and CPU, so the check costs one
  * child process (~0.2 s here) once, not at every start. A child that cannot be started, or that meets an error
  * JavaScript can catch, proves nothing either way: the runtime is then loaded here as before, where such an
- * error is caught.
+ * error is caught. The same child then tries the package's JPEG decoder (libjpeg-turbo, image/turbo-jpeg.ts),
+ * which this process loads only if it decoded there: unlike the runtime, it is never needed (sharp decodes).
  */
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -18,9 +19,20 @@ import { readFile, writeFile, rename } from 'node:fs/promises';
 import * as path from 'node:path';
 import { cacheDirectory, ensurePrivateDirectory, machineFingerprint } from './optimized-model-cache';
 
+/** What the child found of the package's JPEG decoder (jpeg-turbo/, used by image/turbo-jpeg.ts). */
+export type NativeDecoderState =
+  /** It loaded and decoded a JPEG in the child. */
+  | 'ok'
+  /** The child died or hung while loading or running it: never load it in this process. */
+  | 'crashed'
+  /** It threw an error JavaScript caught, or was never tried (the runtime's test did not pass): not used. */
+  | 'failed'
+  /** The package has none (a stand-in, an older build). */
+  | 'absent';
+
 export type NativeRuntimeVerdict =
-  /** It loaded and ran in a child process (now, or at an earlier start: `remembered`). */
-  | { kind: 'ok'; remembered: boolean }
+  /** It loaded and ran in a child process (now, or at an earlier start: `remembered`); and its decoder. */
+  | { kind: 'ok'; remembered: boolean; decoder: NativeDecoderState }
   /** It crashed or hung in the child: loading it here would end this process. */
   | { kind: 'crashed'; reason: string }
   /** Nothing learnt (not installed, no child process, an error the child caught): load it as before. */
@@ -84,18 +96,46 @@ async function runCheck(opts: NativeCheckOptions): Promise<NativeRuntimeVerdict>
   }
   const dir = 'cacheDir' in opts ? opts.cacheDir : cacheDirectory().dir;
   const marker = dir ? await markerPath(dir, opts.packageName, version) : undefined;
-  if (marker && (await readFile(marker, 'utf8').catch(() => undefined)) !== undefined) return { kind: 'ok', remembered: true };
+  const remembered = marker && (await readMarker(marker));
+  if (remembered) return { kind: 'ok', remembered: true, decoder: remembered };
 
   const verdict = await runChild(pkgDir, opts.model ?? DEFAULT_MODEL, opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
   if (verdict.kind === 'ok' && marker) {
     // Written by rename, so that another process never reads half of it; best effort (it only saves a check).
     const tmp = `${marker}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`; // workers share the pid
-    const note = { package: opts.packageName, version, node: process.version, checked: new Date().toISOString() };
+    const note = {
+      package: opts.packageName,
+      version,
+      node: process.version,
+      decoder: verdict.decoder,
+      checked: new Date().toISOString(),
+    } satisfies Marker;
     await writeFile(tmp, JSON.stringify(note), { mode: 0o600 })
       .then(() => rename(tmp, marker))
       .catch(() => undefined);
   }
   return verdict;
+}
+
+/** What a marker of a pass holds. */
+interface Marker {
+  package: string;
+  version: string;
+  node: string;
+  decoder: NativeDecoderState;
+  checked: string;
+}
+
+const DECODER_STATES: readonly string[] = ['ok', 'crashed', 'failed', 'absent'] satisfies NativeDecoderState[];
+
+/** The decoder's state a marker remembers; undefined when there is none (or one written before decoders). */
+async function readMarker(marker: string): Promise<NativeDecoderState | undefined> {
+  try {
+    const { decoder } = JSON.parse(await readFile(marker, 'utf8')) as Partial<Marker>;
+    return typeof decoder === 'string' && DECODER_STATES.includes(decoder) ? decoder : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The marker of a pass for this package version, Node version and CPU, in a folder of ours; else undefined. */
@@ -124,7 +164,7 @@ function runChild(pkgDir: string, model: string, timeoutMs: number): Promise<Nat
   });
 }
 
-/** What the child's output and end say (native-runtime-child.ts prints "started", then "ok" or "error: ..."). */
+/** What the child's output and end say (native-runtime-child.ts says what it printed when). */
 function verdictOf(
   err: (Error & { code?: string | number | null; killed?: boolean; signal?: NodeJS.Signals | null }) | null,
   stdout: string,
@@ -133,11 +173,20 @@ function verdictOf(
 ): NativeRuntimeVerdict {
   const lines = stdout.split('\n');
   const answer = lines.find((l) => l === 'ok' || l.startsWith('error: '));
-  if (answer === 'ok') return { kind: 'ok', remembered: false };
+  const decoder: NativeDecoderState = lines.includes('decoder ok')
+    ? 'ok'
+    : lines.some((l) => l.startsWith('decoder error: '))
+      ? 'failed'
+      : lines.includes('decoder loading')
+        ? 'crashed'
+        : 'absent';
+  if (answer === 'ok') return { kind: 'ok', remembered: false, decoder };
   if (answer) return { kind: 'unchecked', reason: answer.slice('error: '.length) };
   // No "started": the script never ran (no process could be started, or not as Node): nothing learnt.
   if (!lines.includes('started'))
     return { kind: 'unchecked', reason: `no test process ran (${err?.message.split('\n')[0] ?? 'no output'})` };
+  // The runtime passed and the child died after: what it was testing next (the decoder) is what crashed.
+  if (lines.includes('runtime ok')) return { kind: 'ok', remembered: false, decoder: 'crashed' };
   if (err?.killed) return { kind: 'crashed', reason: `did not load within ${Math.round(timeoutMs / 1000)} s in a test process` };
   if (err?.signal) return { kind: 'crashed', reason: `crashed (${err.signal}) when loaded in a test process` };
   const said = stderr.trim().split('\n').pop()?.slice(0, 200);
