@@ -1,9 +1,10 @@
 'use strict';
 /**
- * JPEG decode of a 640x480 frame, each process on its own: through the core (decodeImage, which frees one
- * large block when it loads sharp so that glibc keeps frame buffers mapped; src/core/image/image.ts) and
- * through sharp alone, the same pipeline without that. Median ms and page faults per decode, one process per
- * row, the two kinds taking turns. Prints JSON.
+ * JPEG decode of a 640x480 frame, each process on its own: through the core (decodeImage: libjpeg-turbo from
+ * the native runtime package, src/core/image/turbo-jpeg.ts), through the core with LIGHTEXNET_JPEG_DECODER=sharp
+ * (sharp, after freeing one large block so that glibc keeps frame buffers mapped; src/core/image/image.ts), and
+ * through sharp alone, the same sharp pipeline without that. Median ms and page faults per decode, one process
+ * per row, the kinds taking turns. Prints JSON.
  *
  *   npm run build && node bench/decode.js [--processes 4] [--decodes 500]
  */
@@ -21,7 +22,7 @@ const { values } = parseArgs({
 async function measure(kind) {
   const frame = (await require('./support/frames').benchFrames())[1];
   let decode;
-  if (kind === 'core') {
+  if (kind.startsWith('core')) {
     const { decodeImage } = require('../dist/core');
     decode = () => decodeImage(frame);
   } else {
@@ -38,7 +39,8 @@ async function measure(kind) {
   }
   const faults = (process.resourceUsage().minorPageFault - f0) / ms.length;
   ms.sort((a, b) => a - b);
-  return { kind, ms: Math.round(ms[ms.length >> 1] * 100) / 100, faultsPerDecode: Math.round(faults) };
+  const decoder = kind.startsWith('core') && (await require('../dist/core/image/turbo-jpeg').turboJpeg()) ? 'libjpeg-turbo' : 'sharp';
+  return { kind, decoder, ms: Math.round(ms[ms.length >> 1] * 100) / 100, faultsPerDecode: Math.round(faults) };
 }
 
 if (values.child !== undefined) {
@@ -46,9 +48,10 @@ if (values.child !== undefined) {
 } else {
   const rows = [];
   for (let p = 0; p < Number(values.processes); p++) {
-    for (const kind of ['core', 'sharp alone']) {
+    for (const kind of ['core', 'core, sharp', 'sharp alone']) {
       const args = [__filename, '--decodes', values.decodes, '--child', kind];
-      rows.push(JSON.parse(execFileSync(process.execPath, args, { encoding: 'utf8' })));
+      const env = { ...process.env, LIGHTEXNET_JPEG_DECODER: kind === 'core, sharp' ? 'sharp' : undefined };
+      rows.push(JSON.parse(execFileSync(process.execPath, args, { encoding: 'utf8', env })));
     }
   }
   console.log(JSON.stringify({ decodes: Number(values.decodes), rows }, null, 1));

@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { decodeDetections, Detection, weightedNms } from './blazeface-decode';
 import { implausibleFace } from './face-quality';
-import { DecodedImage, letterboxTensor, Letterbox, loadDecoder } from '../image/image';
+import { DecodedImage, letterboxTensor, Letterbox, preloadDecoder } from '../image/image';
 import { acquireSession, BackendInfo, BackendName, BackendRequest, ModelSession, SharedSession } from '../runtime/onnx-backend';
 import { Anchor, generateAnchors, SsdAnchorOptions } from './ssd-anchors';
 import { readModelFile } from '../runtime/model-file';
@@ -153,7 +153,7 @@ export class FaceDetector {
       runtime: opts.runtime,
       name: path.basename(graph.file, '.onnx'),
     });
-    setImmediate(loadDecoder); // while the sessions open (in workers: on other cores)
+    setImmediate(preloadDecoder); // while the sessions open (in workers: on other cores)
     const shared = await opening;
     const anchors = generateAnchors(spec.anchors);
     if (anchors.length !== graph.outputShapes[0][1]) {

@@ -7,19 +7,28 @@ import type sharpFunction from 'sharp';
 import type { Metadata, Sharp, SharpInput, SharpOptions } from 'sharp';
 import { isPlainJpeg, readJpegHeader } from './jpeg-header';
 import { cropGrey as resampleCrop, letterbox, Letterbox } from './resample';
-import { decodeWithTurboJpeg } from './turbo-jpeg';
+import { decodeWithTurboJpeg, turboJpeg } from './turbo-jpeg';
 
 // sharp (libvips) loads at the first decode or encode, not with this module: inference workers import the
 // pixel helpers below for frames decoded elsewhere and never need it (it costs ~40-70 ms to load).
 let sharpModule: typeof sharpFunction | undefined;
 function sharp(input: SharpInput, options?: SharpOptions): Sharp {
-  loadDecoder();
+  loadSharp();
   return (sharpModule as typeof sharpFunction)(input, options);
 }
 
-/** Loads sharp now (once): a detector's creation calls it while the workers load the models, so that the
- *  first frame does not pay for it. */
-export function loadDecoder(): void {
+/** Loads the frame decoder now: a detector's creation calls it while the workers load the models, so that
+ *  the first frame does not pay for it. That is libjpeg-turbo where the native package has it (camera
+ *  frames are plain JPEGs); sharp otherwise, or later, at the first frame that needs it. */
+export function preloadDecoder(): void {
+  turboJpeg().then(
+    (jt) => jt ?? loadSharp(),
+    () => loadSharp(),
+  );
+}
+
+/** Loads sharp now (once). */
+function loadSharp(): void {
   if (sharpModule) return;
   keepFrameBuffersMappedOnce();
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use (see above)
