@@ -13,6 +13,7 @@ const { decodeImage, ImageInputError } = require('../../dist/core/image/image');
 const { readJpegHeader, isPlainJpeg } = require('../../dist/core/image/jpeg-header');
 const { turboJpeg } = require('../../dist/core/image/turbo-jpeg');
 const { ROOT, FIXTURES } = require('../support/paths');
+const { prng } = require('../support/prng');
 
 const FRAME = path.join(FIXTURES, 'astronaut-640x480.jpg');
 
@@ -155,6 +156,35 @@ describe('plain JPEGs decoded by libjpeg-turbo', () => {
     await assert.rejects(decodeImage(claims), /20000x20000 .* over the limit/);
     assert.ok(process.memoryUsage().arrayBuffers - before < 100e6);
     await assert.rejects(decodeImage(frame, { maxPixels: 640 * 480 - 1 }), /over the limit of 307199/);
+  });
+
+  it('2,000 mutated JPEGs (seeded): each decoded or refused with an ImageInputError, most through the header check', async () => {
+    const seeds = [
+      await sharp(frame).resize(192, 144).jpeg({ quality: 80 }).toBuffer(),
+      await sharp(frame).resize(160, 120).jpeg({ quality: 60, progressive: true }).toBuffer(),
+      await sharp(frame).resize(96, 72).toColourspace('b-w').jpeg().toBuffer(),
+    ];
+    const r = prng(23);
+    let plain = 0;
+    let decoded = 0;
+    for (let i = 0; i < 2000; i++) {
+      const out = Buffer.from(seeds[i % seeds.length]);
+      for (let j = 1 + Math.floor(r() * 8); j > 0; j--) {
+        // Half the changes in the first 700 bytes: the markers and tables the header check and the decoder trust.
+        out[Math.floor(r() * (r() < 0.5 ? Math.min(out.length, 700) : out.length))] = Math.floor(r() * 256);
+      }
+      const bytes = r() < 0.1 ? out.subarray(0, Math.floor(r() * out.length)) : out;
+      const header = readJpegHeader(bytes);
+      if (header && isPlainJpeg(header)) plain++;
+      try {
+        await decodeImage(bytes);
+        decoded++;
+      } catch (e) {
+        assert.ok(e instanceof ImageInputError, `case ${i}: ${e.stack}`);
+      }
+    }
+    assert.ok(plain > 1500, `${plain} of 2000 reached the libjpeg-turbo path`);
+    assert.ok(decoded > 500 && decoded < 2000, `${decoded} of 2000 decoded`);
   });
 
   it('classifies a frame as it did with sharp decoding it', async () => {
