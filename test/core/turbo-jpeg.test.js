@@ -61,6 +61,13 @@ function withTwoFrameHeaders(jpeg) {
   throw new Error('no frame header');
 }
 
+/** A JPEG with one more segment (marker 0xff `marker`, then `body`) right after its start. */
+function withSegment(jpeg, marker, body) {
+  const head = Buffer.from([0xff, marker, 0, 0]);
+  head.writeUInt16BE(body.length + 2, 2);
+  return Buffer.concat([jpeg.subarray(0, 2), head, body, jpeg.subarray(2)]);
+}
+
 describe('JPEG headers read before decoding', () => {
   let plain;
   before(async () => {
@@ -83,6 +90,10 @@ describe('JPEG headers read before decoding', () => {
     assert.equal(progressive.frameMarker, 0xc2);
     assert.equal(isPlainJpeg(progressive), true);
     assert.equal(readJpegHeader(await sharp(plain).toColourspace('b-w').jpeg().toBuffer()).components, 1);
+    // Photoshop's Adobe segment on a YCbCr file (transform 1): libjpeg reads it in either decoder, so it is plain.
+    const adobe = readJpegHeader(withSegment(plain, 0xee, Buffer.from([...Buffer.from('Adobe'), 0, 100, 0, 0, 0, 0, 1])));
+    assert.equal(adobe.adobe, true);
+    assert.equal(isPlainJpeg(adobe), true);
   });
 
   it('sends rotated, colour-managed and CMYK files to sharp', async () => {

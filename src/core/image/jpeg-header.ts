@@ -82,7 +82,9 @@ export function readJpegHeader(bytes: Uint8Array): JpegHeader | undefined {
 /** Whether a plain decode to RGB gives what sharp's decode (EXIF orientation and colour applied) gives. */
 export function isPlainJpeg(h: JpegHeader): boolean {
   const usualFrame = h.frameMarker === 0xc0 || h.frameMarker === 0xc1 || h.frameMarker === 0xc2;
-  return usualFrame && h.precision === 8 && (h.components === 1 || h.components === 3) && h.orientation === 1 && !h.iccProfile && !h.adobe;
+  // An Adobe marker on a 1- or 3-component file says YCbCr or RGB, which libjpeg reads from it in either decoder;
+  // on a 4-component one (CMYK, YCCK) it changes the colours, and those go to sharp anyway.
+  return usualFrame && h.precision === 8 && (h.components === 1 || h.components === 3) && h.orientation === 1 && !h.iccProfile;
 }
 
 function startsWith(body: Uint8Array, tag: string): boolean {
