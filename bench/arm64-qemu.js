@@ -31,6 +31,20 @@ function qemu() {
   throw new Error('qemu-user is not installed (apt-get install qemu-user libc6-arm64-cross libstdc++6-arm64-cross libgcc-s1-arm64-cross)');
 }
 
+/** Runs `script` with the arm64 Node under qemu: the JSON it prints, or how it ended. */
+function emulatedProbe(node, script, env = {}) {
+  const r = spawnSync(qemu(), [node, '-e', script], {
+    env: { ...process.env, QEMU_LD_PREFIX: '/usr/aarch64-linux-gnu', ...env },
+    encoding: 'utf8',
+    timeout: 300000,
+  });
+  try {
+    return JSON.parse(r.stdout);
+  } catch {
+    return { exit: r.status, signal: r.signal, stderr: r.stderr.trim().split('\n').slice(-3).join('\n') };
+  }
+}
+
 function arm64Node() {
   const node = path.join(WORK, 'node', 'package', 'bin', 'node');
   if (!fs.existsSync(node)) {
@@ -77,17 +91,7 @@ function main() {
     const rects = [{ left: 100, top: 50, width: 220, height: 220 }, { left: -30, top: 400, width: 300, height: 260 }, { left: 500, top: 10, width: 40, height: 44 }];
     const same = rects.every((q) => Buffer.compare(Buffer.from(r.cropGrey(img, q, 64)), Buffer.from(r.cropGreyInJs(img, r.cropPlan(q, 64)))) === 0);
     console.log(JSON.stringify({ loaded: w.resampleKernels() !== null, letterbox_max_difference: d, crops_identical: same }));`;
-  const kernels = spawnSync(qemu(), [node, '-e', probe], {
-    env: { ...process.env, QEMU_LD_PREFIX: '/usr/aarch64-linux-gnu' },
-    encoding: 'utf8',
-    timeout: 300000,
-  });
-  let resampleKernels;
-  try {
-    resampleKernels = JSON.parse(kernels.stdout);
-  } catch {
-    resampleKernels = { exit: kernels.status, stderr: kernels.stderr.trim().split('\n').slice(-3).join('\n') };
-  }
+  const resampleKernels = emulatedProbe(node, probe);
   // The JPEG decoder of the arm64 runtime package (libjpeg-turbo): passed by the native check's child (itself
   // emulated), in use, and decoding the sample photo as sharp does to within its fast IDCT.
   const jpegProbe = `
@@ -104,17 +108,7 @@ function main() {
       for (let i = 0; i < ref.length; i++) { const d = Math.abs(ours.data[i] - ref[i]); sum += d; if (d > max) max = d; }
       console.log(JSON.stringify({ in_use: inUse, size: [ours.width, ours.height], mean_difference_from_sharp: sum / ref.length, max_difference: max }));
     })();`;
-  const jpeg = spawnSync(qemu(), [node, '-e', jpegProbe], {
-    env: { ...process.env, QEMU_LD_PREFIX: '/usr/aarch64-linux-gnu', LIGHTEXNET_CACHE_DIR: path.join(userDir, 'cache') },
-    encoding: 'utf8',
-    timeout: 300000,
-  });
-  let jpegDecoder;
-  try {
-    jpegDecoder = JSON.parse(jpeg.stdout);
-  } catch {
-    jpegDecoder = { exit: jpeg.status, signal: jpeg.signal, stderr: jpeg.stderr.trim().split('\n').slice(-3).join('\n') };
-  }
+  const jpegDecoder = emulatedProbe(node, jpegProbe, { LIGHTEXNET_CACHE_DIR: path.join(userDir, 'cache') });
   const runs = {};
   // auto: what a user gets (the native runtime where it works, else WASM and why); then each runtime asked for.
   for (const backend of ['auto', 'native', 'wasm']) {
