@@ -61,9 +61,11 @@ export async function decodeWithTurboJpeg(
   bytes: Buffer,
   header: JpegHeader,
 ): Promise<{ data: Buffer; width: number; height: number } | undefined> {
+  const bytesOut = header.width * header.height * 3;
+  if (bytesOut >= 2 ** 31) return undefined; // the binding sizes its output in a C int
   const jt = await turboJpeg();
   if (!jt) return undefined;
-  const out = Buffer.allocUnsafeSlow(header.width * header.height * 3);
+  const out = Buffer.allocUnsafeSlow(bytesOut);
   try {
     const r = await jt.decompress(bytes, out, { format: jt.FORMAT_RGB });
     if (r.width !== header.width || r.height !== header.height) return undefined;
