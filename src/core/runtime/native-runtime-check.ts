@@ -25,13 +25,14 @@ export type NativeDecoderState =
   | 'ok'
   /** The child died or hung while loading or running it: never load it in this process. */
   | 'crashed'
-  /** It threw an error JavaScript caught, or was never tried (the runtime's test did not pass): not used. */
+  /** It threw an error JavaScript caught (it does not load or decode here): not used. */
   | 'failed'
   /** The package has none (a stand-in, an older build). */
   | 'absent';
 
 export type NativeRuntimeVerdict =
-  /** It loaded and ran in a child process (now, or at an earlier start: `remembered`); and its decoder. */
+  /** It loaded and ran in a child process (now, or at an earlier start: `remembered`); and its decoder. (With
+   *  the other verdicts the decoder was not tried, and is not used.) */
   | { kind: 'ok'; remembered: boolean; decoder: NativeDecoderState }
   /** It crashed or hung in the child: loading it here would end this process. */
   | { kind: 'crashed'; reason: string }
