@@ -65,9 +65,8 @@ export async function runDecoded(
 
 /**
  * The frame decoded here (sharp works on libuv's threads, not this one) and the rest posted to one worker as
- * one task; undefined when the models do not share a pool (or run in this thread), and while no worker has
- * both open yet: at start-up each model opens first in a worker of its own, and a frame then makes one trip
- * to each (the detector's worker need not also open the classifier before the first result).
+ * one task; undefined when the models do not share a pool (or run in this thread), while the pool is starting,
+ * and while no worker has both open.
  * Decoding in the worker instead would save one thread wake-up and the frame's copy (~0.1 + 0.1 ms), but
  * sharp in a worker thread that is ended mid-job can take the whole process down (lovell/sharp#2263), and
  * the pool ends workers (a crash, a close); so sharp stays in this thread.
@@ -84,7 +83,10 @@ function inWorker(
   const cp = c && pooledSession(c.session);
   if (!dp || (c && (!cp || cp.pool !== dp.pool))) return undefined;
   const sessions = cp ? [dp.id, cp.id] : [dp.id];
-  if (!dp.pool.holdsTogether(sessions)) return undefined;
+  // At start-up the frame goes one trip per model, its letterbox and crops made here (their code warmed while
+  // the models opened: warmResampling) rather than in the one worker, whose first letterbox and crop (~20 ms,
+  // the kernels' first run and memory) would add to the first result.
+  if (dp.pool.startingUp || !dp.pool.holdsTogether(sessions)) return undefined;
   return (async () => {
     const t0 = performance.now();
     const img = await decodeImage(input, opts);

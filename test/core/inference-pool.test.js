@@ -116,6 +116,33 @@ describe('inference pool (worker threads)', () => {
     });
   });
 
+  it('opens the sessions in a worker that replaces one that died, so both cores serve frames again', async () => {
+    await withWorkers(2, async () => {
+      const detector = await FaceDetector.create({ model: 'short' });
+      const pool = sharedPool(2);
+      try {
+        const expected = await detector.detect(img);
+        await pool.settled();
+        assert.equal(pool.stats().length, 2);
+        pool.crashOne();
+        await new Promise((resolve) => setTimeout(resolve, 200)); // the crashed thread's exit is seen
+        assert.deepEqual(await detector.detect(img), expected, 'the other worker answers');
+        await pool.settled(); // the replacement has opened the session
+        const before = pool.stats();
+        assert.equal(before.length, 2, 'a replacement started');
+        const [a, b] = await Promise.all([detector.detect(img), detector.detect(img)]);
+        assert.deepEqual([a, b], [expected, expected]);
+        assert.deepEqual(
+          pool.stats().map((w, i) => w.runs - (before[i]?.runs ?? 0)),
+          [1, 1],
+          'two frames at once: one in each worker, the replacement included',
+        );
+      } finally {
+        await detector.release();
+      }
+    });
+  });
+
   it("passes the runtime's own error back for a bad input", async () => {
     await withWorkers(1, async () => {
       const classifier = await ExpressionClassifier.create({ views: 1 });

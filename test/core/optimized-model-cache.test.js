@@ -154,6 +154,48 @@ describe('optimised-model cache', function () {
     assert.equal(third.cache, 'used');
   });
 
+  it("hashes a cached file again only when it is not the file last checked (inode, size, times), then notes it", async () => {
+    const crypto = require('node:crypto');
+    const feeds = classifierFeeds();
+    const plain = await withCache('off', () => runOnce(classifierFile, feeds));
+    await withCache(dir, () => runOnce(classifierFile, feeds));
+    const sidecarFile = path.join(dir, fs.readdirSync(dir).find((f) => f.endsWith('.sha256')));
+    const ortFile = sidecarFile.replace(/\.sha256$/, '');
+    const noted = JSON.parse(fs.readFileSync(sidecarFile, 'utf8'));
+    const st = fs.statSync(ortFile);
+    assert.deepEqual(noted.file, { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs }, 'noted when written');
+    // Counts the sha256s of the cached file's size (this thread opens the session: createLocalSession).
+    const hashesOfCachedFile = async () => {
+      const createHash = crypto.createHash;
+      let n = 0;
+      crypto.createHash = (...args) => {
+        const h = createHash.apply(crypto, args);
+        const update = h.update.bind(h);
+        h.update = (data, ...rest) => {
+          if (data.length === st.size) n++;
+          return update(data, ...rest);
+        };
+        return h;
+      };
+      try {
+        const r = await withCache(dir, () => runOnce(classifierFile, feeds));
+        assert.equal(r.cache, 'used');
+        assert.deepEqual(r.out, plain.out);
+      } finally {
+        crypto.createHash = createHash;
+      }
+      return n;
+    };
+    assert.equal(await hashesOfCachedFile(), 0, 'the file last checked: used as it is');
+    // A sidecar from before the stamp (or a file copied back in place): hashed once, then noted again.
+    fs.writeFileSync(sidecarFile, JSON.stringify({ ...noted, file: undefined }));
+    assert.equal(await hashesOfCachedFile(), 1, 'checked once');
+    assert.deepEqual(JSON.parse(fs.readFileSync(sidecarFile, 'utf8')).file, noted.file, 'and noted');
+    assert.equal(await hashesOfCachedFile(), 0);
+    fs.utimesSync(ortFile, new Date(), new Date(st.mtimeMs + 5000)); // touched: the same bytes, another file as far as we know
+    assert.equal(await hashesOfCachedFile(), 1);
+  });
+
   it('checks a model file changed since it was cached against its manifest again', async () => {
     const copy = path.join(dir, 'model');
     fs.mkdirSync(copy);

@@ -3,7 +3,8 @@
  * frame into one run, and returns per-face labels with probabilities.
  */
 import type { Face } from '../detection/face-detector';
-import { cropGrey, DecodedImage, Rect } from '../image/image';
+import { cropGrey, DecodedImage, Rect, warmCrop } from '../image/image';
+import { usesWorkers } from '../runtime/inference-pool';
 import { checkManifestAgainstGraph, CropPolicy, ModelManifest, modelFileOf, readManifest } from './model-manifest';
 import { acquireSession, BackendInfo, BackendName, BackendRequest, ModelSession, SharedSession } from '../runtime/onnx-backend';
 import { resolveViewCount, viewGrids } from './test-time-views';
@@ -91,10 +92,10 @@ export class ExpressionClassifier {
       throw new RangeError(`model ${manifest.name} takes no test-time views input, so views (${opts.views}) does not apply to it`);
     }
     const open = async (views: number) => {
-      // The views' sampling grids are the same for every batch: given to the session once, as a constant.
-      const constants = spec
-        ? { [spec.input]: { data: viewGrids(spec.list.slice(0, views), spec.size), dims: [views, spec.size, spec.size, 2] } }
-        : {};
+      // The views' sampling grids are the same for every batch: given to the session once, as a constant. Made
+      // once the inference workers have started (the first call of viewGrids takes ~7 ms).
+      const constants = () =>
+        spec ? { [spec.input]: { data: viewGrids(spec.list.slice(0, views), spec.size), dims: [views, spec.size, spec.size, 2] } } : {};
       const shared = await acquireSession(`classifier:${file}|views=${views}`, () => Promise.resolve(modelFileOf(manifest, file)), {
         threads: opts.threads,
         runtime: opts.runtime,
@@ -109,7 +110,9 @@ export class ExpressionClassifier {
       return shared;
     };
     let views = spec ? resolveViewCount(spec, opts.views) : 1;
-    let shared = await open(views);
+    const opening = open(views);
+    if (usesWorkers()) setImmediate(warmCrop, manifest.input.width); // the first frame's crops are made here (pipeline.ts)
+    let shared = await opening;
     // The runtime is known once a session exists; on WASM the manifest may default to fewer views.
     const wasmViews = spec ? resolveViewCount(spec, opts.views, shared.backend.name) : 1;
     if (wasmViews !== views) {

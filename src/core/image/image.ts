@@ -242,6 +242,7 @@ function toRgb(data: Buffer, width: number, height: number, channels: number): D
 const rawInput = (img: DecodedImage) => sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } });
 
 export type { Letterbox } from './resample';
+export { warmCrop, warmLetterbox } from './resample';
 
 /**
  * Letterboxes the frame into a size x size square (aspect kept, centred, black bars) and returns it as a

@@ -46,6 +46,29 @@ export function letterbox(img: RgbFrame, size: number, into?: Float32Array): { t
   return { tensor, box: boxOf(plan) };
 }
 
+/** A blank VGA frame for warm-ups: a camera's usual size. */
+const blankFrame = (): RgbFrame => ({ data: new Uint8Array(640 * 480 * 3), width: 640, height: 480 });
+
+const warmed = new Set<string>();
+
+/**
+ * Runs the letterbox once on a blank frame (once per size and thread), so that this thread's first frame does
+ * not pay for its first run (~10 ms on a 2-core VM: the kernels' memory grown and first touched, their code
+ * compiled). For Node-RED's thread, which makes the first frame's letterbox while a worker opens the models.
+ */
+export function warmLetterbox(size: number): void {
+  if (warmed.has(`letterbox ${size}`)) return;
+  warmed.add(`letterbox ${size}`);
+  letterbox(blankFrame(), size);
+}
+
+/** As warmLetterbox, for the face crop (~10 ms at its first run). */
+export function warmCrop(size: number): void {
+  if (warmed.has(`crop ${size}`)) return;
+  warmed.add(`crop ${size}`);
+  cropGrey(blankFrame(), { left: 210, top: 130, width: 220, height: 220 }, size);
+}
+
 /** The JavaScript letterbox alone (the fallback; tests hold the kernels to it). */
 export function letterboxInJs(img: RgbFrame, size: number): { tensor: Float32Array; box: Letterbox } {
   const plan = letterboxPlan(img, size);

@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { createExitGate, guardExit } from './exit-gate';
 import { checkNativeRuntime, nativePackageName, NativeRuntimeVerdict } from './native-runtime-check';
-import type { BackendInfo, BackendRequest, ModelSession, TensorData } from './onnx-backend';
+import type { BackendInfo, BackendRequest, Constants, ModelSession, TensorData } from './onnx-backend';
 import type { ModelSource } from './model-file';
 import type { GraphSignature } from '../classification/model-manifest';
 
@@ -26,6 +26,15 @@ export function poolSize(): number {
     return n;
   }
   return Math.max(1, Math.min(4, availableParallelism()));
+}
+
+/** Whether models run in inference workers (false for LIGHTEXNET_WORKERS=0, or a value acquireSession refuses). */
+export function usesWorkers(): boolean {
+  try {
+    return poolSize() > 0;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -43,7 +52,8 @@ export interface OpenSpec {
   load: () => Promise<ModelSource>;
   backend: BackendRequest;
   threads: number;
-  constants: Record<string, TensorData>;
+  /** Made (when a function) after the first worker has started. */
+  constants?: Constants | (() => Constants);
   /** The model's name in the optimised-model cache. */
   name?: string;
 }
@@ -184,6 +194,13 @@ interface OpenSession {
   backend: BackendInfo;
 }
 
+/** A session wanted in every worker: what opens it, and its first open (a worker added later opens it after). */
+interface WantedSession {
+  spec: OpenSpec;
+  source: ModelSource;
+  first: Promise<unknown>;
+}
+
 /** The pool and id behind a session that InferencePool.open returned (for tasks on several sessions). */
 const pooledSessions = new WeakMap<ModelSession, { pool: InferencePool; id: number }>();
 
@@ -197,8 +214,8 @@ export class InferencePool {
   private nextSession = 1;
   /** Opens under way: the workers must not end under them. */
   private opening = 0;
-  /** Sessions opened and not closed (a deferred open checks it before it starts). */
-  private readonly wanted = new Set<number>();
+  /** Sessions opened and not closed (a deferred open checks it before it starts), once their model is found. */
+  private readonly wanted = new Map<number, WantedSession | undefined>();
   /** Opens waiting for their worker to finish opening another session. */
   private readonly deferred = new Set<Promise<unknown>>();
   private turn = 0;
@@ -206,13 +223,18 @@ export class InferencePool {
   private nativeCheck: Promise<void> | undefined;
   private nativeVerdict: NativeRuntimeVerdict | undefined;
   /**
-   * Resolves at the first run or task after the workers start (or a second later). Until then a session is
-   * open only in the worker that opened it first: a worker opening a second copy of a model (~100-250 ms of
-   * one core) would compete with the first frame, which the copies are not needed for (it goes one trip per
-   * model: pipeline.ts). Start-up to the first result: 653 -> 588 ms median (bench/cold-start.js).
+   * Resolves when each open session has answered a run after the pool starts (or a second later). Until then
+   * the pool has one worker, which opens every model: start-up is short of CPU on two cores, and a second
+   * worker (its thread, its copy of the code and the runtime, ~100 ms of a core) or second copies of the
+   * models would compete with the first frame, which needs neither. The other workers start then, and open
+   * every session. bench/cold-start.js: see docs/performance.md (session 24).
    */
   private firstUse: Promise<void> = Promise.resolve();
   private markUsed: () => void = () => undefined;
+  /** The start is over (firstUse resolved): the pool grows to its size. */
+  private started = false;
+  /** Sessions that have answered a run during the start. */
+  private readonly answered = new Set<number>();
 
   constructor(readonly size: number) {
     if (size < 1) throw new RangeError('an inference pool needs at least one worker');
@@ -220,22 +242,25 @@ export class InferencePool {
 
   /**
    * Opens a session in every worker; resolves when the first has it, with its graph and backend. The worker
-   * opening the fewest sessions opens it at once, the others once it has (and after what they are opening):
-   * two models opened together (the detector and the classifier) open side by side in two workers, each
-   * worker with a core to itself, instead of both workers opening both at once.
+   * opening the fewest sessions opens it at once, the others once it has (and after what they are opening).
+   * At start-up the pool has one worker (see firstUse): it opens every model, the others after the first frame.
    */
-  async open(spec: OpenSpec): Promise<{ session: ModelSession; backend: BackendInfo; close(): Promise<void> }> {
+  async open(lazySpec: OpenSpec): Promise<{ session: ModelSession; backend: BackendInfo; close(): Promise<void> }> {
     const id = this.nextSession++;
     this.opening++;
-    this.wanted.add(id);
+    this.wanted.set(id, undefined);
     let first: Reply & { ok: true };
+    let spec = lazySpec;
     try {
       this.fill(); // workers start (and load the runtime) while the model is found
+      const made = lazySpec.constants;
+      spec = { ...lazySpec, constants: typeof made === 'function' ? made() : made };
       const source = await spec.load();
       this.fill();
       const busy = (w: PoolWorker) => [...w.opened.keys()].filter((s) => !w.ready.has(s)).length;
       const now = this.workers.reduce((a, b) => (busy(b) < busy(a) ? b : a));
       const firstOpen = this.openIn(now, id, spec, source);
+      if (this.wanted.has(id)) this.wanted.set(id, { spec, source, first: firstOpen });
       const opens = this.workers.map((w) => (w === now ? firstOpen : this.openAfter(firstOpen, w, id, spec, source)));
       for (const p of opens) p.catch(() => undefined); // the first one's error is the one reported
       first = await Promise.race(opens);
@@ -285,7 +310,7 @@ export class InferencePool {
         source,
         backend: spec.backend,
         threads: spec.threads,
-        constants: spec.constants,
+        constants: typeof spec.constants === 'function' ? spec.constants() : (spec.constants ?? {}),
         name: spec.name,
       });
       p.then(
@@ -310,7 +335,7 @@ export class InferencePool {
     }
     const reply = await w.call({ op: 'run', session: id, feeds: sent }, transfer);
     w.runs++;
-    this.markUsed();
+    this.ran([id]);
     return reply.outputs ?? {};
   }
 
@@ -322,8 +347,15 @@ export class InferencePool {
     const w = await this.workerFor(sessions);
     const reply = await w.call({ op: 'task', task, sessions, args }, transfer);
     w.runs++;
-    this.markUsed();
+    this.ran(sessions);
     return reply.result;
+  }
+
+  /** Ends the start once every open session has answered a run (a frame's, at start-up one trip per model). */
+  private ran(ids: number[]): void {
+    if (this.started) return;
+    for (const id of ids) this.answered.add(id);
+    if ([...this.sessions.keys()].every((id) => this.answered.has(id))) this.markUsed();
   }
 
   /** A worker for a run on these sessions, once it has them open (a replacement worker opens them first). */
@@ -358,13 +390,21 @@ export class InferencePool {
     return best as PoolWorker;
   }
 
+  /** Whether the pool is still starting (one worker, until its first run has answered: see firstUse). */
+  get startingUp(): boolean {
+    return !this.started;
+  }
+
   /** Whether some worker has all these sessions open (a task on them can start there now). */
   holdsTogether(ids: number[]): boolean {
     return this.workers.some((w) => ids.every((id) => w.ready.has(id)));
   }
 
-  /** Resolves when every worker has finished opening every session (for tests and benchmarks). */
+  /** Ends the start (the pool grows to its size) and resolves when every worker has opened every session
+   *  (for tests and benchmarks). */
   async settled(): Promise<void> {
+    this.markUsed();
+    await this.firstUse;
     while (this.deferred.size > 0) await Promise.all(this.deferred);
     await Promise.all(this.workers.flatMap((w) => [...w.opened.values()].map((p) => p.catch(() => undefined))));
   }
@@ -376,9 +416,17 @@ export class InferencePool {
     // so it is set here, in the main thread, before any worker loads the runtime.
     process.env.ORT_DISABLE_TELEMETRY ??= '1';
     if (this.workers.length === 0) {
-      this.firstUse = new Promise((resolve) => {
+      this.started = false;
+      this.answered.clear();
+      const firstUse = new Promise<void>((resolve) => {
         this.markUsed = resolve;
         setTimeout(resolve, 1000).unref();
+      });
+      this.firstUse = firstUse;
+      void firstUse.then(() => {
+        if (this.firstUse !== firstUse || this.workers.length === 0) return; // the pool ended and started again
+        this.started = true;
+        this.fill();
       });
     }
     // Checked here, once, for every worker: one test process per process start rather than one per worker.
@@ -391,13 +439,17 @@ export class InferencePool {
         for (const w of this.workers) w.tell({ op: 'native-verdict', verdict });
       });
     }
-    while (this.workers.length < this.size) {
+    const target = this.started ? this.size : 1;
+    while (this.workers.length < target) {
       const nativeCheck = this.nativeVerdict ?? (this.nativeCheck ? 'pending' : undefined);
-      this.workers.push(
-        new PoolWorker((dead) => {
-          this.workers = this.workers.filter((w) => w !== dead);
-        }, nativeCheck),
-      );
+      const w = new PoolWorker((dead) => {
+        this.workers = this.workers.filter((x) => x !== dead);
+      }, nativeCheck);
+      this.workers.push(w);
+      // After the start, a new worker (the pool growing, or replacing one that died) opens every session.
+      if (this.started) {
+        for (const [id, want] of this.wanted) if (want) void this.openAfter(want.first, w, id, want.spec, want.source).catch(() => undefined);
+      }
     }
   }
 

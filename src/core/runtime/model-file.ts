@@ -3,8 +3,7 @@
  * the classifier's 13 MB to each worker cost the main thread (Node-RED's only thread) a structured clone per
  * worker, and kept the workers waiting for it.
  */
-import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFileHashed } from './file-read';
 
 export class ModelLoadError extends Error {
   constructor(message: string) {
@@ -29,12 +28,12 @@ export function isModelFile(source: ModelSource): source is ModelFile {
 /** Reads a model file and checks its sha256 against the manifest's. Throws ModelLoadError saying what is wrong. */
 export async function readModelFile(file: ModelFile): Promise<Uint8Array> {
   let bytes: Buffer;
+  let sha: string;
   try {
-    bytes = await readFile(file.path);
+    ({ bytes, sha256: sha } = await readFileHashed(file.path));
   } catch (err) {
     throw new ModelLoadError(`model file ${file.path} ${unreadable(err)}`);
   }
-  const sha = createHash('sha256').update(bytes).digest('hex');
   if (file.sha256 && sha !== file.sha256) {
     throw new ModelLoadError(`model file ${file.path} is damaged or replaced: sha256 ${sha}, manifest says ${file.sha256}`);
   }

@@ -96,7 +96,7 @@ async function runCheck(opts: NativeCheckOptions): Promise<NativeRuntimeVerdict>
     return { kind: 'unchecked', reason: `${opts.packageName} not found: ${(err as Error).message.split('\n')[0]}` };
   }
   const dir = 'cacheDir' in opts ? opts.cacheDir : cacheDirectory().dir;
-  const marker = dir ? await markerPath(dir, opts.packageName, version) : undefined;
+  const marker = dir ? markerPath(dir, opts.packageName, version) : undefined;
   const remembered = marker && (await readMarker(marker));
   if (remembered) return { kind: 'ok', remembered: true, decoder: remembered };
 
@@ -140,8 +140,8 @@ async function readMarker(marker: string): Promise<NativeDecoderState | undefine
 }
 
 /** The marker of a pass for this package version, Node version and CPU, in a folder of ours; else undefined. */
-async function markerPath(dir: string, packageName: string, version: string): Promise<string | undefined> {
-  if ((await ensurePrivateDirectory(dir)) !== undefined) return undefined; // not ours: neither trusted nor written
+function markerPath(dir: string, packageName: string, version: string): string | undefined {
+  if (ensurePrivateDirectory(dir) !== undefined) return undefined; // not ours: neither trusted nor written
   const key = createHash('sha256')
     .update(`${packageName}@${version}|${process.version}|${machineFingerprint()}`)
     .digest('hex')

@@ -14,7 +14,8 @@
  * synchronous on the thread that calls it, and Node-RED has one thread for every flow.
  */
 import { createHash } from 'node:crypto';
-import { rm, stat } from 'node:fs/promises';
+import { statSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import * as path from 'node:path';
 import type * as OrtCommon from 'onnxruntime-common';
 import type { GraphSignature } from '../classification/model-manifest';
@@ -29,11 +30,13 @@ import {
   commit,
   discard,
   ensurePrivateDirectory,
+  OptimizedModelEntry,
   readCached,
   sameStamp,
   scratchPath,
+  Sidecar,
   SourceStamp,
-  stampSource,
+  writeSidecar,
 } from './optimized-model-cache';
 
 export type Ort = typeof OrtCommon;
@@ -55,6 +58,12 @@ export interface BackendInfo {
    *  a failed save); absent when it served or saved the model, or was turned off. */
   cacheProblem?: string;
 }
+
+/** Inputs given to every run of a session. */
+export type Constants = Record<string, TensorData>;
+
+/** Constants given as they are, or made by the function that makes them. */
+export const constantsOf = (c: Constants | (() => Constants) | undefined): Constants => (typeof c === 'function' ? c() : (c ?? {}));
 
 /** A float32 tensor as plain data: what crosses to a worker and back. */
 export interface TensorData {
@@ -141,8 +150,9 @@ export interface SessionOptions {
   runtime?: BackendRequest;
   /** Intra-op threads (default 1: parallelism comes from the worker pool, one frame per worker). */
   threads?: number;
-  /** Inputs that are the same for every run (the classifier's view grids): sent once, not per run. */
-  constants?: Record<string, TensorData>;
+  /** Inputs that are the same for every run (the classifier's view grids): sent once, not per run. Or a
+   *  function that makes them, called once the inference workers have started (they start first). */
+  constants?: Constants | (() => Constants);
   /** The model's name in the optimised-model cache (optimized-model-cache.ts); a file's own name by default. */
   name?: string;
 }
@@ -153,6 +163,9 @@ export async function createLocalSession(
   want: BackendRequest,
   opts: SessionOptions = {},
 ): Promise<{ session: ModelSession & { release(): Promise<void> }; backend: BackendInfo; cache: CacheOutcome }> {
+  // The cached model's read starts now, while this thread loads the runtime (the first open in a worker).
+  const early = want !== 'wasm' ? lookUpCache(source, opts.name) : undefined;
+  early?.catch(() => undefined); // reported where it is awaited; never, if the runtime turns out to be WASM
   const backend = await getBackend(want);
   const { ort } = backend;
   const options: OrtCommon.InferenceSession.SessionOptions = {
@@ -167,9 +180,9 @@ export async function createLocalSession(
     // second run: ~1,100 page faults, 15 ms); the arena serves the same memory without it, as fast after.
     enableMemPattern: false,
   };
-  const { s, bytes, cache } = await openSession(ort, backend.name, source, options, opts.name);
+  const { s, bytes, cache } = await openSession(ort, backend.name, source, options, opts.name, early);
   const toTensor = (t: TensorData) => new ort.Tensor('float32', t.data, t.dims);
-  const constants = Object.fromEntries(Object.entries(opts.constants ?? {}).map(([k, v]) => [k, toTensor(v)]));
+  const constants = Object.fromEntries(Object.entries(constantsOf(opts.constants)).map(([k, v]) => [k, toTensor(v)]));
   const meta = (m: unknown) =>
     Array.isArray(m)
       ? m.map((x: { name: string; isTensor?: boolean; shape?: (number | string)[] }) => ({
@@ -225,10 +238,41 @@ async function warmUp(session: ModelSession & { inputMetadata?: GraphSignature['
 
 type OrtSession = OrtCommon.InferenceSession;
 
+/** Where a model stands in the optimised-model cache: its entry and its file's stamp, the cached bytes (being
+ *  read), or why the cache stands aside. */
+type CacheLookup =
+  | { off: string }
+  | { entry: OptimizedModelEntry; stamp?: SourceStamp; cached: Promise<{ bytes: Uint8Array; sidecar: Sidecar } | undefined> };
+
+/**
+ * Finds the model's entry in the optimised-model cache of the native runtime and starts reading it. For a model
+ * file with its manifest's sha256, everything before the read is synchronous, so the read is under way when
+ * this returns: called before the runtime loads, the model is read (by libuv's threads) while it does. Rejects
+ * with ModelLoadError for a model file that cannot be read.
+ */
+async function lookUpCache(source: ModelSource, name: string | undefined): Promise<CacheLookup> {
+  const { dir, off } = cacheDirectory();
+  if (!dir) return { off: off ?? 'no cache folder' };
+  const unsafe = ensurePrivateDirectory(dir);
+  if (unsafe) return { off: unsafe };
+  // A file is named by its manifest's sha256 (checked at every plain read); bytes by their own.
+  const modelSha = isModelFile(source) && source.sha256 ? source.sha256 : sha256Hex(await modelBytes(source));
+  const entry = cacheEntry(
+    dir,
+    name ?? (isModelFile(source) ? path.basename(source.path, '.onnx') : 'model'),
+    cacheKey(modelSha, nativeRuntimeName()),
+  );
+  // A model file is used through its cached form while it is the file that was checked (same path, size and
+  // time); otherwise it is read and checked against its manifest again, as it would be without the cache.
+  const stamp = isModelFile(source) ? sourceStamp(source) : undefined;
+  return { entry, stamp, cached: readCached(entry) };
+}
+
 /**
  * Opens the session: from the optimised-model cache where it has this model, else from the model itself,
  * saving its optimised form to the cache on the way (native runtime; optimized-model-cache.ts). Whatever
- * goes wrong with the cache, the model still opens from its original.
+ * goes wrong with the cache, the model still opens from its original. `early`: lookUpCache's answer, asked
+ * for before the runtime loaded.
  */
 async function openSession(
   ort: Ort,
@@ -236,32 +280,21 @@ async function openSession(
   source: ModelSource,
   options: OrtCommon.InferenceSession.SessionOptions,
   name: string | undefined,
+  early?: Promise<CacheLookup>,
 ): Promise<{ s: OrtSession; bytes: Uint8Array; cache: CacheOutcome }> {
   const plain = async (cache: CacheOutcome) => {
     const bytes = await modelBytes(source);
     return { s: await ort.InferenceSession.create(bytes, options), bytes, cache };
   };
-  const { dir, off } = cacheDirectory();
   if (runtime !== 'native') return plain('off: the WASM runtime');
-  if (!dir) return plain(`off: ${off}`);
-  const unsafe = await ensurePrivateDirectory(dir);
-  if (unsafe) return plain(`off: ${unsafe}`);
-  // A file is named by its manifest's sha256 (checked at every plain read); bytes by their own.
-  const modelSha = isModelFile(source) && source.sha256 ? source.sha256 : sha256Hex(await modelBytes(source));
-  const entry = cacheEntry(
-    dir,
-    name ?? (isModelFile(source) ? path.basename(source.path, '.onnx') : 'model'),
-    cacheKey(modelSha, runtimeName(ort)),
-  );
-
-  // A model file is used through its cached form while it is the file that was checked (same path, size and
-  // time); otherwise it is read and checked against its manifest again, as it would be without the cache.
-  const stamp = isModelFile(source) ? await sourceStamp(source) : undefined;
-  const cached = await readCached(entry);
+  const found = await (early ?? lookUpCache(source, name));
+  if ('off' in found) return plain(`off: ${found.off}`);
+  const { entry, stamp } = found;
+  const cached = await found.cached;
   if (cached) {
-    if (stamp && !sameStamp(cached.source, stamp)) {
+    if (stamp && !sameStamp(cached.sidecar.source, stamp)) {
       await modelBytes(source); // throws ModelLoadError for a damaged or replaced file
-      await stampSource(entry, cached.bytes, stamp).catch(() => undefined);
+      await writeSidecar(entry, { ...cached.sidecar, source: stamp }).catch(() => undefined);
     }
     try {
       const s = await ort.InferenceSession.create(cached.bytes, {
@@ -300,9 +333,9 @@ async function openSession(
 }
 
 /** A model file's path, size and modification time (ModelLoadError when it cannot be read). */
-async function sourceStamp(file: ModelFile): Promise<SourceStamp> {
+function sourceStamp(file: ModelFile): SourceStamp {
   try {
-    const st = await stat(file.path);
+    const st = statSync(file.path);
     return { path: path.resolve(file.path), size: st.size, mtimeMs: st.mtimeMs };
   } catch (err) {
     throw new ModelLoadError(`model file ${file.path} ${unreadable(err)}`);
@@ -311,10 +344,11 @@ async function sourceStamp(file: ModelFile): Promise<SourceStamp> {
 
 const sha256Hex = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
-/** The runtime's name and version, for the cache key. */
-function runtimeName(ort: Ort): string {
-  const { node, common } = ort.env.versions;
-  return `onnxruntime-node ${node ?? '?'} common ${common}`;
+/** The native runtime's name and version, for the cache key: from its package, so known before it loads. */
+function nativeRuntimeName(): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a JSON file of the installed runtime package
+  const pkg = require(`${nativePackageName()}/package.json`) as { version?: string; dependencies?: Record<string, string> };
+  return `onnxruntime-node ${pkg.version ?? '?'} common ${pkg.dependencies?.['onnxruntime-common'] ?? '?'}`;
 }
 
 interface CacheEntry {
@@ -345,7 +379,7 @@ export async function acquireSession(key: string, load: () => Promise<ModelSourc
   if (!entry) {
     const opened =
       workers > 0
-        ? sharedPool(workers).open({ load, backend: want, threads, constants: opts.constants ?? {}, name: opts.name })
+        ? sharedPool(workers).open({ load, backend: want, threads, constants: opts.constants, name: opts.name })
         : load()
             .then((source) => createLocalSession(source, want, { threads, constants: opts.constants, name: opts.name }))
             .then(({ session, backend }) => ({ session, backend, close: () => session.release() }));

@@ -24,10 +24,11 @@
  * $XDG_CACHE_HOME/lightexnet, else ~/.cache/lightexnet.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { chmod, lstat, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { closeSync, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, Stats } from 'node:fs';
+import { chmod, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { readWhole } from './file-read';
 
 /** What the cache did for one session: served it, saved it, or stood aside (and why). */
 export type CacheOutcome = 'used' | 'written' | `off: ${string}`;
@@ -83,11 +84,12 @@ export function cacheEntry(dir: string, name: string, key: string): OptimizedMod
   return { file, sidecar: `${file}.sha256`, stem, dir };
 }
 
-/** Makes the directory (mode 700) and checks that it is a real directory of ours that no one else can write. */
-export async function ensurePrivateDirectory(dir: string): Promise<string | undefined> {
+/** Makes the directory (mode 700) and checks that it is a real directory of ours that no one else can write.
+ *  Synchronous (microseconds): it comes before a model's read, which should start at once. */
+export function ensurePrivateDirectory(dir: string): string | undefined {
   try {
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    const st = await lstat(dir);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const st = lstatSync(dir);
     if (st.isSymbolicLink()) return `${dir} is a symbolic link`;
     if (!st.isDirectory()) return `${dir} is not a directory`;
     if (process.platform !== 'win32') {
@@ -109,36 +111,80 @@ export interface SourceStamp {
   mtimeMs: number;
 }
 
-/** What the sidecar holds: the cached file's sha256, and the source file it was last checked against. */
-interface Sidecar {
+/**
+ * The cached file itself when its sha256 was last checked: while the file keeps the same inode, size, and
+ * modification and change times, it is the file that was checked, and is used without hashing it again
+ * (as a model file is, through its SourceStamp). The change time cannot be set back by a user's tools.
+ */
+export interface FileStamp {
+  ino: number;
+  size: number;
+  mtimeMs: number;
+  ctimeMs: number;
+}
+
+/** What the sidecar holds: the cached file's sha256, the file as it was when that was checked, and the source
+ *  file it was last checked against. */
+export interface Sidecar {
   sha256: string;
+  file?: FileStamp;
   source?: SourceStamp;
 }
+
+const fileStamp = (st: Stats): FileStamp => ({ ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs });
+
+const sameFile = (a: FileStamp | undefined, b: FileStamp) =>
+  a !== undefined && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs;
 
 export const sameStamp = (a: SourceStamp | undefined, b: SourceStamp) =>
   a !== undefined && a.path === b.path && a.size === b.size && a.mtimeMs === b.mtimeMs;
 
-/** The cached bytes when the file is there and matches its sidecar; a damaged entry is removed. */
-export async function readCached(entry: OptimizedModelEntry): Promise<{ bytes: Uint8Array; source?: SourceStamp } | undefined> {
-  let bytes: Buffer;
+/**
+ * The cached bytes when the file is there and matches its sidecar; a damaged entry is removed. The file is
+ * opened, sized and its sidecar read synchronously (microseconds), so that the read itself is under way in
+ * libuv's threads when this returns: a worker's first open reads the model while it loads the runtime. Its
+ * sha256 is checked when the file is not the one last checked (FileStamp), and the sidecar then updated.
+ */
+export function readCached(entry: OptimizedModelEntry): Promise<{ bytes: Uint8Array; sidecar: Sidecar } | undefined> {
+  let fd: number;
+  try {
+    fd = openSync(entry.file, 'r');
+  } catch {
+    return Promise.resolve(undefined); // not cached
+  }
+  let st: Stats;
   let side: Sidecar;
   try {
-    const [b, text] = await Promise.all([readFile(entry.file), readFile(entry.sidecar, 'utf8')]);
-    bytes = b;
-    side = JSON.parse(text) as Sidecar;
+    st = fstatSync(fd);
+    side = JSON.parse(readFileSync(entry.sidecar, 'utf8')) as Sidecar;
+    if (typeof side.sha256 !== 'string') throw new Error('no sha256');
   } catch {
-    return undefined; // not cached (or half of it, or an unreadable sidecar: the next write replaces both)
+    closeSync(fd);
+    return Promise.resolve(undefined); // half an entry, or an unreadable sidecar: the next write replaces both
   }
-  if (typeof side.sha256 === 'string' && sha256(bytes) === side.sha256) return { bytes, source: side.source };
-  await discard(entry);
-  return undefined;
+  return readWhole(fd, st.size)
+    .finally(() => closeSync(fd))
+    .then(
+      async (bytes) => {
+        const stamp = fileStamp(st);
+        if (sameFile(side.file, stamp)) return { bytes, sidecar: side };
+        if (sha256(bytes) !== side.sha256) {
+          await discard(entry);
+          return undefined;
+        }
+        const checked = { ...side, file: stamp };
+        await writeSidecar(entry, checked).catch(() => undefined);
+        return { bytes, sidecar: checked };
+      },
+      () => undefined,
+    );
 }
 
-/** Records the source file the entry was (re)checked against. */
-export async function stampSource(entry: OptimizedModelEntry, bytes: Uint8Array, source?: SourceStamp): Promise<void> {
-  const side = path.join(entry.dir, `.${path.basename(entry.sidecar)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  await writeFile(side, JSON.stringify({ sha256: sha256(bytes), source } satisfies Sidecar), { mode: 0o600 });
-  await rename(side, entry.sidecar);
+/** Writes an entry's sidecar (by rename: a reader never sees half of it). */
+export async function writeSidecar(entry: OptimizedModelEntry, side: Sidecar): Promise<void> {
+  const tmp = path.join(entry.dir, `.${path.basename(entry.sidecar)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  await writeFile(tmp, JSON.stringify(side), { mode: 0o600 });
+  await rename(tmp, entry.sidecar);
 }
 
 /** Removes an entry (a damaged file, or one the runtime refused). */
@@ -159,8 +205,11 @@ export async function commit(entry: OptimizedModelEntry, scratch: string, source
   try {
     const bytes = await readFile(scratch);
     await chmod(scratch, 0o600);
-    await stampSource(entry, bytes, source);
+    const side: Sidecar = { sha256: sha256(bytes), source };
+    await writeSidecar(entry, side);
     await rename(scratch, entry.file);
+    // The file as it now is (a rename changes its change time), so that the next start need not hash it.
+    await writeSidecar(entry, { ...side, file: fileStamp(await stat(entry.file)) });
     await removeStale(entry, source);
   } finally {
     await rm(scratch, { force: true }).catch(() => undefined);
