@@ -154,12 +154,15 @@ describe('optimised-model cache', function () {
     assert.equal(third.cache, 'used');
   });
 
-  it("hashes a cached file again only when it is not the file last checked (inode, size, times), then notes it", async () => {
+  it('hashes a cached file again only when it is not the file last checked (inode, size, times), then notes it', async () => {
     const crypto = require('node:crypto');
     const feeds = classifierFeeds();
     const plain = await withCache('off', () => runOnce(classifierFile, feeds));
     await withCache(dir, () => runOnce(classifierFile, feeds));
-    const sidecarFile = path.join(dir, fs.readdirSync(dir).find((f) => f.endsWith('.sha256')));
+    const sidecarFile = path.join(
+      dir,
+      fs.readdirSync(dir).find((f) => f.endsWith('.sha256')),
+    );
     const ortFile = sidecarFile.replace(/\.sha256$/, '');
     const noted = JSON.parse(fs.readFileSync(sidecarFile, 'utf8'));
     const st = fs.statSync(ortFile);

@@ -2,6 +2,7 @@
  * A small pool of worker threads that hold the ONNX Runtime sessions and run them, so that inference
  * never blocks the thread Node-RED runs every flow on, and frames in flight at once use every core.
  *
+ * The pool starts with one worker and grows to its size once the first frame is answered (see firstUse).
  * Each session is opened in every worker (a caller waits only for the first: the others open meanwhile);
  * a run goes to the worker, among those that have the session, with the fewest runs in flight. Feeds
  * and outputs cross as transferred buffers (no copy). A worker that dies fails its runs in flight with a
@@ -448,7 +449,8 @@ export class InferencePool {
       this.workers.push(w);
       // After the start, a new worker (the pool growing, or replacing one that died) opens every session.
       if (this.started) {
-        for (const [id, want] of this.wanted) if (want) void this.openAfter(want.first, w, id, want.spec, want.source).catch(() => undefined);
+        for (const [id, want] of this.wanted)
+          if (want) void this.openAfter(want.first, w, id, want.spec, want.source).catch(() => undefined);
       }
     }
   }
