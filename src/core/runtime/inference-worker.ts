@@ -6,7 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { BackendInfo, createLocalSession, getBackend, ModelSession, TensorData } from './onnx-backend';
 import type { Reply, Request } from './inference-pool';
-import { forgetFrameTaskSession, runFrameTask } from '../frame-task';
+import type * as FrameTask from '../frame-task';
 import { withinGate } from './exit-gate';
 import { NativeRuntimeVerdict, seedNativeCheck } from './native-runtime-check';
 
@@ -33,6 +33,15 @@ if (preload === 'auto' || preload === 'native' || preload === 'wasm') {
   void nativeChecked.then(() => withinGate(gate, () => getBackend(preload)).catch(() => undefined));
 }
 
+// The frame-task code (the detector, the classifier, the pipeline: ~8 ms to load) is loaded at the first task:
+// at start-up the first frame goes one run per model (pipeline.ts), so it is not on the way to the first result.
+let frameTaskLoaded = false;
+function frameTask(): typeof FrameTask {
+  frameTaskLoaded = true;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded at the first task (see above)
+  return require('../frame-task') as typeof FrameTask;
+}
+
 async function handle(m: Exclude<Request, { op: 'native-verdict' }>): Promise<Reply> {
   switch (m.op) {
     case 'open': {
@@ -57,13 +66,13 @@ async function handle(m: Exclude<Request, { op: 'native-verdict' }>): Promise<Re
         if (!session) throw new Error(`no session ${id} in this worker`);
         return { id, session, backend: backends.get(id) as BackendInfo };
       });
-      return { req: m.req, ok: true, result: await runFrameTask(m.args, held) };
+      return { req: m.req, ok: true, result: await frameTask().runFrameTask(m.args, held) };
     }
     case 'close': {
       const s = sessions.get(m.session);
       sessions.delete(m.session);
       backends.delete(m.session);
-      forgetFrameTaskSession(m.session);
+      if (frameTaskLoaded) frameTask().forgetFrameTaskSession(m.session);
       await s?.release();
       return { req: m.req, ok: true };
     }

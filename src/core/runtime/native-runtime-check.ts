@@ -13,7 +13,7 @@
  * error is caught. The same child then tries the package's JPEG decoder (libjpeg-turbo, image/turbo-jpeg.ts),
  * which this process loads only if it decoded there: unlike the runtime, it is never needed (sharp decodes).
  */
-import { execFile } from 'node:child_process';
+import type * as ChildProcess from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile, writeFile, rename } from 'node:fs/promises';
 import * as path from 'node:path';
@@ -155,7 +155,7 @@ function runChild(pkgDir: string, model: string, timeoutMs: number): Promise<Nat
   const options = { env, timeout: timeoutMs, killSignal: 'SIGKILL' as const, windowsHide: true, maxBuffer: 1 << 20 };
   return new Promise((resolve) => {
     try {
-      execFile(process.execPath, [CHILD, pkgDir, model], options, (err, stdout, stderr) =>
+      childProcess().execFile(process.execPath, [CHILD, pkgDir, model], options, (err, stdout, stderr) =>
         resolve(verdictOf(err, stdout, stderr, timeoutMs)),
       );
     } catch (err) {
@@ -192,4 +192,10 @@ function verdictOf(
   if (err?.signal) return { kind: 'crashed', reason: `crashed (${err.signal}) when loaded in a test process` };
   const said = stderr.trim().split('\n').pop()?.slice(0, 200);
   return { kind: 'crashed', reason: `ended a test process without answering (exit code ${err?.code ?? 0}${said ? `: ${said}` : ''})` };
+}
+
+/** node:child_process, loaded when a check runs (~4 ms at start-up otherwise, where the pass is remembered). */
+function childProcess(): typeof ChildProcess {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when a check runs
+  return require('node:child_process') as typeof ChildProcess;
 }
