@@ -231,6 +231,8 @@ export class InferencePool {
    * every session. bench/cold-start.js: see docs/performance.md (session 24).
    */
   private firstUse: Promise<void> = Promise.resolve();
+  /** Resolves once the pool has grown after firstUse. */
+  private grown: Promise<void> = Promise.resolve();
   private markUsed: () => void = () => undefined;
   /** The start is over (firstUse resolved): the pool grows to its size. */
   private started = false;
@@ -405,7 +407,7 @@ export class InferencePool {
    *  (for tests and benchmarks). */
   async settled(): Promise<void> {
     this.markUsed();
-    await this.firstUse;
+    await this.grown;
     while (this.deferred.size > 0) await Promise.all(this.deferred);
     await Promise.all(this.workers.flatMap((w) => [...w.opened.values()].map((p) => p.catch(() => undefined))));
   }
@@ -424,11 +426,19 @@ export class InferencePool {
         setTimeout(resolve, 1000).unref();
       });
       this.firstUse = firstUse;
-      void firstUse.then(() => {
-        if (this.firstUse !== firstUse || this.workers.length === 0) return; // the pool ended and started again
-        this.started = true;
-        this.fill();
-      });
+      // After the first result has gone on its way (starting a thread holds this one for ~4 ms).
+      this.grown = firstUse.then(
+        () =>
+          new Promise<void>((resolve) =>
+            setImmediate(() => {
+              if (this.firstUse === firstUse && this.workers.length > 0) {
+                this.started = true;
+                this.fill();
+              } // else the pool ended (and may have started again) meanwhile
+              resolve();
+            }),
+          ),
+      );
     }
     // Checked here, once, for every worker: one test process per process start rather than one per worker.
     if (!this.nativeCheck && requestedBackendName() !== 'wasm') {
