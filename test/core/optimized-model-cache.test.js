@@ -152,6 +152,11 @@ describe('optimised-model cache', function () {
     assert.deepEqual(again.out, first.out);
     const third = await withCache(dir, () => runOnce(classifierFile, feeds));
     assert.equal(third.cache, 'used');
+    // Grown past what one buffer holds (a sparse 5 GB file): refused as unreadable, made again.
+    fs.truncateSync(file, 5 * 2 ** 30);
+    const huge = await withCache(dir, () => runOnce(classifierFile, feeds));
+    assert.equal(huge.cache, 'written');
+    assert.deepEqual(huge.out, first.out);
   });
 
   it('hashes a cached file again only when it is not the file last checked (inode, size, times), then notes it', async () => {

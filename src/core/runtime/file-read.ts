@@ -47,8 +47,8 @@ export async function readFileHashed(file: string): Promise<{ bytes: Buffer; sha
  * busy (a worker loading the runtime). Rejects when the file is shorter than `size`.
  */
 export function readWhole(fd: number, size: number): Promise<Buffer> {
-  const bytes = Buffer.allocUnsafeSlow(size);
   return new Promise((resolve, reject) => {
+    const bytes = Buffer.allocUnsafeSlow(size); // a size past what a Buffer holds rejects, as readFile's would
     const from = (done: number): void => {
       if (done === size) return resolve(bytes);
       read(fd, bytes, done, size - done, done, (err, n) => {
