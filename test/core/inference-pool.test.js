@@ -176,4 +176,24 @@ describe('inference pool (worker threads)', () => {
     const out = execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { ...process.env, LIGHTEXNET_WORKERS: '2' } });
     assert.match(out, /^ok$/m);
   });
+
+  it('the calling thread loads the native runtime while the first worker starts, only once it passed its check', () => {
+    // In a child: this process has the runtime loaded already. Which runtime modules its main thread holds once a
+    // detector has opened in a worker: the native binding when the runtime may load, none when WASM was asked for.
+    const script = `
+      const core = require(${JSON.stringify(path.join(ROOT, 'dist', 'core'))});
+      (async () => {
+        const d = await core.FaceDetector.create({ model: 'short' });
+        await new Promise((resolve) => setTimeout(resolve, 300)); // its start-up work done
+        const loaded = Object.keys(require.cache).filter((f) => /onnxruntime/.test(f) && /binding/.test(f));
+        console.log(JSON.stringify({ backend: d.backend, nativeBindingHere: loaded.length > 0 }));
+        await d.release();
+      })();`;
+    const run = (env) =>
+      JSON.parse(
+        execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { ...process.env, LIGHTEXNET_WORKERS: '1', ...env } }),
+      );
+    assert.deepEqual(run({}), { backend: 'native', nativeBindingHere: true });
+    assert.deepEqual(run({ LIGHTEXNET_BACKEND: 'wasm' }), { backend: 'wasm', nativeBindingHere: false });
+  });
 });

@@ -4,7 +4,7 @@
  */
 import type { Face } from '../detection/face-detector';
 import { cropGrey, DecodedImage, Rect, warmCrop } from '../image/image';
-import { usesWorkers } from '../runtime/inference-pool';
+import { duringStart, usesWorkers } from '../runtime/inference-pool';
 import { checkManifestAgainstGraph, CropPolicy, ModelManifest, modelFileOf, readManifest } from './model-manifest';
 import { acquireSession, BackendInfo, BackendName, BackendRequest, ModelSession, SharedSession } from '../runtime/onnx-backend';
 import { resolveViewCount, viewGrids } from './test-time-views';
@@ -111,7 +111,7 @@ export class ExpressionClassifier {
     };
     let views = spec ? resolveViewCount(spec, opts.views) : 1;
     const opening = open(views);
-    if (usesWorkers()) setImmediate(warmCrop, manifest.input.width); // the first frame's crops are made here (pipeline.ts)
+    if (usesWorkers()) duringStart(() => warmCrop(manifest.input.width)); // the first frame's crops are made here (pipeline.ts)
     let shared = await opening;
     // The runtime is known once a session exists; on WASM the manifest may default to fewer views.
     const wasmViews = spec ? resolveViewCount(spec, opts.views, shared.backend.name) : 1;

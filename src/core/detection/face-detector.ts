@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { decodeDetections, Detection, weightedNms } from './blazeface-decode';
 import { implausibleFace } from './face-quality';
 import { DecodedImage, letterboxTensor, Letterbox, preloadDecoder, warmLetterbox } from '../image/image';
-import { usesWorkers } from '../runtime/inference-pool';
+import { duringStart, usesWorkers } from '../runtime/inference-pool';
 import { acquireSession, BackendInfo, BackendName, BackendRequest, ModelSession, SharedSession } from '../runtime/onnx-backend';
 import { Anchor, generateAnchors, SsdAnchorOptions } from './ssd-anchors';
 import { readModelFile } from '../runtime/model-file';
@@ -157,7 +157,7 @@ export class FaceDetector {
       name: path.basename(graph.file, '.onnx'),
     });
     setImmediate(preloadDecoder); // while the sessions open (in workers: on other cores)
-    if (usesWorkers()) setImmediate(warmLetterbox, spec.inputSize); // the first frame's is made here (pipeline.ts)
+    if (usesWorkers()) duringStart(() => warmLetterbox(spec.inputSize)); // the first frame's is made here (pipeline.ts)
     const shared = await opening;
     const anchors = generateAnchors(spec.anchors);
     if (anchors.length !== graph.outputShapes[0][1]) {

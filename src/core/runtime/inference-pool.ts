@@ -29,6 +29,46 @@ export function poolSize(): number {
   return Math.max(1, Math.min(4, availableParallelism()));
 }
 
+/**
+ * Work for this thread while the pool's first worker starts, one piece at a time, each in its own turn of the
+ * event loop: first loading the native runtime here (the pool queues it once the runtime has passed its check),
+ * then what callers queue (the resampling warm-ups). The worker then finds the runtime's library loaded and its
+ * environment made (~17 + 32 ms off the worker's path to the first result, done here on the core the worker
+ * is not using).
+ */
+let startWork: Promise<void> = Promise.resolve();
+
+export function duringStart(work: () => void): void {
+  startWork = startWork.then(() => inATurnOfItsOwn(work));
+}
+
+/** Runs `work` in a later turn of the event loop; its errors are its own (a warm-up's, a preload's). */
+function inATurnOfItsOwn(work: () => void): Promise<void> {
+  return new Promise((resolve) =>
+    setImmediate(() => {
+      try {
+        work();
+      } catch {
+        // what it warms or loads reports its own errors when used
+      }
+      resolve();
+    }),
+  );
+}
+
+/**
+ * Loads the native runtime in this thread and makes its environment (process-wide, once), for the worker to
+ * find. Only after the runtime has passed its check in a child process: a runtime that crashes as it loads
+ * would take this process down. Its failure here costs nothing: the worker loads it and reports.
+ */
+function loadRuntimeHere(packageName: string): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the native runtime, passed by its check
+  require(packageName);
+  // onnxruntime-node's own start of its environment, which its first session would otherwise do in the worker.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the runtime package's binding module
+  (require(`${packageName}/dist/binding.js`) as { initOrt?: () => void }).initOrt?.();
+}
+
 /** Whether models run in inference workers (false for LIGHTEXNET_WORKERS=0, or a value acquireSession refuses). */
 export function usesWorkers(): boolean {
   try {
@@ -449,6 +489,9 @@ export class InferencePool {
         this.nativeVerdict = verdict;
         for (const w of this.workers) w.tell({ op: 'native-verdict', verdict });
       });
+      startWork = Promise.all([startWork, check]).then(([, verdict]) =>
+        verdict.kind === 'ok' ? inATurnOfItsOwn(() => loadRuntimeHere(nativePackageName())) : undefined,
+      );
     }
     const target = this.started ? this.size : 1;
     while (this.workers.length < target) {
