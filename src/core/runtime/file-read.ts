@@ -9,7 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { read } from 'node:fs';
-import { open, readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 
 const CHUNK = 1 << 20;
 
@@ -29,13 +29,8 @@ export async function readFileHashed(file: string): Promise<{ bytes: Buffer; sha
       next = bytesRead > 0 && done < size ? fh.read(bytes, done, Math.min(CHUNK, size - done), done) : undefined;
       hash.update(bytes.subarray(start, done));
     }
-    // A file that grew since its size was taken: read it again whole rather than return part of it.
-    if (done === size && (await fh.read(Buffer.alloc(1), 0, 1, size)).bytesRead > 0) {
-      const whole = await readFile(fh);
-      return { bytes: whole, sha256: createHash('sha256').update(whole).digest('hex') };
-    }
-    const read = done === size ? bytes : bytes.subarray(0, done);
-    return { bytes: read, sha256: hash.digest('hex') };
+    // A file changed while it was read hashes to something else: its manifest's sha256 refuses it.
+    return { bytes: done === size ? bytes : bytes.subarray(0, done), sha256: hash.digest('hex') };
   } finally {
     await fh.close();
   }

@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { createExitGate, guardExit } from './exit-gate';
 import { checkNativeRuntime, nativePackageName, NativeRuntimeVerdict } from './native-runtime-check';
-import type { BackendInfo, BackendRequest, Constants, ModelSession, TensorData } from './onnx-backend';
+import type { BackendInfo, BackendRequest, ModelSession, TensorData } from './onnx-backend';
 import type { ModelSource } from './model-file';
 import type { GraphSignature } from '../classification/model-manifest';
 
@@ -89,6 +89,12 @@ export function framesInFlight(): number {
   return workers === 0 ? 1 : workers + 2;
 }
 
+/** Inputs given to every run of a session (the classifier's view grids). */
+export type Constants = Record<string, TensorData>;
+
+/** Constants given as they are, or made by the function given instead. */
+export const constantsOf = (c: Constants | (() => Constants) | undefined): Constants => (typeof c === 'function' ? c() : (c ?? {}));
+
 export interface OpenSpec {
   load: () => Promise<ModelSource>;
   backend: BackendRequest;
@@ -98,6 +104,9 @@ export interface OpenSpec {
   /** The model's name in the optimised-model cache. */
   name?: string;
 }
+
+/** An OpenSpec with its constants made. */
+type MadeSpec = OpenSpec & { constants: Constants };
 
 /** Messages to a worker (inference-worker.ts answers each with a Reply of the same req). */
 export type Request =
@@ -230,14 +239,14 @@ function requestedBackendName(): string {
 type DistributiveOmit<T, K extends keyof never> = T extends unknown ? Omit<T, K> : never;
 
 interface OpenSession {
-  spec: OpenSpec;
+  spec: MadeSpec;
   graph: GraphSignature;
   backend: BackendInfo;
 }
 
 /** A session wanted in every worker: what opens it, and its first open (a worker added later opens it after). */
 interface WantedSession {
-  spec: OpenSpec;
+  spec: MadeSpec;
   source: ModelSource;
   first: Promise<unknown>;
 }
@@ -293,11 +302,10 @@ export class InferencePool {
     this.opening++;
     this.wanted.set(id, undefined);
     let first: Reply & { ok: true };
-    let spec = lazySpec;
+    let spec: MadeSpec;
     try {
       this.fill(); // workers start (and load the runtime) while the model is found
-      const made = lazySpec.constants;
-      spec = { ...lazySpec, constants: typeof made === 'function' ? made() : made };
+      spec = { ...lazySpec, constants: constantsOf(lazySpec.constants) };
       const source = await spec.load();
       this.fill();
       const busy = (w: PoolWorker) => [...w.opened.keys()].filter((s) => !w.ready.has(s)).length;
@@ -330,7 +338,7 @@ export class InferencePool {
     firstOpen: Promise<unknown>,
     w: PoolWorker,
     id: number,
-    spec: OpenSpec,
+    spec: MadeSpec,
     source: ModelSource,
   ): Promise<Reply & { ok: true }> {
     const current = [...w.opened.entries()].filter(([s]) => !w.ready.has(s)).map(([, p]) => p);
@@ -343,7 +351,7 @@ export class InferencePool {
     return p;
   }
 
-  private openIn(w: PoolWorker, id: number, spec: OpenSpec, source: ModelSource): Promise<Reply & { ok: true }> {
+  private openIn(w: PoolWorker, id: number, spec: MadeSpec, source: ModelSource): Promise<Reply & { ok: true }> {
     let p = w.opened.get(id);
     if (!p) {
       // Bytes are cloned to each worker (the main thread keeps none); a file is read by each worker.
@@ -353,7 +361,7 @@ export class InferencePool {
         source,
         backend: spec.backend,
         threads: spec.threads,
-        constants: typeof spec.constants === 'function' ? spec.constants() : (spec.constants ?? {}),
+        constants: spec.constants,
         name: spec.name,
       });
       p.then(

@@ -19,7 +19,7 @@ import { rm } from 'node:fs/promises';
 import * as path from 'node:path';
 import type * as OrtCommon from 'onnxruntime-common';
 import type { GraphSignature } from '../classification/model-manifest';
-import { poolSize, sharedPool } from './inference-pool';
+import { Constants, constantsOf, poolSize, sharedPool } from './inference-pool';
 import { checkNativeRuntime, nativePackageName } from './native-runtime-check';
 import { isModelFile, ModelFile, ModelLoadError, modelBytes, ModelSource, unreadable } from './model-file';
 import {
@@ -58,12 +58,6 @@ export interface BackendInfo {
    *  a failed save); absent when it served or saved the model, or was turned off. */
   cacheProblem?: string;
 }
-
-/** Inputs given to every run of a session. */
-export type Constants = Record<string, TensorData>;
-
-/** Constants given as they are, or made by the function that makes them. */
-export const constantsOf = (c: Constants | (() => Constants) | undefined): Constants => (typeof c === 'function' ? c() : (c ?? {}));
 
 /** A float32 tensor as plain data: what crosses to a worker and back. */
 export interface TensorData {
