@@ -101,39 +101,71 @@ describe('a frame detected and classified in one worker', function () {
     });
   });
 
-  it('starts with one worker holding both models, the first frame one run of each there, then grows to its size', async () => {
-    const [expected] = await answers(0, [FRAME]);
+  it('starts with one worker and this thread opening a model each, the first frame one run of each, then grows to its size', async () => {
+    const [expected] = await answers(0, [FRAME]); // also puts both models in the optimised-model cache
     await withWorkers(2, async () => {
       const [detector, classifier] = await Promise.all([FaceDetector.create({ model: 'full' }), ExpressionClassifier.create()]);
       const pool = sharedPool(2);
       try {
         const ids = [pooledSession(detector.task.session).id, pooledSession(classifier.task.session).id];
         assert.equal(pool.stats().length, 1, 'one worker while the models open and until the first frame');
-        assert.equal(pool.holdsTogether(ids), true, 'it holds both');
+        // The second model to open (the detector: its index is read first) opened in this thread meanwhile.
+        assert.deepEqual(pool.heldHere(), [ids[0]], 'the detector opened here');
+        assert.equal(pool.holdsTogether([ids[1]]), true, 'the worker holds the classifier');
+        assert.equal(pool.holdsTogether(ids), false, 'and only that');
         assert.equal(pool.startingUp, true);
         const first = await classifyFrame(detector, classifier, FRAME);
         // Its letterbox and crop made in this thread, whose resampling code warmed while the models opened.
         assert.deepEqual(
           pool.stats().map((w) => w.runs),
-          [2],
-          'the first frame: a run of each model in that worker',
+          [1],
+          'the first frame: the classifier run in the worker, the detector here',
         );
         await new Promise((resolve) => setImmediate(resolve));
         assert.equal(pool.stats().length, 2, 'the second worker starts once both have answered');
         assert.equal(pool.startingUp, false);
         assert.deepEqual({ faces: first.faces, width: first.width, height: first.height }, expected);
         await pool.settled();
+        assert.deepEqual(pool.heldHere(), [], "this thread's copy released once a worker has the model");
         const [a, b] = await Promise.all([classifyFrame(detector, classifier, FRAME), classifyFrame(detector, classifier, FRAME)]);
         assert.deepEqual(
           pool.stats().map((w) => w.runs),
-          [3, 1],
-          'then one task a frame; two frames at once: one in each worker (the second opened both models)',
+          [2, 1],
+          'then one task a frame; two frames at once: one in each worker (both opened both models)',
         );
         for (const r of [a, b]) assert.deepEqual({ faces: r.faces, width: r.width, height: r.height }, expected);
       } finally {
         await Promise.all([detector.release(), classifier.release()]);
       }
+      assert.deepEqual(pool.stats(), [], 'the workers end with the last session');
     });
+  });
+
+  it('opens every model in the worker where the cache does not have it (no optimisation in this thread)', async () => {
+    const before = process.env.LIGHTEXNET_CACHE_DIR;
+    process.env.LIGHTEXNET_CACHE_DIR = 'off';
+    try {
+      await withWorkers(2, async () => {
+        const [detector, classifier] = await Promise.all([FaceDetector.create({ model: 'full' }), ExpressionClassifier.create()]);
+        const pool = sharedPool(2);
+        try {
+          const ids = [pooledSession(detector.task.session).id, pooledSession(classifier.task.session).id];
+          assert.deepEqual(pool.heldHere(), []);
+          assert.equal(pool.holdsTogether(ids), true, 'the one worker holds both');
+          await classifyFrame(detector, classifier, FRAME);
+          assert.deepEqual(
+            pool.stats().map((w) => w.runs),
+            [2],
+            'the first frame: a run of each model in that worker',
+          );
+        } finally {
+          await Promise.all([detector.release(), classifier.release()]);
+        }
+      });
+    } finally {
+      if (before === undefined) delete process.env.LIGHTEXNET_CACHE_DIR;
+      else process.env.LIGHTEXNET_CACHE_DIR = before;
+    }
   });
 
   it('rejects bad bytes with the ImageInputError and message the calling thread gives', async () => {

@@ -2,7 +2,8 @@
  * A small pool of worker threads that hold the ONNX Runtime sessions and run them, so that inference
  * never blocks the thread Node-RED runs every flow on, and frames in flight at once use every core.
  *
- * The pool starts with one worker and grows to its size once the first frame is answered (see firstUse).
+ * The pool starts with one worker and grows to its size once the first frame is answered (see firstUse);
+ * meanwhile a second model whose optimised form is cached opens in the calling thread (see `here`).
  * Each session is opened in every worker (a caller waits only for the first: the others open meanwhile);
  * a run goes to the worker, among those that have the session, with the fewest runs in flight. Feeds
  * and outputs cross as transferred buffers (no copy). A worker that dies fails its runs in flight with a
@@ -14,7 +15,7 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { createExitGate, guardExit } from './exit-gate';
 import { checkNativeRuntime, nativePackageName, NativeRuntimeVerdict } from './native-runtime-check';
-import type { BackendInfo, BackendRequest, ModelSession, TensorData } from './onnx-backend';
+import type { BackendInfo, BackendRequest, CachedOpen, LocalSession, ModelSession, TensorData } from './onnx-backend';
 import type { ModelSource } from './model-file';
 import type { GraphSignature } from '../classification/model-manifest';
 
@@ -39,19 +40,19 @@ export function poolSize(): number {
 let startWork: Promise<void> = Promise.resolve();
 
 export function duringStart(work: () => void): void {
-  startWork = startWork.then(() => inATurnOfItsOwn(work));
+  startWork = startWork.then(() => inATurnOfItsOwn(work)).then(() => undefined);
 }
 
-/** Runs `work` in a later turn of the event loop; its errors are its own (a warm-up's, a preload's). */
-function inATurnOfItsOwn(work: () => void): Promise<void> {
+/** Runs `work` in a later turn of the event loop; its errors are its own (a warm-up's, a preload's): false. */
+function inATurnOfItsOwn(work: () => void): Promise<boolean> {
   return new Promise((resolve) =>
     setImmediate(() => {
       try {
         work();
+        resolve(true);
       } catch {
-        // what it warms or loads reports its own errors when used
+        resolve(false); // what it warms or loads reports its own errors when used
       }
-      resolve();
     }),
   );
 }
@@ -103,6 +104,8 @@ export interface OpenSpec {
   constants?: Constants | (() => Constants);
   /** The model's name in the optimised-model cache. */
   name?: string;
+  /** Starts reading the model's cached form in this thread, for opening it here during the start (see here). */
+  readHere?: (source: ModelSource) => CachedOpen;
 }
 
 /** An OpenSpec with its constants made. */
@@ -251,6 +254,12 @@ interface WantedSession {
   first: Promise<unknown>;
 }
 
+/** A session opened in the pool's own thread for the start (InferencePool's `here`), with its runs in flight. */
+interface HereSession {
+  local: LocalSession;
+  runs: Set<Promise<unknown>>;
+}
+
 /** The pool and id behind a session that InferencePool.open returned (for tasks on several sessions). */
 const pooledSessions = new WeakMap<ModelSession, { pool: InferencePool; id: number }>();
 
@@ -287,6 +296,17 @@ export class InferencePool {
   private started = false;
   /** Sessions that have answered a run during the start. */
   private readonly answered = new Set<number>();
+  /**
+   * Sessions opened in this thread for the start, until a worker has them. At start-up the one worker boots,
+   * then opens the models one after the other (a create and a warm-up run, ~50 ms each), while this thread,
+   * once it has loaded the runtime (duringStart), waits on the other core. So a second model whose optimised
+   * form is cached opens here meanwhile and serves the first frame (its runs take this thread ~2-3 ms, at the
+   * start only); the workers open it after the start, and this copy is released once one has.
+   */
+  private readonly here = new Map<number, HereSession>();
+  private openingHere = false;
+  /** Whether this thread has loaded the native runtime (once it passed its check): sessions may open here. */
+  private runtimeHere: Promise<boolean> = Promise.resolve(false);
 
   constructor(readonly size: number) {
     if (size < 1) throw new RangeError('an inference pool needs at least one worker');
@@ -310,9 +330,13 @@ export class InferencePool {
       this.fill();
       const busy = (w: PoolWorker) => [...w.opened.keys()].filter((s) => !w.ready.has(s)).length;
       const now = this.workers.reduce((a, b) => (busy(b) < busy(a) ? b : a));
-      const firstOpen = this.openIn(now, id, spec, source);
+      const here = this.openHere(id, spec, source);
+      const firstOpen = here ? here.then((r) => r ?? this.openIn(now, id, spec, source)) : this.openIn(now, id, spec, source);
       if (this.wanted.has(id)) this.wanted.set(id, { spec, source, first: firstOpen });
-      const opens = this.workers.map((w) => (w === now ? firstOpen : this.openAfter(firstOpen, w, id, spec, source)));
+      const opens = [
+        firstOpen,
+        ...this.workers.filter((w) => w !== now || here !== undefined).map((w) => this.openAfter(firstOpen, w, id, spec, source)),
+      ];
       for (const p of opens) p.catch(() => undefined); // the first one's error is the one reported
       first = await Promise.race(opens);
     } catch (err) {
@@ -351,6 +375,40 @@ export class InferencePool {
     return p;
   }
 
+  /**
+   * Opens the session in this thread (see `here`) when the pool is starting, its worker is already opening
+   * another model, and this one is in the optimised-model cache; undefined (or a promise of it, when that
+   * turns out not to be so, or the open fails here) where the worker opens it instead.
+   */
+  private openHere(id: number, spec: MadeSpec, source: ModelSource): Promise<(Reply & { ok: true }) | undefined> | undefined {
+    if (this.started || !spec.readHere || this.openingHere || this.here.size > 0) return undefined;
+    if (!this.workers.some((w) => w.opened.size > w.ready.size)) return undefined; // the worker is free for it
+    this.openingHere = true;
+    const reading = spec.readHere(source);
+    return (async () => {
+      try {
+        if (!(await reading.cached) || !(await this.runtimeHere)) return undefined;
+        const local = await reading.open(spec.threads, spec.constants);
+        this.here.set(id, { local, runs: new Set() });
+        const { inputNames, outputNames, inputMetadata, outputMetadata } = local.session;
+        return { req: 0, ok: true as const, graph: { inputNames, outputNames, inputMetadata, outputMetadata }, backend: local.backend };
+      } catch {
+        return undefined; // the worker opens it, and reports what is wrong with it
+      } finally {
+        this.openingHere = false;
+      }
+    })();
+  }
+
+  /** Releases this thread's copy of a session once its runs are over (a worker has it, or it closed). */
+  private async retireHere(id: number): Promise<void> {
+    const h = this.here.get(id);
+    if (!h) return;
+    this.here.delete(id);
+    await Promise.allSettled([...h.runs]);
+    await h.local.session.release().catch(() => undefined);
+  }
+
   private openIn(w: PoolWorker, id: number, spec: MadeSpec, source: ModelSource): Promise<Reply & { ok: true }> {
     let p = w.opened.get(id);
     if (!p) {
@@ -365,7 +423,10 @@ export class InferencePool {
         name: spec.name,
       });
       p.then(
-        () => w.ready.add(id),
+        () => {
+          w.ready.add(id);
+          void this.retireHere(id);
+        },
         () => undefined,
       );
       w.opened.set(id, p);
@@ -374,6 +435,18 @@ export class InferencePool {
   }
 
   private async run(id: number, feeds: Record<string, TensorData>): Promise<Record<string, TensorData>> {
+    const h = this.here.get(id);
+    if (h && !this.workers.some((w) => w.ready.has(id))) {
+      const p = h.local.session.run(feeds);
+      h.runs.add(p);
+      try {
+        const out = await p;
+        this.ran([id]);
+        return out;
+      } finally {
+        h.runs.delete(p);
+      }
+    }
     const w = await this.workerFor([id]);
     const transfer: ArrayBuffer[] = [];
     const sent: Record<string, TensorData> = {};
@@ -446,6 +519,11 @@ export class InferencePool {
     return !this.started;
   }
 
+  /** Sessions open in this thread for the start (see `here`), for tests. */
+  heldHere(): number[] {
+    return [...this.here.keys()];
+  }
+
   /** Whether some worker has all these sessions open (a task on them can start there now). */
   holdsTogether(ids: number[]): boolean {
     return this.workers.some((w) => ids.every((id) => w.ready.has(id)));
@@ -497,9 +575,10 @@ export class InferencePool {
         this.nativeVerdict = verdict;
         for (const w of this.workers) w.tell({ op: 'native-verdict', verdict });
       });
-      startWork = Promise.all([startWork, check]).then(([, verdict]) =>
-        verdict.kind === 'ok' ? inATurnOfItsOwn(() => loadRuntimeHere(nativePackageName())) : undefined,
+      this.runtimeHere = Promise.all([startWork, check]).then(
+        ([, verdict]) => verdict.kind === 'ok' && inATurnOfItsOwn(() => loadRuntimeHere(nativePackageName())),
       );
+      startWork = this.runtimeHere.then(() => undefined);
     }
     const target = this.started ? this.size : 1;
     while (this.workers.length < target) {
@@ -519,7 +598,7 @@ export class InferencePool {
   private async close(id: number): Promise<void> {
     this.sessions.delete(id);
     this.wanted.delete(id);
-    await this.closeIn(id);
+    await Promise.all([this.closeIn(id), this.retireHere(id)]);
     await this.endIfIdle();
   }
 

@@ -156,9 +156,10 @@ export async function createLocalSession(
   source: ModelSource,
   want: BackendRequest,
   opts: SessionOptions = {},
-): Promise<{ session: ModelSession & { release(): Promise<void> }; backend: BackendInfo; cache: CacheOutcome }> {
+  lookedUp?: Promise<CacheLookup>,
+): Promise<LocalSession> {
   // The cached model's read starts now, while this thread loads the runtime (the first open in a worker).
-  const early = want !== 'wasm' ? lookUpCache(source, opts.name) : undefined;
+  const early = lookedUp ?? (want !== 'wasm' ? lookUpCache(source, opts.name) : undefined);
   early?.catch(() => undefined); // reported where it is awaited; never, if the runtime turns out to be WASM
   const backend = await getBackend(want);
   const { ort } = backend;
@@ -208,6 +209,37 @@ export async function createLocalSession(
   await warmUp(session, Object.keys(constants));
   const cacheProblem = cache.startsWith('off: ') && !QUIET_CACHE_OUTCOMES.includes(cache) ? cache.slice(5) : undefined;
   return { session, backend: { name: backend.name, fallbackReason: backend.fallbackReason, cacheProblem }, cache };
+}
+
+export interface LocalSession {
+  session: ModelSession & { release(): Promise<void> };
+  backend: BackendInfo;
+  cache: CacheOutcome;
+}
+
+/** A model's optimised form being read in this thread, to be opened here only if the cache has it. */
+export interface CachedOpen {
+  /** Whether the cache has this model as it stands (known once its file is read). */
+  cached: Promise<boolean>;
+  /** Opens it here on the native runtime (to be loaded in this thread by then) from the bytes read. */
+  open(threads: number, constants: Constants): Promise<LocalSession>;
+}
+
+/**
+ * Starts reading the model's optimised form from the cache now, for the inference pool's start, which opens
+ * a model in its own thread only where that costs a cached open (tens of milliseconds): never the
+ * optimisation and save of a first start, nor the check of a model file that changed.
+ */
+export function readCachedHere(source: ModelSource, name?: string): CachedOpen {
+  const early = lookUpCache(source, name);
+  const cached = early
+    .then(async (found) => {
+      if ('off' in found) return false;
+      const c = await found.cached;
+      return c !== undefined && (!found.stamp || sameStamp(c.sidecar.source, found.stamp));
+    })
+    .catch(() => false);
+  return { cached, open: (threads, constants) => createLocalSession(source, 'native', { threads, constants, name }, early) };
 }
 
 /** The cache standing aside by choice, not a problem to report. */
@@ -373,7 +405,14 @@ export async function acquireSession(key: string, load: () => Promise<ModelSourc
   if (!entry) {
     const opened =
       workers > 0
-        ? sharedPool(workers).open({ load, backend: want, threads, constants: opts.constants, name: opts.name })
+        ? sharedPool(workers).open({
+            load,
+            backend: want,
+            threads,
+            constants: opts.constants,
+            name: opts.name,
+            readHere: want === 'wasm' ? undefined : (source) => readCachedHere(source, opts.name),
+          })
         : load()
             .then((source) => createLocalSession(source, want, { threads, constants: opts.constants, name: opts.name }))
             .then(({ session, backend }) => ({ session, backend, close: () => session.release() }));
