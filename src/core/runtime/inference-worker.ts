@@ -49,6 +49,8 @@ async function handle(m: Exclude<Request, { op: 'native-verdict' }>): Promise<Re
         threads: m.threads,
         constants: m.constants,
         name: m.name,
+        // Counted from inside this request's own count: no moment with nothing counted while it runs.
+        guard: (work) => withinGate(gate, work),
       });
       sessions.set(m.session, session);
       backends.set(m.session, backend);

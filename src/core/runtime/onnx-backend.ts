@@ -149,6 +149,9 @@ export interface SessionOptions {
   constants?: Constants | (() => Constants);
   /** The model's name in the optimised-model cache (optimized-model-cache.ts); a file's own name by default. */
   name?: string;
+  /** Runs the warm-up run, which goes on after the session is handed out (an inference worker counts it in
+   *  its exit gate, exit-gate.ts, as it counts a request). */
+  guard?: (work: () => Promise<void>) => Promise<void>;
 }
 
 /** A session in this thread: what each pool worker holds, and what LIGHTEXNET_WORKERS=0 uses directly. */
@@ -186,27 +189,39 @@ export async function createLocalSession(
           shape: x.shape ? [...x.shape] : undefined,
         }))
       : undefined;
+  const runNow = async (feeds: Record<string, TensorData>): Promise<Record<string, TensorData>> => {
+    const inputs: Record<string, OrtCommon.Tensor> = { ...constants };
+    for (const [k, v] of Object.entries(feeds)) inputs[k] = toTensor(v);
+    const out = await s.run(inputs);
+    const result: Record<string, TensorData> = {};
+    for (const [k, v] of Object.entries(out)) result[k] = { data: v.data as Float32Array, dims: [...v.dims] };
+    return result;
+  };
+  const inputMetadata = meta((s as unknown as { inputMetadata?: unknown }).inputMetadata);
+  // The warm-up run is under way when the session is handed out, and every run and the release wait for it:
+  // the caller's work before its first run (a worker's answer crossing, the first frame's decode, letterbox
+  // and other model) then overlaps it.
+  const warm = () => warmUp(inputMetadata, runNow, Object.keys(constants));
+  const warmed = (opts.guard ? opts.guard(warm) : warm()).catch(() => undefined);
   const session = {
     inputNames: [...s.inputNames],
     outputNames: [...s.outputNames],
-    inputMetadata: meta((s as unknown as { inputMetadata?: unknown }).inputMetadata),
+    inputMetadata,
     outputMetadata: meta((s as unknown as { outputMetadata?: unknown }).outputMetadata),
     /** The runtime's own session, for tests that check which handler runs it. */
     handler: (s as unknown as { handler?: object }).handler,
     async run(feeds: Record<string, TensorData>): Promise<Record<string, TensorData>> {
-      const inputs: Record<string, OrtCommon.Tensor> = { ...constants };
-      for (const [k, v] of Object.entries(feeds)) inputs[k] = toTensor(v);
-      const out = await s.run(inputs);
-      const result: Record<string, TensorData> = {};
-      for (const [k, v] of Object.entries(out)) result[k] = { data: v.data as Float32Array, dims: [...v.dims] };
-      return result;
+      await warmed;
+      return runNow(feeds);
     },
-    release: () => s.release(),
+    async release(): Promise<void> {
+      await warmed;
+      await s.release();
+    },
     /** The runtime reads a cached model's weights in place from these bytes: held as long as the session,
      *  or its next run reads freed memory (an original model's were copied by the runtime, and may go). */
     modelBytes: cache === 'used' ? bytes : undefined,
   };
-  await warmUp(session, Object.keys(constants));
   const cacheProblem = cache.startsWith('off: ') && !QUIET_CACHE_OUTCOMES.includes(cache) ? cache.slice(5) : undefined;
   return { session, backend: { name: backend.name, fallbackReason: backend.fallbackReason, cacheProblem }, cache };
 }
@@ -246,20 +261,24 @@ export function readCachedHere(source: ModelSource, name?: string): CachedOpen {
 const QUIET_CACHE_OUTCOMES: string[] = ['off: LIGHTEXNET_CACHE_DIR=off', 'off: the WASM runtime'];
 
 /**
- * One run on zeros (symbolic dimensions taken as 1) before the session is handed out. A session's first run
- * takes the memory of its intermediate tensors fresh from the system (~1,300 page faults and ~18 ms for
- * BlazeFace, against 2.5 ms a run after): paid here, while the worker waits for its other model, rather than
- * by the first frame. Best effort: a model whose inputs this cannot guess is simply not warmed.
+ * One run on zeros (symbolic dimensions taken as 1) as the session opens. A session's first run takes the
+ * memory of its intermediate tensors fresh from the system (~1,300 page faults and ~18 ms for BlazeFace,
+ * against 2.5 ms a run after): paid while the worker would wait for its other model or for the first frame's
+ * decode, rather than by the first frame. Best effort: a model whose inputs this cannot guess is not warmed.
  */
-async function warmUp(session: ModelSession & { inputMetadata?: GraphSignature['inputMetadata'] }, given: string[]): Promise<void> {
+async function warmUp(
+  inputMetadata: GraphSignature['inputMetadata'],
+  run: (feeds: Record<string, TensorData>) => Promise<unknown>,
+  given: string[],
+): Promise<void> {
   const feeds: Record<string, TensorData> = {};
-  for (const m of session.inputMetadata ?? []) {
+  for (const m of inputMetadata ?? []) {
     if (given.includes(m.name)) continue;
     if (!m.isTensor || !m.shape) return;
     const dims = m.shape.map((d) => (typeof d === 'number' && d > 0 ? d : 1));
     feeds[m.name] = { data: new Float32Array(dims.reduce((a, b) => a * b, 1)), dims };
   }
-  await session.run(feeds).catch(() => undefined);
+  await run(feeds).catch(() => undefined);
 }
 
 type OrtSession = OrtCommon.InferenceSession;
