@@ -240,6 +240,43 @@ describe('optimised-model cache', function () {
     assert.match(under.cache, /^off: /);
   });
 
+  it('opens cached models without loading node:crypto, in the calling thread and in a worker (~6 ms of each)', async () => {
+    // A child, as this process loaded node:crypto long ago: the models opened in its own thread, then the
+    // classifier opened in a worker thread the way an inference worker opens it; each thread says whether it
+    // loaded the module.
+    const loaded = "process.moduleLoadList.includes('NativeModule crypto')";
+    const inWorker = `
+      const { createLocalSession } = require(${JSON.stringify(path.join(ROOT, 'dist', 'core', 'runtime', 'onnx-backend'))});
+      createLocalSession(${JSON.stringify(classifierFile)}, 'native').then(async ({ session, cache }) => {
+        await session.release();
+        require('node:worker_threads').parentPort.postMessage({ cache, crypto: ${loaded} });
+      });`;
+    const script = `
+      const core = require(${JSON.stringify(path.join(ROOT, 'dist', 'core'))});
+      const { Worker } = require('node:worker_threads');
+      (async () => {
+        const [detector, classifier] = await Promise.all([core.FaceDetector.create(), core.ExpressionClassifier.create()]);
+        const here = ${loaded};
+        await Promise.all([detector.release(), classifier.release()]);
+        const worker = await new Promise((r) => new Worker(${JSON.stringify(inWorker)}, { eval: true }).once('message', r));
+        console.log(JSON.stringify({ here, worker }));
+      })();`;
+    // A file, not -e: Node's -e loads node:crypto itself.
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'lightexnet-crypto-test-')), 'start.js');
+    fs.writeFileSync(file, script);
+    const run = () =>
+      JSON.parse(
+        require('node:child_process').execFileSync(process.execPath, [file], {
+          env: { ...process.env, LIGHTEXNET_CACHE_DIR: dir, LIGHTEXNET_WORKERS: '0' },
+          encoding: 'utf8',
+        }),
+      );
+    const first = run(); // writes the entries (and remembers the runtime's check): hashes, so loads it
+    assert.equal(first.worker.cache, 'used');
+    assert.deepEqual(run(), { here: false, worker: { cache: 'used', crypto: false } });
+    fs.rmSync(path.dirname(file), { recursive: true, force: true });
+  });
+
   it('removes the entries of older versions of the same model, and only those (not another model of the same name)', async () => {
     fs.chmodSync(dir, 0o700);
     const older = path.join(dir, 'lightexnet-fer2013-0123456789abcdef0123.ort');

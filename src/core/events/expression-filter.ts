@@ -3,7 +3,7 @@
  * interest, confident enough, held for long enough, not repeated within a cooldown. State is kept per
  * source (one camera per msg.topic) so several cameras can share one filter.
  */
-import { randomUUID } from 'node:crypto';
+import { crypto } from '../runtime/lazy-crypto';
 
 export interface FilterOptions {
   /** Expressions that count; empty means every expression. */
@@ -106,7 +106,7 @@ export class ExpressionFilter {
     const top = this.pick(faces);
     const candidate = top ? top.expression : null;
     const make = (event: FilterEvent['event'], expression: string, confidence: number): FilterEvent => ({
-      id: randomUUID(),
+      id: crypto().randomUUID(),
       event,
       expression,
       confidence,

@@ -14,9 +14,9 @@
  * which this process loads only if it decoded there: unlike the runtime, it is never needed (sharp decodes).
  */
 import type * as ChildProcess from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
 import { readFile, writeFile, rename } from 'node:fs/promises';
 import * as path from 'node:path';
+import { crypto, keyHash } from './lazy-crypto';
 import { cacheDirectory, ensurePrivateDirectory, machineFingerprint } from './optimized-model-cache';
 
 /** What the child found of the package's JPEG decoder (jpeg-turbo/, used by image/turbo-jpeg.ts). */
@@ -103,7 +103,7 @@ async function runCheck(opts: NativeCheckOptions): Promise<NativeRuntimeVerdict>
   const verdict = await runChild(pkgDir, opts.model ?? DEFAULT_MODEL, opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
   if (verdict.kind === 'ok' && marker) {
     // Written by rename, so that another process never reads half of it; best effort (it only saves a check).
-    const tmp = `${marker}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`; // workers share the pid
+    const tmp = `${marker}.${process.pid}.${crypto().randomBytes(4).toString('hex')}.tmp`; // workers share the pid
     const note = {
       package: opts.packageName,
       version,
@@ -142,10 +142,7 @@ async function readMarker(marker: string): Promise<NativeDecoderState | undefine
 /** The marker of a pass for this package version, Node version and CPU, in a folder of ours; else undefined. */
 function markerPath(dir: string, packageName: string, version: string): string | undefined {
   if (ensurePrivateDirectory(dir) !== undefined) return undefined; // not ours: neither trusted nor written
-  const key = createHash('sha256')
-    .update(`${packageName}@${version}|${process.version}|${machineFingerprint()}`)
-    .digest('hex')
-    .slice(0, 20);
+  const key = keyHash(`${packageName}@${version}|${process.version}|${machineFingerprint()}`);
   return path.join(dir, `native-runtime-${key}.ok`);
 }
 

@@ -13,7 +13,6 @@
  * Sessions run in worker threads (inference-pool.ts) unless LIGHTEXNET_WORKERS=0: onnxruntime's run is
  * synchronous on the thread that calls it, and Node-RED has one thread for every flow.
  */
-import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import * as path from 'node:path';
@@ -21,6 +20,7 @@ import type * as OrtCommon from 'onnxruntime-common';
 import type { GraphSignature } from '../classification/model-manifest';
 import { Constants, constantsOf, poolSize, sharedPool } from './inference-pool';
 import { checkNativeRuntime, nativePackageName } from './native-runtime-check';
+import { sha256Hex } from './lazy-crypto';
 import { isModelFile, ModelFile, ModelLoadError, modelBytes, ModelSource, unreadable } from './model-file';
 import {
   cacheDirectory,
@@ -386,8 +386,6 @@ function sourceStamp(file: ModelFile): SourceStamp {
     throw new ModelLoadError(`model file ${file.path} ${unreadable(err)}`);
   }
 }
-
-const sha256Hex = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
 /** The native runtime's name and version, for the cache key: from its package, so known before it loads. */
 function nativeRuntimeName(): string {

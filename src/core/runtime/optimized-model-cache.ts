@@ -23,12 +23,12 @@
  * LIGHTEXNET_CACHE_DIR picks the directory; `off` turns the cache off. The default is
  * $XDG_CACHE_HOME/lightexnet, else ~/.cache/lightexnet.
  */
-import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, Stats } from 'node:fs';
 import { chmod, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { readWhole } from './file-read';
+import { crypto, keyHash, sha256Hex } from './lazy-crypto';
 
 /** What the cache did for one session: served it, saved it, or stood aside (and why). */
 export type CacheOutcome = 'used' | 'written' | `off: ${string}`;
@@ -64,7 +64,7 @@ const FORMAT = 'ort-format';
 
 /** The cache key of a model (its sha256) optimised by a runtime (its name and version) on this machine. */
 export function cacheKey(modelSha256: string, runtime: string): string {
-  return createHash('sha256').update(`${modelSha256}|${runtime}|${FORMAT}|${machineFingerprint()}`).digest('hex').slice(0, 20);
+  return keyHash(`${modelSha256}|${runtime}|${FORMAT}|${machineFingerprint()}`);
 }
 
 export interface OptimizedModelEntry {
@@ -101,8 +101,6 @@ export function ensurePrivateDirectory(dir: string): string | undefined {
     return `${dir}: ${(err as Error).message}`;
   }
 }
-
-const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
 /** The model file a cached entry was made from, as it was when its sha256 was checked. */
 export interface SourceStamp {
@@ -168,7 +166,7 @@ export function readCached(entry: OptimizedModelEntry): Promise<{ bytes: Uint8Ar
       async (bytes) => {
         const stamp = fileStamp(st);
         if (sameFile(side.file, stamp)) return { bytes, sidecar: side };
-        if (sha256(bytes) !== side.sha256) {
+        if (sha256Hex(bytes) !== side.sha256) {
           await discard(entry);
           return undefined;
         }
@@ -182,7 +180,7 @@ export function readCached(entry: OptimizedModelEntry): Promise<{ bytes: Uint8Ar
 
 /** Writes an entry's sidecar (by rename: a reader never sees half of it). */
 export async function writeSidecar(entry: OptimizedModelEntry, side: Sidecar): Promise<void> {
-  const tmp = path.join(entry.dir, `.${path.basename(entry.sidecar)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const tmp = path.join(entry.dir, `.${path.basename(entry.sidecar)}.${process.pid}.${crypto().randomBytes(4).toString('hex')}.tmp`);
   await writeFile(tmp, JSON.stringify(side), { mode: 0o600 });
   await rename(tmp, entry.sidecar);
 }
@@ -194,7 +192,7 @@ export async function discard(entry: OptimizedModelEntry): Promise<void> {
 
 /** A temporary path in the cache's directory for the runtime to write the optimised model to. */
 export function scratchPath(entry: OptimizedModelEntry): string {
-  return path.join(entry.dir, `.${path.basename(entry.file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  return path.join(entry.dir, `.${path.basename(entry.file)}.${process.pid}.${crypto().randomBytes(4).toString('hex')}.tmp`);
 }
 
 /**
@@ -205,7 +203,7 @@ export async function commit(entry: OptimizedModelEntry, scratch: string, source
   try {
     const bytes = await readFile(scratch);
     await chmod(scratch, 0o600);
-    const side: Sidecar = { sha256: sha256(bytes), source };
+    const side: Sidecar = { sha256: sha256Hex(bytes), source };
     await writeSidecar(entry, side);
     await rename(scratch, entry.file);
     // The file as it now is (a rename changes its change time), so that the next start need not hash it.
