@@ -15,7 +15,7 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { createExitGate, guardExit } from './exit-gate';
 import { checkNativeRuntime, nativePackageName, NativeRuntimeVerdict } from './native-runtime-check';
-import type { BackendInfo, BackendRequest, CachedOpen, LocalSession, ModelSession, TensorData } from './onnx-backend';
+import type { BackendInfo, BackendRequest, LocalSession, ModelSession, ReadAhead, TensorData } from './onnx-backend';
 import type { ModelSource } from './model-file';
 import type { GraphSignature } from '../classification/model-manifest';
 
@@ -104,8 +104,11 @@ export interface OpenSpec {
   constants?: Constants | (() => Constants);
   /** The model's name in the optimised-model cache. */
   name?: string;
-  /** Starts reading the model's cached form in this thread, for opening it here during the start (see here). */
-  readHere?: (source: ModelSource) => CachedOpen;
+  /** Reads the model's optimised form from the cache in this thread (onnx-backend.ts): at the start, for the
+   *  worker that opens it (the bytes transferred) or for a session here (see `here`). */
+  readAhead?: (source: ModelSource) => Promise<ReadAhead | undefined>;
+  /** Opens a session in this thread from bytes read ahead (see `here`). */
+  openHere?: (source: ModelSource, ahead: ReadAhead, opts: { threads: number; constants: Constants }) => Promise<LocalSession>;
 }
 
 /** An OpenSpec with its constants made. */
@@ -119,6 +122,8 @@ export type Request =
       session: number;
       /** A file the worker reads itself, or bytes (cloned to each worker: fine for a small model). */
       source: ModelSource;
+      /** The model's optimised form, read from the cache by the pool's thread while the worker started. */
+      ahead?: ReadAhead;
       backend: BackendRequest;
       threads: number;
       constants: Record<string, TensorData>;
@@ -241,6 +246,10 @@ function requestedBackendName(): string {
 
 type DistributiveOmit<T, K extends keyof never> = T extends unknown ? Omit<T, K> : never;
 
+/** Whether an array is all of its own ArrayBuffer: then that can be moved to a worker, not copied. */
+const ownsItsBuffer = (a: ArrayBufferView): boolean =>
+  a.buffer instanceof ArrayBuffer && a.byteOffset === 0 && a.byteLength === a.buffer.byteLength;
+
 interface OpenSession {
   spec: MadeSpec;
   graph: GraphSignature;
@@ -331,7 +340,9 @@ export class InferencePool {
       const busy = (w: PoolWorker) => [...w.opened.keys()].filter((s) => !w.ready.has(s)).length;
       const now = this.workers.reduce((a, b) => (busy(b) < busy(a) ? b : a));
       const here = this.openHere(id, spec, source);
-      const firstOpen = here ? here.then((r) => r ?? this.openIn(now, id, spec, source)) : this.openIn(now, id, spec, source);
+      // At the start, the model's cached form is read here while the worker boots, and handed to it.
+      const ahead = !here && !this.started ? spec.readAhead?.(source) : undefined;
+      const firstOpen = here ? here.then((r) => r ?? this.openIn(now, id, spec, source)) : this.openIn(now, id, spec, source, ahead);
       if (this.wanted.has(id)) this.wanted.set(id, { spec, source, first: firstOpen });
       const opens = [
         firstOpen,
@@ -381,14 +392,16 @@ export class InferencePool {
    * turns out not to be so, or the open fails here) where the worker opens it instead.
    */
   private openHere(id: number, spec: MadeSpec, source: ModelSource): Promise<(Reply & { ok: true }) | undefined> | undefined {
-    if (this.started || !spec.readHere || this.openingHere || this.here.size > 0) return undefined;
+    const { readAhead, openHere } = spec;
+    if (this.started || !readAhead || !openHere || this.openingHere || this.here.size > 0) return undefined;
     if (!this.workers.some((w) => w.opened.size > w.ready.size)) return undefined; // the worker is free for it
     this.openingHere = true;
-    const reading = spec.readHere(source);
+    const reading = readAhead(source);
     return (async () => {
       try {
-        if (!(await reading.cached) || !(await this.runtimeHere)) return undefined;
-        const local = await reading.open(spec.threads, spec.constants);
+        const ahead = await reading;
+        if (!ahead || !(await this.runtimeHere)) return undefined;
+        const local = await openHere(source, ahead, { threads: spec.threads, constants: spec.constants });
         this.here.set(id, { local, runs: new Set() });
         const { inputNames, outputNames, inputMetadata, outputMetadata } = local.session;
         return { req: 0, ok: true as const, graph: { inputNames, outputNames, inputMetadata, outputMetadata }, backend: local.backend };
@@ -409,19 +422,32 @@ export class InferencePool {
     await h.local.session.release().catch(() => undefined);
   }
 
-  private openIn(w: PoolWorker, id: number, spec: MadeSpec, source: ModelSource): Promise<Reply & { ok: true }> {
+  private openIn(
+    w: PoolWorker,
+    id: number,
+    spec: MadeSpec,
+    source: ModelSource,
+    readAhead?: Promise<ReadAhead | undefined>,
+  ): Promise<Reply & { ok: true }> {
     let p = w.opened.get(id);
     if (!p) {
-      // Bytes are cloned to each worker (the main thread keeps none); a file is read by each worker.
-      p = w.call({
-        op: 'open',
-        session: id,
-        source,
-        backend: spec.backend,
-        threads: spec.threads,
-        constants: spec.constants,
-        name: spec.name,
-      });
+      // Bytes are cloned to each worker (the main thread keeps none); a file is read by each worker, unless
+      // its cached form was read ahead here (moved to the worker).
+      const send = (ahead?: ReadAhead) =>
+        w.call(
+          {
+            op: 'open',
+            session: id,
+            source,
+            backend: spec.backend,
+            threads: spec.threads,
+            constants: spec.constants,
+            name: spec.name,
+            ahead,
+          },
+          ahead && ownsItsBuffer(ahead.bytes) ? [ahead.bytes.buffer as ArrayBuffer] : [],
+        );
+      p = readAhead ? readAhead.then(send) : send();
       p.then(
         () => {
           w.ready.add(id);
@@ -452,8 +478,7 @@ export class InferencePool {
     const sent: Record<string, TensorData> = {};
     for (const [k, t] of Object.entries(feeds)) {
       // Transfer a tensor that owns its whole buffer; copy one that is a view into something larger.
-      const owns = t.data.byteOffset === 0 && t.data.byteLength === t.data.buffer.byteLength && t.data.buffer instanceof ArrayBuffer;
-      const data = owns ? t.data : t.data.slice();
+      const data = ownsItsBuffer(t.data) ? t.data : t.data.slice();
       transfer.push(data.buffer as ArrayBuffer);
       sent[k] = { data, dims: t.dims };
     }

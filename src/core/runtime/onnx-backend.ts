@@ -232,30 +232,35 @@ export interface LocalSession {
   cache: CacheOutcome;
 }
 
-/** A model's optimised form being read in this thread, to be opened here only if the cache has it. */
-export interface CachedOpen {
-  /** Whether the cache has this model as it stands (known once its file is read). */
-  cached: Promise<boolean>;
-  /** Opens it here on the native runtime (to be loaded in this thread by then) from the bytes read. */
-  open(threads: number, constants: Constants): Promise<LocalSession>;
+/**
+ * A model's optimised form read from the cache by one thread, for a session opened there or in an inference
+ * worker (the bytes transferred): only where the cache has the model as it stands, so that the session then
+ * costs a cached open (tens of milliseconds), never a first start's optimisation and save, nor the check of a
+ * model file that changed.
+ */
+export interface ReadAhead {
+  entry: OptimizedModelEntry;
+  stamp?: SourceStamp;
+  bytes: Uint8Array;
+  sidecar: Sidecar;
 }
 
 /**
- * Starts reading the model's optimised form from the cache now, for the inference pool's start, which opens
- * a model in its own thread only where that costs a cached open (tens of milliseconds): never the
- * optimisation and save of a first start, nor the check of a model file that changed.
+ * Reads the model's optimised form now, for the inference pool's start: its worker is still booting, and the
+ * classifier's 13 MB would otherwise be read there after it has loaded our code. Undefined where the cache
+ * does not have the model as it stands (the thread that opens it then does everything itself).
  */
-export function readCachedHere(source: ModelSource, name?: string): CachedOpen {
-  const early = lookUpCache(source, name);
-  const cached = early
-    .then(async (found) => {
-      if ('off' in found) return false;
-      const c = await found.cached;
-      return c !== undefined && (!found.stamp || sameStamp(c.sidecar.source, found.stamp));
-    })
-    .catch(() => false);
-  return { cached, open: (threads, constants) => createLocalSession(source, 'native', { threads, constants, name }, early) };
+export async function readAhead(source: ModelSource, name?: string): Promise<ReadAhead | undefined> {
+  const found = await lookUpCache(source, name).catch(() => undefined);
+  if (!found || 'off' in found) return undefined;
+  const c = await found.cached;
+  if (!c || (found.stamp && !sameStamp(c.sidecar.source, found.stamp))) return undefined;
+  return { entry: found.entry, stamp: found.stamp, bytes: c.bytes, sidecar: c.sidecar };
 }
+
+/** What lookUpCache would have found, from bytes read ahead (here or by another thread). */
+export const lookedUpFrom = (a: ReadAhead): Promise<CacheLookup> =>
+  Promise.resolve({ entry: a.entry, stamp: a.stamp, cached: Promise.resolve({ bytes: a.bytes, sidecar: a.sidecar }) });
 
 /** The cache standing aside by choice, not a problem to report. */
 const QUIET_CACHE_OUTCOMES: string[] = ['off: LIGHTEXNET_CACHE_DIR=off', 'off: the WASM runtime'];
@@ -285,7 +290,7 @@ type OrtSession = OrtCommon.InferenceSession;
 
 /** Where a model stands in the optimised-model cache: its entry and its file's stamp, the cached bytes (being
  *  read), or why the cache stands aside. */
-type CacheLookup =
+export type CacheLookup =
   | { off: string }
   | { entry: OptimizedModelEntry; stamp?: SourceStamp; cached: Promise<{ bytes: Uint8Array; sidecar: Sidecar } | undefined> };
 
@@ -428,7 +433,8 @@ export async function acquireSession(key: string, load: () => Promise<ModelSourc
             threads,
             constants: opts.constants,
             name: opts.name,
-            readHere: want === 'wasm' ? undefined : (source) => readCachedHere(source, opts.name),
+            readAhead: want === 'wasm' ? undefined : (source) => readAhead(source, opts.name),
+            openHere: (source, ahead, o) => createLocalSession(source, 'native', { ...o, name: opts.name }, lookedUpFrom(ahead)),
           })
         : load()
             .then((source) => createLocalSession(source, want, { threads, constants: opts.constants, name: opts.name }))
