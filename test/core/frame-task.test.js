@@ -8,7 +8,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const { FaceDetector, ExpressionClassifier, classifyFrame, detectFrame, decodeImage, ImageInputError } = require('../../dist/core');
-const { pooledSession, sharedPool } = require('../../dist/core/runtime/inference-pool');
+const { pooledSession, sharedPool, startAsIfFirst } = require('../../dist/core/runtime/inference-pool');
 const { FIXTURES } = require('../support/paths');
 const { withWorkers } = require('../support/workers');
 
@@ -103,6 +103,7 @@ describe('a frame detected and classified in one worker', function () {
 
   it('starts with one worker and this thread opening a model each, the first frame one run of each, then grows to its size', async () => {
     const [expected] = await answers(0, [FRAME]); // also puts both models in the optimised-model cache
+    startAsIfFirst(); // as at a process's start (a redeploy's restart opens every model in the worker)
     await withWorkers(2, async () => {
       const [detector, classifier] = await Promise.all([FaceDetector.create({ model: 'full' }), ExpressionClassifier.create()]);
       const pool = sharedPool(2);
@@ -141,9 +142,34 @@ describe('a frame detected and classified in one worker', function () {
     });
   });
 
+  it("opens every model in the worker at a later start in the process (a flow's redeploy): this thread helps a cold start only", async () => {
+    await answers(0, [FRAME]); // both models in the optimised-model cache
+    startAsIfFirst();
+    await withWorkers(2, async () => {
+      const pool = sharedPool(2);
+      const open = () => Promise.all([FaceDetector.create({ model: 'full' }), ExpressionClassifier.create()]);
+      const first = await open();
+      assert.equal(pool.heldHere().length, 1, "the process's first start: one model here");
+      await classifyFrame(first[0], first[1], FRAME);
+      await pool.settled();
+      await Promise.all(first.map((m) => m.release()));
+      assert.deepEqual(pool.stats(), [], 'the pool ended with its sessions');
+      const [detector, classifier] = await open();
+      try {
+        const ids = [pooledSession(detector.task.session).id, pooledSession(classifier.task.session).id];
+        assert.deepEqual(pool.heldHere(), []);
+        assert.equal(pool.holdsTogether(ids), true, 'the one worker holds both');
+        await classifyFrame(detector, classifier, FRAME);
+      } finally {
+        await Promise.all([detector.release(), classifier.release()]);
+      }
+    });
+  });
+
   it('opens every model in the worker where the cache does not have it (no optimisation in this thread)', async () => {
     const before = process.env.LIGHTEXNET_CACHE_DIR;
     process.env.LIGHTEXNET_CACHE_DIR = 'off';
+    startAsIfFirst();
     try {
       await withWorkers(2, async () => {
         const [detector, classifier] = await Promise.all([FaceDetector.create({ model: 'full' }), ExpressionClassifier.create()]);

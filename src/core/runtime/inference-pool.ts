@@ -39,6 +39,19 @@ export function poolSize(): number {
  */
 let startWork: Promise<void> = Promise.resolve();
 
+/**
+ * Whether a pool of this process has started before (grown after its first frame). Only the process's first
+ * start reads models and opens one in the calling thread (InferencePool's `here`, readAhead): a flow's redeploy
+ * restarts the pool, and each such copy left the thread's allocator ~10 MB bigger over 100 redeploys
+ * (bench/soak.js), for a start that is not a cold one.
+ */
+let startedBefore = false;
+
+/** The next pool start goes as the process's first (for tests, which start many pools in one process). */
+export function startAsIfFirst(): void {
+  startedBefore = false;
+}
+
 export function duringStart(work: () => void): void {
   startWork = startWork.then(() => inATurnOfItsOwn(work)).then(() => undefined);
 }
@@ -341,7 +354,7 @@ export class InferencePool {
       const now = this.workers.reduce((a, b) => (busy(b) < busy(a) ? b : a));
       const here = this.openHere(id, spec, source);
       // At the start, the model's cached form is read here while the worker boots, and handed to it.
-      const ahead = !here && !this.started ? spec.readAhead?.(source) : undefined;
+      const ahead = !here && !this.started && !startedBefore ? spec.readAhead?.(source) : undefined;
       const firstOpen = here ? here.then((r) => r ?? this.openIn(now, id, spec, source)) : this.openIn(now, id, spec, source, ahead);
       if (this.wanted.has(id)) this.wanted.set(id, { spec, source, first: firstOpen });
       const opens = [
@@ -393,7 +406,7 @@ export class InferencePool {
    */
   private openHere(id: number, spec: MadeSpec, source: ModelSource): Promise<(Reply & { ok: true }) | undefined> | undefined {
     const { readAhead, openHere } = spec;
-    if (this.started || !readAhead || !openHere || this.openingHere || this.here.size > 0) return undefined;
+    if (this.started || startedBefore || !readAhead || !openHere || this.openingHere || this.here.size > 0) return undefined;
     if (!this.workers.some((w) => w.opened.size > w.ready.size)) return undefined; // the worker is free for it
     this.openingHere = true;
     const reading = readAhead(source);
@@ -584,6 +597,7 @@ export class InferencePool {
             setImmediate(() => {
               if (this.firstUse === firstUse && this.workers.length > 0) {
                 this.started = true;
+                startedBefore = true;
                 this.fill();
               } // else the pool ended (and may have started again) meanwhile
               resolve();
