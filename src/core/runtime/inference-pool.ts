@@ -3,7 +3,8 @@
  * never blocks the thread Node-RED runs every flow on, and frames in flight at once use every core.
  *
  * The pool starts with one worker and grows to its size once the first frame is answered (see firstUse);
- * meanwhile a second model whose optimised form is cached opens in the calling thread (see `here`).
+ * at a process's first start a second model whose optimised form is cached opens meanwhile in the calling
+ * thread (see `here`), which also reads the worker's model for it.
  * Each session is opened in every worker (a caller waits only for the first: the others open meanwhile);
  * a run goes to the worker, among those that have the session, with the fewest runs in flight. Feeds
  * and outputs cross as transferred buffers (no copy). A worker that dies fails its runs in flight with a
@@ -319,11 +320,12 @@ export class InferencePool {
   /** Sessions that have answered a run during the start. */
   private readonly answered = new Set<number>();
   /**
-   * Sessions opened in this thread for the start, until a worker has them. At start-up the one worker boots,
-   * then opens the models one after the other (a create and a warm-up run, ~50 ms each), while this thread,
-   * once it has loaded the runtime (duringStart), waits on the other core. So a second model whose optimised
-   * form is cached opens here meanwhile and serves the first frame (its runs take this thread ~2-3 ms, at the
-   * start only); the workers open it after the start, and this copy is released once one has.
+   * Sessions opened in this thread for the process's first start (see startedBefore), until a worker has
+   * them. At start-up the one worker boots, then opens the models one after the other (a create and a warm-up
+   * run, ~50 ms each), while this thread, once it has loaded the runtime (duringStart), waits on the other
+   * core. So a second model whose optimised form is cached opens here meanwhile and serves the first frame
+   * (its runs take this thread ~2-3 ms, at the start only); the workers open it after the start, and this
+   * copy is released once one has.
    */
   private readonly here = new Map<number, HereSession>();
   private openingHere = false;
