@@ -53,8 +53,15 @@ export function startAsIfFirst(): void {
   startedBefore = false;
 }
 
+/**
+ * Whether a pool's start goes on in this thread (InferencePool's startingHere): then no worker is booting, this
+ * thread has no idle time for the warm-ups, and the first frame pays for its own letterbox and crops instead
+ * (10 ms sooner to the first result: docs/performance.md, session 26).
+ */
+let noIdleAtStart = false;
+
 export function duringStart(work: () => void): void {
-  startWork = startWork.then(() => inATurnOfItsOwn(work)).then(() => undefined);
+  startWork = startWork.then(() => (noIdleAtStart ? false : inATurnOfItsOwn(work))).then(() => undefined);
 }
 
 /** Runs `work` in a later turn of the event loop; its errors are its own (a warm-up's, a preload's): false. */
@@ -122,7 +129,7 @@ export interface OpenSpec {
    *  worker that opens it (the bytes transferred) or for a session here (see `here`). */
   readAhead?: (source: ModelSource) => Promise<ReadAhead | undefined>;
   /** Opens a session in this thread from bytes read ahead (see `here`). */
-  openHere?: (source: ModelSource, ahead: ReadAhead, opts: { threads: number; constants: Constants }) => Promise<LocalSession>;
+  openHere?: (source: ModelSource, ahead: ReadAhead, opts: { threads: number; constants: Constants; warmUp: boolean }) => Promise<LocalSession>;
 }
 
 /** An OpenSpec with its constants made. */
@@ -275,6 +282,8 @@ interface WantedSession {
   spec: MadeSpec;
   source: ModelSource;
   first: Promise<unknown>;
+  /** Its first open was (or was tried) in this thread. */
+  here: boolean;
 }
 
 /** A session opened in the pool's own thread for the start (InferencePool's `here`), with its runs in flight. */
@@ -328,7 +337,23 @@ export class InferencePool {
    * copy is released once one has.
    */
   private readonly here = new Map<number, HereSession>();
-  private openingHere = false;
+  private openingHere = 0;
+  /**
+   * The process's first start goes on in this thread: every model whose optimised form is cached opens here,
+   * and no worker starts before the first frame has been answered (see firstUse). On two cores a worker's boot
+   * (~100 ms of a core) beside this thread's opens made both slower (docs/performance.md, session 26). Ends
+   * (a worker starts) as soon as a model cannot open here.
+   */
+  private get startingHere(): boolean {
+    return this.startsHere;
+  }
+  private set startingHere(v: boolean) {
+    this.startsHere = v;
+    noIdleAtStart = v;
+  }
+  private startsHere = false;
+  /** Whether the pool has started (a worker, or sessions here) and not ended since. */
+  private running = false;
   /** Whether this thread has loaded the native runtime (once it passed its check): sessions may open here. */
   private runtimeHere: Promise<boolean> = Promise.resolve(false);
 
@@ -348,21 +373,25 @@ export class InferencePool {
     let first: Reply & { ok: true };
     let spec: MadeSpec;
     try {
-      this.fill(); // workers start (and load the runtime) while the model is found
+      // Workers start (and load the runtime) while the model is found; none at a process's first start for a
+      // model that may open here (see startingHere).
+      this.fill(!startedBefore && lazySpec.readAhead !== undefined && lazySpec.openHere !== undefined);
       spec = { ...lazySpec, constants: constantsOf(lazySpec.constants) };
       const source = await spec.load();
       this.fill();
-      const busy = (w: PoolWorker) => [...w.opened.keys()].filter((s) => !w.ready.has(s)).length;
-      const now = this.workers.reduce((a, b) => (busy(b) < busy(a) ? b : a));
       const here = this.openHere(id, spec, source);
-      // At the start, the model's cached form is read here while the worker boots, and handed to it.
-      const ahead = !here && !this.started && !startedBefore ? spec.readAhead?.(source) : undefined;
-      const firstOpen = here ? here.then((r) => r ?? this.openIn(now, id, spec, source)) : this.openIn(now, id, spec, source, ahead);
-      if (this.wanted.has(id)) this.wanted.set(id, { spec, source, first: firstOpen });
-      const opens = [
-        firstOpen,
-        ...this.workers.filter((w) => w !== now || here !== undefined).map((w) => this.openAfter(firstOpen, w, id, spec, source)),
-      ];
+      let firstOpen: Promise<Reply & { ok: true }>;
+      let now: PoolWorker | undefined;
+      if (here) {
+        firstOpen = here.then((r) => r ?? this.openIn(this.leastBusyOpening(), id, spec, source));
+      } else {
+        now = this.leastBusyOpening();
+        // At the start, the model's cached form is read here while the worker boots, and handed to it.
+        const ahead = !this.started && !startedBefore ? spec.readAhead?.(source) : undefined;
+        firstOpen = this.openIn(now, id, spec, source, ahead);
+      }
+      if (this.wanted.has(id)) this.wanted.set(id, { spec, source, first: firstOpen, here: here !== undefined });
+      const opens = [firstOpen, ...this.workers.filter((w) => w !== now).map((w) => this.openAfter(firstOpen, w, id, spec, source))];
       for (const p of opens) p.catch(() => undefined); // the first one's error is the one reported
       first = await Promise.race(opens);
     } catch (err) {
@@ -401,29 +430,44 @@ export class InferencePool {
     return p;
   }
 
+  /** The worker opening the fewest sessions (one starts if the start was going on in this thread). */
+  private leastBusyOpening(): PoolWorker {
+    if (this.workers.length === 0) {
+      this.startingHere = false; // a model that does not open here: the start goes on in a worker
+      this.fill();
+    }
+    const busy = (w: PoolWorker) => [...w.opened.keys()].filter((s) => !w.ready.has(s)).length;
+    return this.workers.reduce((a, b) => (busy(b) < busy(a) ? b : a));
+  }
+
   /**
-   * Opens the session in this thread (see `here`) when the pool is starting, its worker is already opening
-   * another model, and this one is in the optimised-model cache; undefined (or a promise of it, when that
-   * turns out not to be so, or the open fails here) where the worker opens it instead.
+   * Opens the session in this thread (see `here`) at the process's first start: every model while the start
+   * goes on here (startingHere), else a second model while the worker is opening another; only where the
+   * native runtime is loaded here and the optimised-model cache has the model as it stands. Undefined (or a
+   * promise of it, when that turns out not to be so, or the open fails here) where a worker opens it instead.
    */
   private openHere(id: number, spec: MadeSpec, source: ModelSource): Promise<(Reply & { ok: true }) | undefined> | undefined {
     const { readAhead, openHere } = spec;
-    if (this.started || startedBefore || !readAhead || !openHere || this.openingHere || this.here.size > 0) return undefined;
-    if (!this.workers.some((w) => w.opened.size > w.ready.size)) return undefined; // the worker is free for it
-    this.openingHere = true;
+    if (this.started || startedBefore || !readAhead || !openHere) return undefined;
+    if (!this.startingHere) {
+      if (this.openingHere > 0 || this.here.size > 0) return undefined;
+      if (!this.workers.some((w) => w.opened.size > w.ready.size)) return undefined; // the worker is free for it
+    }
+    this.openingHere++;
     const reading = readAhead(source);
     return (async () => {
       try {
         const ahead = await reading;
         if (!ahead || !(await this.runtimeHere)) return undefined;
-        const local = await openHere(source, ahead, { threads: spec.threads, constants: spec.constants });
+        // No warm-up run while the start goes on here: the first frame's run, in this same thread, is one.
+        const local = await openHere(source, ahead, { threads: spec.threads, constants: spec.constants, warmUp: !this.startingHere });
         this.here.set(id, { local, runs: new Set() });
         const { inputNames, outputNames, inputMetadata, outputMetadata } = local.session;
         return { req: 0, ok: true as const, graph: { inputNames, outputNames, inputMetadata, outputMetadata }, backend: local.backend };
       } catch {
         return undefined; // the worker opens it, and reports what is wrong with it
       } finally {
-        this.openingHere = false;
+        this.openingHere--;
       }
     })();
   }
@@ -530,6 +574,7 @@ export class InferencePool {
       return s.spec;
     });
     this.fill();
+    if (this.workers.length === 0) this.leastBusyOpening(); // not a session here: the start goes on in a worker
     const w = this.pick(ids);
     await Promise.all(
       ids.map(async (id, i) => {
@@ -578,14 +623,19 @@ export class InferencePool {
     await Promise.all(this.workers.flatMap((w) => [...w.opened.values()].map((p) => p.catch(() => undefined))));
   }
 
-  /** Starts workers up to the pool's size (at the first open, and to replace one that died). */
-  private fill(): void {
+  /**
+   * Starts workers up to the pool's size (at the first open, and to replace one that died). `hereFirst`: the
+   * pool's start may go on in this thread (see startingHere), when this call starts it.
+   */
+  private fill(hereFirst = false): void {
     // onnxruntime's telemetry looks up an outside host; the native library reads this from the process
     // environment when it loads. A worker's process.env is a copy that never reaches the C environment,
     // so it is set here, in the main thread, before any worker loads the runtime.
     process.env.ORT_DISABLE_TELEMETRY ??= '1';
-    if (this.workers.length === 0) {
+    if (!this.running) {
+      this.running = true;
       this.started = false;
+      this.startingHere = hereFirst && !startedBefore;
       this.answered.clear();
       const firstUse = new Promise<void>((resolve) => {
         this.markUsed = resolve;
@@ -597,8 +647,9 @@ export class InferencePool {
         () =>
           new Promise<void>((resolve) =>
             setImmediate(() => {
-              if (this.firstUse === firstUse && this.workers.length > 0) {
+              if (this.firstUse === firstUse && this.running) {
                 this.started = true;
+                this.startingHere = false;
                 startedBefore = true;
                 this.fill();
               } // else the pool ended (and may have started again) meanwhile
@@ -621,18 +672,17 @@ export class InferencePool {
       );
       startWork = this.runtimeHere.then(() => undefined);
     }
-    const target = this.started ? this.size : 1;
+    const target = this.started ? this.size : this.startingHere ? 0 : 1;
     while (this.workers.length < target) {
       const nativeCheck = this.nativeVerdict ?? (this.nativeCheck ? 'pending' : undefined);
       const w = new PoolWorker((dead) => {
         this.workers = this.workers.filter((x) => x !== dead);
       }, nativeCheck);
       this.workers.push(w);
-      // After the start, a new worker (the pool growing, or replacing one that died) opens every session.
-      if (this.started) {
-        for (const [id, want] of this.wanted)
-          if (want) void this.openAfter(want.first, w, id, want.spec, want.source).catch(() => undefined);
-      }
+      // After the start, a new worker (the pool growing, or replacing one that died) opens every session;
+      // during it, those opened here (once the start is over).
+      for (const [id, want] of this.wanted)
+        if (want && (this.started || want.here)) void this.openAfter(want.first, w, id, want.spec, want.source).catch(() => undefined);
     }
   }
 
@@ -648,6 +698,8 @@ export class InferencePool {
     if (this.sessions.size > 0 || this.opening > 0) return;
     const workers = this.workers;
     this.workers = [];
+    this.running = false;
+    this.startingHere = false;
     await Promise.all(workers.map((w) => w.shutdown()));
   }
 

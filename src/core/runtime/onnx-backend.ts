@@ -152,6 +152,8 @@ export interface SessionOptions {
   /** Runs the warm-up run, which goes on after the session is handed out (an inference worker counts it in
    *  its exit gate, exit-gate.ts, as it counts a request). */
   guard?: (work: () => Promise<void>) => Promise<void>;
+  /** Whether the session warms up as it opens (default true; see warmUp). */
+  warmUp?: boolean;
 }
 
 /** A session in this thread: what each pool worker holds, and what LIGHTEXNET_WORKERS=0 uses directly. */
@@ -202,7 +204,7 @@ export async function createLocalSession(
   // the caller's work before its first run (a worker's answer crossing, the first frame's decode, letterbox
   // and other model) then overlaps it.
   const warm = () => warmUp(inputMetadata, runNow, Object.keys(constants));
-  const warmed = (opts.guard ? opts.guard(warm) : warm()).catch(() => undefined);
+  const warmed = opts.warmUp === false ? Promise.resolve() : (opts.guard ? opts.guard(warm) : warm()).catch(() => undefined);
   const session = {
     inputNames: [...s.inputNames],
     outputNames: [...s.outputNames],
