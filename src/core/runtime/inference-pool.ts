@@ -129,7 +129,11 @@ export interface OpenSpec {
    *  worker that opens it (the bytes transferred) or for a session here (see `here`). */
   readAhead?: (source: ModelSource) => Promise<ReadAhead | undefined>;
   /** Opens a session in this thread from bytes read ahead (see `here`). */
-  openHere?: (source: ModelSource, ahead: ReadAhead, opts: { threads: number; constants: Constants; warmUp: boolean }) => Promise<LocalSession>;
+  openHere?: (
+    source: ModelSource,
+    ahead: ReadAhead,
+    opts: { threads: number; constants: Constants; warmUp: boolean },
+  ) => Promise<LocalSession>;
 }
 
 /** An OpenSpec with its constants made. */
