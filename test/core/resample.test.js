@@ -10,7 +10,15 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 const sharp = require('sharp');
-const { cropGrey, cropGreyInJs, cropPlan, letterbox, letterboxInJs } = require('../../dist/core/image/resample');
+const {
+  cropGrey,
+  cropGreyInJs,
+  cropPlan,
+  letterbox,
+  letterboxInJs,
+  linearToSrgbByte,
+  srgbByteOfLinear,
+} = require('../../dist/core/image/resample');
 const { KERNELS_FILE, MAX_KERNEL_MEMORY, resampleKernels } = require('../../dist/core/image/resample-wasm');
 const { decodeImage } = require('../../dist/core/image/image');
 const { FIXTURES } = require('../support/paths');
@@ -70,6 +78,13 @@ describe('resampling (crop and letterbox in JavaScript)', () => {
     const rect = { left: 560, top: -40, width: 130, height: 130 };
     const d = diff(cropGrey(photo, rect, 48), await sharpCrop(photo, rect, 48));
     assert.ok(d.max <= 2 && d.mean < 1, `mean ${d.mean.toFixed(3)}, max ${d.max}`);
+  });
+
+  it("the linear-to-sRGB table (built by bisection) holds every entry's own rounding", () => {
+    const table = linearToSrgbByte();
+    for (let i = 0; i < 65536; i++)
+      if (table[i] !== srgbByteOfLinear(i)) assert.fail(`entry ${i}: ${table[i]}, not ${srgbByteOfLinear(i)}`);
+    assert.deepEqual([...table.subarray(65536)], [255, 255, 255, 255], 'past the end (rounding) clamps to white');
   });
 
   it('grey pixels stay themselves (the linear-light round trip is exact on grey)', () => {

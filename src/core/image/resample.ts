@@ -397,16 +397,35 @@ function linearTables(): [Int32Array, Int32Array, Int32Array] {
   return weighted;
 }
 
-/** Linear light in 1/65535 steps -> sRGB byte (fine enough that the step never changes the rounding by
- *  more than one level near black, where the curve is steepest). Indexes past 65535 (rounding) clamp. */
-function linearToSrgbByte(): Uint8Array {
+/** The sRGB byte of linear light `i` / 65535. */
+export function srgbByteOfLinear(i: number): number {
+  const y = i / 65535;
+  const e = y <= 0.0031308 ? y * 12.92 : 1.055 * y ** (1 / 2.4) - 0.055;
+  return Math.round(e * 255);
+}
+
+/**
+ * Linear light in 1/65535 steps -> sRGB byte (fine enough that the step never changes the rounding by
+ * more than one level near black, where the curve is steepest). Indexes past 65535 (rounding) clamp.
+ * The table rises in 256 runs: each run's end is found by bisection (4,000 powers instead of 65,536, ~2 ms
+ * instead of ~10 at a cold start, where the first frame's crop builds it), the same bytes (tested).
+ */
+export function linearToSrgbByte(): Uint8Array {
   if (!toByte) {
-    toByte = new Uint8Array(65536 + 4).fill(255);
-    for (let i = 0; i < 65536; i++) {
-      const y = i / 65535;
-      const e = y <= 0.0031308 ? y * 12.92 : 1.055 * y ** (1 / 2.4) - 0.055;
-      toByte[i] = Math.round(e * 255);
+    const t = new Uint8Array(65536 + 4).fill(255);
+    for (let from = 0; from < 65536;) {
+      const b = srgbByteOfLinear(from);
+      let lo = from;
+      let hi = 65535;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (srgbByteOfLinear(mid) <= b) lo = mid;
+        else hi = mid - 1;
+      }
+      t.fill(b, from, lo + 1);
+      from = lo + 1;
     }
+    toByte = t;
   }
   return toByte;
 }

@@ -14,7 +14,8 @@
  * which this process loads only if it decoded there: unlike the runtime, it is never needed (sharp decodes).
  */
 import type * as ChildProcess from 'node:child_process';
-import { readFile, writeFile, rename } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { writeFile, rename } from 'node:fs/promises';
 import * as path from 'node:path';
 import { crypto, keyHash } from './lazy-crypto';
 import { cacheDirectory, ensurePrivateDirectory, machineFingerprint } from './optimized-model-cache';
@@ -91,13 +92,15 @@ async function runCheck(opts: NativeCheckOptions): Promise<NativeRuntimeVerdict>
   try {
     const manifest = require.resolve(`${opts.packageName}/package.json`, { paths: [opts.resolveFrom ?? __dirname] });
     pkgDir = path.dirname(manifest);
-    version = (JSON.parse(await readFile(manifest, 'utf8')) as { version?: string }).version ?? '?';
+    // Both small files read synchronously: at a start libuv's threads are busy reading the models, and the
+    // runtime loads only once this answers (three trips each through them left the thread idle ~10 ms).
+    version = (JSON.parse(readFileSync(manifest, 'utf8')) as { version?: string }).version ?? '?';
   } catch (err) {
     return { kind: 'unchecked', reason: `${opts.packageName} not found: ${(err as Error).message.split('\n')[0]}` };
   }
   const dir = 'cacheDir' in opts ? opts.cacheDir : cacheDirectory().dir;
   const marker = dir ? markerPath(dir, opts.packageName, version) : undefined;
-  const remembered = marker && (await readMarker(marker));
+  const remembered = marker && readMarker(marker);
   if (remembered) return { kind: 'ok', remembered: true, decoder: remembered };
 
   const verdict = await runChild(pkgDir, opts.model ?? DEFAULT_MODEL, opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
@@ -130,9 +133,9 @@ interface Marker {
 const DECODER_STATES: readonly string[] = ['ok', 'crashed', 'failed', 'absent'] satisfies NativeDecoderState[];
 
 /** The decoder's state a marker remembers; undefined when there is none (or one written before decoders). */
-async function readMarker(marker: string): Promise<NativeDecoderState | undefined> {
+function readMarker(marker: string): NativeDecoderState | undefined {
   try {
-    const { decoder } = JSON.parse(await readFile(marker, 'utf8')) as Partial<Marker>;
+    const { decoder } = JSON.parse(readFileSync(marker, 'utf8')) as Partial<Marker>;
     return typeof decoder === 'string' && DECODER_STATES.includes(decoder) ? decoder : undefined;
   } catch {
     return undefined;
