@@ -2,9 +2,10 @@
  * A small pool of worker threads that hold the ONNX Runtime sessions and run them, so that inference
  * never blocks the thread Node-RED runs every flow on, and frames in flight at once use every core.
  *
- * The pool starts with one worker and grows to its size once the first frame is answered (see firstUse);
- * at a process's first start a second model whose optimised form is cached opens meanwhile in the calling
- * thread (see `here`), which also reads the worker's model for it.
+ * A process's first start goes on in the calling thread where the optimised-model cache has the models: they
+ * open there and serve the first frame, and no worker starts before (see startingHere). Otherwise the pool
+ * starts with one worker, which opens every model. Either way it grows to its size once the first frame is
+ * answered (see firstUse), each worker opening every model, and the calling thread lets its copies go.
  * Each session is opened in every worker (a caller waits only for the first: the others open meanwhile);
  * a run goes to the worker, among those that have the session, with the fewest runs in flight. Feeds
  * and outputs cross as transferred buffers (no copy). A worker that dies fails its runs in flight with a
@@ -319,10 +320,10 @@ export class InferencePool {
   private nativeVerdict: NativeRuntimeVerdict | undefined;
   /**
    * Resolves when each open session has answered a run after the pool starts (or a second later). Until then
-   * the pool has one worker, which opens every model: start-up is short of CPU on two cores, and a second
-   * worker (its thread, its copy of the code and the runtime, ~100 ms of a core) or second copies of the
-   * models would compete with the first frame, which needs neither. The other workers start then, and open
-   * every session. bench/cold-start.js: see docs/performance.md (session 24).
+   * the pool has one worker, which opens every model, or none (startingHere): start-up is short of CPU on two
+   * cores, and another worker (its thread, its copy of the code and the runtime, ~100 ms of a core) or second
+   * copies of the models would compete with the first frame, which needs neither. The workers start then, and
+   * open every session. bench/cold-start.js: see docs/performance.md (sessions 24 and 26).
    */
   private firstUse: Promise<void> = Promise.resolve();
   /** Resolves once the pool has grown after firstUse. */
@@ -334,11 +335,10 @@ export class InferencePool {
   private readonly answered = new Set<number>();
   /**
    * Sessions opened in this thread for the process's first start (see startedBefore), until a worker has
-   * them. At start-up the one worker boots, then opens the models one after the other (a create and a warm-up
-   * run, ~50 ms each), while this thread, once it has loaded the runtime (duringStart), waits on the other
-   * core. So a second model whose optimised form is cached opens here meanwhile and serves the first frame
-   * (its runs take this thread ~2-3 ms, at the start only); the workers open it after the start, and this
-   * copy is released once one has.
+   * them: every model while the start goes on here (startingHere); else, when a worker opens the first model
+   * (one not cached), a second model whose optimised form is cached, opened here meanwhile. They serve the
+   * frames until a worker has them (their runs take this thread ~2-3 ms a model, at the start only); the
+   * workers open them after the start, and each copy here is released once one has.
    */
   private readonly here = new Map<number, HereSession>();
   private openingHere = 0;
