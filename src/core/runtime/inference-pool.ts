@@ -57,7 +57,7 @@ export function startAsIfFirst(): void {
 /**
  * Whether a pool's start goes on in this thread (InferencePool's startingHere): then no worker is booting, this
  * thread has no idle time for the warm-ups, and the first frame pays for its own letterbox and crops instead
- * (10 ms sooner to the first result: docs/performance.md, session 26).
+ * (the first result sooner without them: docs/performance.md, session 26).
  */
 let noIdleAtStart = false;
 
