@@ -4,11 +4,35 @@
  * 640x480 JPEG). Run it a few times: the first run after boot also pays for the disk. Prints JSON, with the
  * process's minor page faults until the first result and what one costs here (first touch of a fresh page).
  *
- *   npm run build && node bench/cold-start.js   [LIGHTEXNET_WORKERS=0 for the in-thread path]
+ *   npm run build && node bench/cold-start.js   [--runs N]   [LIGHTEXNET_WORKERS=0 for the in-thread path]
+ *
+ * --runs N starts N fresh processes one after the other and prints each one's figures and the medians. Time
+ * starts beside nothing else: on a 2-core machine another process starting at the same time (a shell pipe into
+ * an interpreter, say) takes the core the start uses (docs/performance.md, session 26).
  *
  * Opening a model natively the first time saves its optimised form (optimized-model-cache.ts); later starts
  * load that. LIGHTEXNET_CACHE_DIR=<empty folder> measures a first start, =off the start without the cache.
  */
+const runsArg = process.argv.indexOf('--runs');
+if (runsArg > 0) {
+  const runs = Number(process.argv[runsArg + 1]);
+  if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs takes a whole number of runs');
+  const { execFileSync } = require('node:child_process');
+  const results = [];
+  for (let i = 0; i < runs; i++) {
+    // Synchronous: this process waits, idle, while each run has the machine to itself.
+    const out = execFileSync(process.execPath, [__filename], { encoding: 'utf8' });
+    results.push(JSON.parse(out));
+    console.log(out.trim());
+  }
+  const median = (k) => {
+    const v = results.map((r) => r[k]).sort((a, b) => a - b);
+    return v.length % 2 ? v[v.length >> 1] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+  };
+  const keys = ['firstResultMs', 'cpuMs', 'minorPageFaults', 'usPerPageFault'];
+  console.log(JSON.stringify({ runs, medians: Object.fromEntries(keys.map((k) => [k, median(k)])) }));
+  return;
+}
 const t0 = performance.now();
 const core = require('../dist/core');
 const tRequire = performance.now() - t0;
