@@ -43,7 +43,7 @@ let startWork: Promise<void> = Promise.resolve();
 
 /**
  * Whether a pool of this process has started before (grown after its first frame). Only the process's first
- * start reads models and opens one in the calling thread (InferencePool's `here`, readAhead): a flow's redeploy
+ * start opens models in the calling thread (InferencePool's `here`, startingHere): a flow's redeploy
  * restarts the pool, and each such copy left the thread's allocator ~10 MB bigger over 100 redeploys
  * (bench/soak.js), for a start that is not a cold one.
  */
@@ -126,8 +126,8 @@ export interface OpenSpec {
   constants?: Constants | (() => Constants);
   /** The model's name in the optimised-model cache. */
   name?: string;
-  /** Reads the model's optimised form from the cache in this thread (onnx-backend.ts): at the start, for the
-   *  worker that opens it (the bytes transferred) or for a session here (see `here`). */
+  /** Reads the model's optimised form from the cache in this thread (onnx-backend.ts), for a session here
+   *  (see `here`). */
   readAhead?: (source: ModelSource) => Promise<ReadAhead | undefined>;
   /** Opens a session in this thread from bytes read ahead (see `here`). */
   openHere?: (
@@ -148,8 +148,6 @@ export type Request =
       session: number;
       /** A file the worker reads itself, or bytes (cloned to each worker: fine for a small model). */
       source: ModelSource;
-      /** The model's optimised form, read from the cache by the pool's thread while the worker started. */
-      ahead?: ReadAhead;
       backend: BackendRequest;
       threads: number;
       constants: Record<string, TensorData>;
@@ -335,13 +333,11 @@ export class InferencePool {
   private readonly answered = new Set<number>();
   /**
    * Sessions opened in this thread for the process's first start (see startedBefore), until a worker has
-   * them: every model while the start goes on here (startingHere); else, when a worker opens the first model
-   * (one not cached), a second model whose optimised form is cached, opened here meanwhile. They serve the
-   * frames until a worker has them (their runs take this thread ~2-3 ms a model, at the start only); the
+   * them: every model whose optimised form is cached, while the start goes on here (startingHere). They serve
+   * the frames until a worker has them (their runs take this thread ~2-3 ms a model, at the start only); the
    * workers open them after the start, and each copy here is released once one has.
    */
   private readonly here = new Map<number, HereSession>();
-  private openingHere = 0;
   /**
    * The process's first start goes on in this thread: every model whose optimised form is cached opens here,
    * and no worker starts before the first frame has been answered (see firstUse). On two cores a worker's boot
@@ -390,9 +386,7 @@ export class InferencePool {
         firstOpen = here.then((r) => r ?? this.openIn(this.leastBusyOpening(), id, spec, source));
       } else {
         now = this.leastBusyOpening();
-        // At the start, the model's cached form is read here while the worker boots, and handed to it.
-        const ahead = !this.started && !startedBefore ? spec.readAhead?.(source) : undefined;
-        firstOpen = this.openIn(now, id, spec, source, ahead);
+        firstOpen = this.openIn(now, id, spec, source);
       }
       if (this.wanted.has(id)) this.wanted.set(id, { spec, source, first: firstOpen, here: here !== undefined });
       const opens = [firstOpen, ...this.workers.filter((w) => w !== now).map((w) => this.openAfter(firstOpen, w, id, spec, source))];
@@ -445,33 +439,25 @@ export class InferencePool {
   }
 
   /**
-   * Opens the session in this thread (see `here`) at the process's first start: every model while the start
-   * goes on here (startingHere), else a second model while the worker is opening another; only where the
-   * native runtime is loaded here and the optimised-model cache has the model as it stands. Undefined (or a
+   * Opens the session in this thread (see `here`) while the process's first start goes on here (startingHere),
+   * where the native runtime is loaded here and the optimised-model cache has the model as it stands. Undefined (or a
    * promise of it, when that turns out not to be so, or the open fails here) where a worker opens it instead.
    */
   private openHere(id: number, spec: MadeSpec, source: ModelSource): Promise<(Reply & { ok: true }) | undefined> | undefined {
     const { readAhead, openHere } = spec;
-    if (this.started || startedBefore || !readAhead || !openHere) return undefined;
-    if (!this.startingHere) {
-      if (this.openingHere > 0 || this.here.size > 0) return undefined;
-      if (!this.workers.some((w) => w.opened.size > w.ready.size)) return undefined; // the worker is free for it
-    }
-    this.openingHere++;
+    if (!this.startingHere || !readAhead || !openHere) return undefined;
     const reading = readAhead(source);
     return (async () => {
       try {
         const ahead = await reading;
         if (!ahead || !(await this.runtimeHere)) return undefined;
-        // No warm-up run while the start goes on here: the first frame's run, in this same thread, is one.
-        const local = await openHere(source, ahead, { threads: spec.threads, constants: spec.constants, warmUp: !this.startingHere });
+        // No warm-up run: the first frame's run, in this same thread, is one.
+        const local = await openHere(source, ahead, { threads: spec.threads, constants: spec.constants, warmUp: false });
         this.here.set(id, { local, runs: new Set() });
         const { inputNames, outputNames, inputMetadata, outputMetadata } = local.session;
         return { req: 0, ok: true as const, graph: { inputNames, outputNames, inputMetadata, outputMetadata }, backend: local.backend };
       } catch {
         return undefined; // the worker opens it, and reports what is wrong with it
-      } finally {
-        this.openingHere--;
       }
     })();
   }
@@ -485,32 +471,19 @@ export class InferencePool {
     await h.local.session.release().catch(() => undefined);
   }
 
-  private openIn(
-    w: PoolWorker,
-    id: number,
-    spec: MadeSpec,
-    source: ModelSource,
-    readAhead?: Promise<ReadAhead | undefined>,
-  ): Promise<Reply & { ok: true }> {
+  private openIn(w: PoolWorker, id: number, spec: MadeSpec, source: ModelSource): Promise<Reply & { ok: true }> {
     let p = w.opened.get(id);
     if (!p) {
-      // Bytes are cloned to each worker (the main thread keeps none); a file is read by each worker, unless
-      // its cached form was read ahead here (moved to the worker).
-      const send = (ahead?: ReadAhead) =>
-        w.call(
-          {
-            op: 'open',
-            session: id,
-            source,
-            backend: spec.backend,
-            threads: spec.threads,
-            constants: spec.constants,
-            name: spec.name,
-            ahead,
-          },
-          ahead && ownsItsBuffer(ahead.bytes) ? [ahead.bytes.buffer as ArrayBuffer] : [],
-        );
-      p = readAhead ? readAhead.then(send) : send();
+      // Bytes are cloned to each worker (the main thread keeps none); a file is read by each worker.
+      p = w.call({
+        op: 'open',
+        session: id,
+        source,
+        backend: spec.backend,
+        threads: spec.threads,
+        constants: spec.constants,
+        name: spec.name,
+      });
       p.then(
         () => {
           w.ready.add(id);

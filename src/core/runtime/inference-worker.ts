@@ -4,7 +4,7 @@
  * frame decoded, its faces found and classified here, so the calling thread only posts the JPEG).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { BackendInfo, createLocalSession, getBackend, lookedUpFrom, ModelSession, TensorData } from './onnx-backend';
+import { BackendInfo, createLocalSession, getBackend, ModelSession, TensorData } from './onnx-backend';
 import type { Reply, Request } from './inference-pool';
 import type * as FrameTask from '../frame-task';
 import { withinGate } from './exit-gate';
@@ -45,18 +45,13 @@ function frameTask(): typeof FrameTask {
 async function handle(m: Exclude<Request, { op: 'native-verdict' }>): Promise<Reply> {
   switch (m.op) {
     case 'open': {
-      const { session, backend } = await createLocalSession(
-        m.source,
-        m.backend,
-        {
-          threads: m.threads,
-          constants: m.constants,
-          name: m.name,
-          // Counted from inside this request's own count: no moment with nothing counted while it runs.
-          guard: (work) => withinGate(gate, work),
-        },
-        m.ahead ? lookedUpFrom(m.ahead) : undefined,
-      );
+      const { session, backend } = await createLocalSession(m.source, m.backend, {
+        threads: m.threads,
+        constants: m.constants,
+        name: m.name,
+        // Counted from inside this request's own count: no moment with nothing counted while it runs.
+        guard: (work) => withinGate(gate, work),
+      });
       sessions.set(m.session, session);
       backends.set(m.session, backend);
       const { inputNames, outputNames, inputMetadata, outputMetadata } = session;

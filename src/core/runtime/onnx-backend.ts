@@ -235,8 +235,8 @@ export interface LocalSession {
 }
 
 /**
- * A model's optimised form read from the cache by one thread, for a session opened there or in an inference
- * worker (the bytes transferred): only where the cache has the model as it stands, so that the session then
+ * A model's optimised form read from the cache by the inference pool's thread, for a session opened there at a
+ * process's first start: only where the cache has the model as it stands, so that the session then
  * costs a cached open (tens of milliseconds), never a first start's optimisation and save, nor the check of a
  * model file that changed.
  */
@@ -248,9 +248,8 @@ export interface ReadAhead {
 }
 
 /**
- * Reads the model's optimised form now, for the inference pool's start: its worker is still booting, and the
- * classifier's 13 MB would otherwise be read there after it has loaded our code. Undefined where the cache
- * does not have the model as it stands (the thread that opens it then does everything itself).
+ * Reads the model's optimised form now, for the inference pool's start in its own thread. Undefined where the
+ * cache does not have the model as it stands (a worker then opens it and does everything itself).
  */
 export async function readAhead(source: ModelSource, name?: string): Promise<ReadAhead | undefined> {
   const found = await lookUpCache(source, name).catch(() => undefined);
@@ -260,7 +259,7 @@ export async function readAhead(source: ModelSource, name?: string): Promise<Rea
   return { entry: found.entry, stamp: found.stamp, bytes: c.bytes, sidecar: c.sidecar };
 }
 
-/** What lookUpCache would have found, from bytes read ahead (here or by another thread). */
+/** What lookUpCache would have found, from bytes read ahead. */
 export const lookedUpFrom = (a: ReadAhead): Promise<CacheLookup> =>
   Promise.resolve({ entry: a.entry, stamp: a.stamp, cached: Promise.resolve({ bytes: a.bytes, sidecar: a.sidecar }) });
 
