@@ -92,3 +92,17 @@ def load_rafdb(root: str, split: str = "train", size: int = 48) -> Tuple[np.ndar
     if not xs:
         raise ValueError(f"no {split} images listed in {listing}")
     return np.stack(xs), np.array(ys, np.int64)
+
+
+def load_level_angles(rolls_dir: str, split: str, data_root: str = DEFAULT_DATA) -> np.ndarray:
+    """Degrees to turn each image of a split by to level its eye line, as the product does with --level-beyond 0
+    (face-roll.ts levellingDegrees): BlazeFace's eye-line angle from blazeface_rolls.js (DIR/<split>.f32), 0 where
+    no face was found or the angle is beyond +-90 degrees. split: train (the images load_fer_training keeps),
+    publictest, privatetest, or ckplus (the 927 of load_ckplus_as_fer)."""
+    rolls = np.fromfile(os.path.join(rolls_dir, split + ".f32"), np.float32)
+    if split == "train":
+        rolls = rolls[fer_training_keep(data_root)]
+    elif split == "ckplus":
+        rolls = rolls[np.fromfile(os.path.join(data_root, "ckplus", "all_y.u8"), np.uint8)
+                      != CKPLUS_LABELS.index("contempt")]
+    return np.where(np.isfinite(rolls) & (np.abs(rolls) <= 90), rolls, 0).astype(np.float32)

@@ -17,7 +17,7 @@ from fer_data import CKPLUS_LABELS  # noqa: E402
 from pack_data import decode_images, encode_images  # noqa: E402
 from sharpness import perturbed, statistics_frozen  # noqa: E402
 from detector_framing import DetectorFraming  # noqa: E402
-from train import augment, ckplus_split, epochs_within_budget, js_consistency, load_init  # noqa: E402
+from train import augment, ckplus_split, epochs_within_budget, js_consistency, load_init, to_input  # noqa: E402
 from tta_views import VIEWS, multi_view_probs, view_grids  # noqa: E402
 
 
@@ -201,6 +201,42 @@ class Loss(unittest.TestCase):
         for o, im in zip(out, x):
             corr = max(torch.corrcoef(torch.stack([o.flatten(), v.flatten()]))[0, 1] for v in (im, im.flip(-1)))
             self.assertGreater(float(corr), 0.9999)
+
+
+class Levelling(unittest.TestCase):
+    """train.py --level turns each image by its eye line's angle (face-roll.ts's convention: degrees, y down)."""
+
+    @staticmethod
+    def bar(deg: float) -> np.ndarray:
+        """A 48x48 image with a bright bar through the centre at `deg` degrees (y down)."""
+        yy, xx = np.mgrid[0:48, 0:48] - 23.5
+        t = np.deg2rad(deg)
+        dist = np.abs(-np.sin(t) * xx + np.cos(t) * yy)
+        return np.where((dist < 1.5) & (np.hypot(xx, yy) < 20), 255, 30).astype(np.uint8)
+
+    @staticmethod
+    def angle(img: torch.Tensor) -> float:
+        """The bright pixels' principal axis, degrees (y down), in -90..90."""
+        ys, xs = torch.nonzero(img > img.mean() + (img.max() - img.mean()) / 2, as_tuple=True)
+        xs, ys = xs.float() - xs.float().mean(), ys.float() - ys.float().mean()
+        return float(torch.rad2deg(0.5 * torch.atan2(2 * (xs * ys).mean(), (xs * xs).mean() - (ys * ys).mean())))
+
+    def test_a_tilted_line_comes_out_level_in_scoring_and_in_training(self):
+        for deg in (-30.0, 12.0, 25.0):
+            x = self.bar(deg)[None]
+            self.assertAlmostEqual(self.angle(torch.from_numpy(x[0]).float()), deg, delta=1.5)
+            scored = to_input(x, 64, 1, "cpu", np.array([deg], np.float32))[0, 0]
+            self.assertAlmostEqual(self.angle(scored), 0.0, delta=1.5)
+            xt = torch.from_numpy(x).float().div(255).unsqueeze(1)
+            trained = augment(xt, 64, torch.Generator().manual_seed(5), 0.0, rotate=0, zoom=0,
+                              level=torch.tensor([deg]))[0, 0]
+            self.assertAlmostEqual(self.angle(trained), 0.0, delta=1.5)
+            self.assertAlmostEqual(self.angle(to_input(x, 64, 1, "cpu")[0, 0]), deg, delta=1.5)
+
+    def test_a_zero_angle_scores_the_plain_resize(self):
+        x = np.random.default_rng(0).integers(0, 256, (4, 48, 48), dtype=np.uint8)
+        self.assertTrue(torch.allclose(to_input(x, 64, 1, "cpu", np.zeros(4, np.float32)), to_input(x, 64, 1, "cpu"),
+                                       atol=1e-5))
 
 
 class WarmStartAndPacking(unittest.TestCase):

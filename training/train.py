@@ -22,7 +22,7 @@ import camera_aug
 from detector_framing import DetectorFraming
 from domain_aug import MixStyle, random_convolution
 from fer_data import (DEFAULT_DATA, FER_LABELS, fer_training_keep, load_ckplus_as_fer, load_fer_split, load_fer_training,
-                      load_rafdb)
+                      load_level_angles, load_rafdb)
 from sharpness import perturbed, statistics_frozen
 from targets import load_ferplus, soft_targets
 from lightexnet import ImprovedCenterLoss, LightExNet, LightExNetConfig, count_macs, count_params
@@ -52,6 +52,9 @@ def parse_args(argv=None):
                    "(results/blazeface-framing-full.json) whose recorded boxes, cropped as the product crops, "
                    "replace the uniform zoom and shift with probability --framing-p")
     p.add_argument("--framing-p", type=float, default=0.75)
+    p.add_argument("--level", default="", help="a folder of BlazeFace eye-line angles (blazeface_rolls.js): every "
+                   "image, in training and in the epoch's scoring, is turned so its eye line is level, as the "
+                   "product turns faces with --level-beyond 0 (the random rotation is added to it)")
     p.add_argument("--consistency", type=float, default=0,
                    help="weight of a Jensen-Shannon consistency term between two augmentations of each image "
                         "(AugMix's, Hendrycks et al. 2020): a still face in jittered camera frames should keep its "
@@ -107,11 +110,13 @@ def parse_args(argv=None):
 
 def augment(x: torch.Tensor, size: int, gen: torch.Generator, erase_p: float,
             noise_gen: torch.Generator | None = None, rotate: float = 12, zoom: float = 0.12,
-            framing: DetectorFraming | None = None, framing_p: float = 0.0) -> torch.Tensor:
+            framing: DetectorFraming | None = None, framing_p: float = 0.0,
+            level: torch.Tensor | None = None) -> torch.Tensor:
     """Whole-batch augmentation: random affine (rotate, scale, shift, flip) resampled straight to
     `size`, brightness/contrast jitter and random erasing. x: B x 1 x 48 x 48 float in [0,1].
     framing: with probability framing_p an image's scale and shift are a recorded detector framing instead
     (detector_framing.py); drawn after the other numbers, so runs without it are unchanged.
+    level: B angles in degrees added to each image's random rotation (the eye line's, to level it).
     noise_gen: a generator on x's device for the erasing noise (B x size x size values, which at 224 px
     would cost more to draw on the CPU and copy than the GPU's training step)."""
     b, dev = x.shape[0], x.device
@@ -120,6 +125,9 @@ def augment(x: torch.Tensor, size: int, gen: torch.Generator, erase_p: float,
     u = torch.rand(12 if erase_p > 0 else 7, b, generator=gen)
     u = iter(u.pin_memory().to(dev, non_blocking=True) if dev.type == "cuda" else u.to(dev))
     angle = (next(u) * 2 - 1) * math.radians(rotate)
+    if level is not None:
+        # affine_grid samples the input at R(angle) p: content at angle r comes out at r - angle.
+        angle = angle + torch.deg2rad(level)
     scale = 1 + (next(u) * 2 - 1) * zoom
     flip = torch.where(next(u) < 0.5, -1.0, 1.0)
     tx, ty = (next(u) * 2 - 1) * 0.12, (next(u) * 2 - 1) * 0.12
@@ -193,10 +201,19 @@ def noise_generator(device: str, seed: int) -> torch.Generator | None:
     return torch.Generator(device=device).manual_seed(seed) if device != "cpu" else None
 
 
-def to_input(x_u8: np.ndarray, size: int, channels: int, device: str) -> torch.Tensor:
-    """Evaluation preprocessing: the exported ONNX graph does the same resize inside itself."""
+def to_input(x_u8: np.ndarray, size: int, channels: int, device: str,
+             level: np.ndarray | None = None) -> torch.Tensor:
+    """Evaluation preprocessing: the exported ONNX graph does the same resize inside itself. level: degrees to
+    turn each image by (its eye line's; the product turns the crop before the graph sees it)."""
     x = torch.from_numpy(x_u8).to(device).float().div_(255).unsqueeze(1)
-    if size != x.shape[-1]:
+    if level is not None:
+        # With angle 0 this samples where the bilinear resize below samples (align_corners=False, edges held).
+        a = torch.deg2rad(torch.from_numpy(level).to(device))
+        cos, sin, zero = torch.cos(a), torch.sin(a), torch.zeros_like(a)
+        theta = torch.stack([torch.stack([cos, -sin, zero], 1), torch.stack([sin, cos, zero], 1)], 1)
+        grid = F.affine_grid(theta, [len(x), 1, size, size], align_corners=False)
+        x = F.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=False)
+    elif size != x.shape[-1]:
         x = F.interpolate(x, size=(size, size), mode="bilinear", align_corners=False)
     return normalise(x, channels)
 
@@ -229,12 +246,13 @@ def ckplus_split(spec: str, x: np.ndarray, y: np.ndarray, fold: np.ndarray):
 
 @torch.no_grad()
 def predict(model, x_u8: np.ndarray, size: int, channels: int, device: str, flip: bool = False,
-            batch: int = 512) -> np.ndarray:
-    """Returns softmax probabilities (N x classes)."""
+            batch: int = 512, level: np.ndarray | None = None) -> np.ndarray:
+    """Returns softmax probabilities (N x classes). level: degrees to turn each image by (to_input)."""
     model.eval()
     out = []
     for i in range(0, len(x_u8), batch):
-        x = to_input(x_u8[i:i + batch], size, channels, device).contiguous(memory_format=torch.channels_last)
+        x = to_input(x_u8[i:i + batch], size, channels, device,
+                     None if level is None else level[i:i + batch]).contiguous(memory_format=torch.channels_last)
         p = F.softmax(model(x), 1)
         if flip:
             p = (p + F.softmax(model(x.flip(3)), 1)) / 2
@@ -304,19 +322,31 @@ def main(argv=None):
         plus = load_ferplus(a.data, "train")[fer_training_keep(a.data)]
         teacher = np.load(a.teacher) if a.teacher_weight else None
         ttr = soft_targets(ytr, plus, teacher, a.ferplus_weight, a.teacher_weight)
-    ck_train, ck_test, ck_scope = ckplus_split(a.ckplus, *load_ckplus_as_fer(a.data))
+    xck, yck, fck = load_ckplus_as_fer(a.data)
+    ck_train, ck_test, ck_scope = ckplus_split(a.ckplus, xck, yck, fck)
+    # Eye-line angles (--level) follow the images: CK+'s split the same way, RAF-DB's aligned faces left as they are.
+    ltr = load_level_angles(a.level, "train", a.data) if a.level else None
+    lck_train, lck_test = (ckplus_split(a.ckplus, load_level_angles(a.level, "ckplus", a.data), yck, fck)[i][0]
+                           for i in (0, 1)) if a.level else (None, None)
     if len(ck_train[0]):
         xtr, ytr, ttr = add_labelled(xtr, ytr, ttr if soft else None, *ck_train, a.ckplus_repeat)
+        if a.level:
+            ltr = np.concatenate([ltr, np.tile(lck_train, a.ckplus_repeat)])
     if a.rafdb:
         xrf, yrf = load_rafdb(a.rafdb, "train")
         xtr, ytr, ttr = add_labelled(xtr, ytr, ttr if soft else None, xrf, yrf, a.rafdb_repeat)
+        if a.level:
+            ltr = np.concatenate([ltr, np.zeros(len(xrf) * a.rafdb_repeat, np.float32)])
         print(f"RAF-DB: {len(xrf)} training images added ({a.rafdb_repeat} copies each)", flush=True)
     if a.subset:
         xtr, ytr = xtr[:a.subset], ytr[:a.subset]
         if soft:
             ttr = ttr[:a.subset]
+        if a.level:
+            ltr = ltr[:a.subset]
     framing = DetectorFraming(a.framing) if a.framing else None
     xval, yval = load_fer_split(a.data, "publictest")
+    lval = load_level_angles(a.level, "publictest", a.data) if a.level else None
     xck_test, yck_test = ck_test
 
     cfg = LightExNetConfig(in_channels=a.channels, stem_stride=a.stem_stride)
@@ -365,6 +395,7 @@ def main(argv=None):
     ttr_t = torch.from_numpy(ttr).to(a.device) if soft else None
     log_prior = a.logit_adjust * prior.log()
     xtr_t = torch.from_numpy(xtr).to(a.device)
+    ltr_t = torch.from_numpy(ltr).to(a.device) if a.level else None
     runs, t_start = 0, time.time()
     for epoch in range(start_epoch, a.epochs):
         model.train()
@@ -385,7 +416,8 @@ def main(argv=None):
             views = []
             for _ in range(2 if a.consistency else 1):
                 x = camera_aug.degrade(x0, gen, a.camera) if a.camera else x0
-                x = augment(x, a.size, gen, a.erase, noise_gen, a.rotate, a.zoom, framing, a.framing_p)
+                x = augment(x, a.size, gen, a.erase, noise_gen, a.rotate, a.zoom, framing, a.framing_p,
+                            ltr_t[idx] if a.level else None)
                 if a.randconv:
                     x = random_convolution(x, gen, a.randconv)
                 if a.part_occlusion:
@@ -438,11 +470,12 @@ def main(argv=None):
             sums["n"] += len(y)
         sums = {k: float(v) for k, v in sums.items()}
         train_s = time.time() - t0
-        pv = predict(model, xval, a.size, a.channels, a.device)
+        pv = predict(model, xval, a.size, a.channels, a.device, level=lval)
         val_loss = float(-np.log(pv[np.arange(len(yval)), yval] + 1e-8).mean())
         val_acc = float((pv.argmax(1) == yval).mean())
         # CK+ (never used for selection here): all of it as a cross-dataset check, or the held-out fold.
-        ck_acc = float((predict(model, xck_test, a.size, a.channels, a.device).argmax(1) == yck_test).mean()) \
+        ck_acc = float((predict(model, xck_test, a.size, a.channels, a.device, level=lck_test).argmax(1)
+                        == yck_test).mean()) \
             if len(xck_test) else None
         rec = {"epoch": epoch, "lr": opt.param_groups[0]["lr"], "train_loss": sums["loss"] / sums["n"],
                "train_center": sums["center"] / sums["n"], "train_acc": sums["correct"] / sums["n"],
