@@ -16,8 +16,8 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+from export_onnx import load_checkpoint  # noqa: E402
 from fer_data import DEFAULT_DATA, FER_LABELS, load_ckplus_as_fer, load_fer_split  # noqa: E402
-from lightexnet import LightExNet, LightExNetConfig  # noqa: E402
 from train import predict  # noqa: E402
 
 
@@ -42,9 +42,7 @@ def main():
     p.add_argument("--out", default="")
     a = p.parse_args()
     torch.set_num_threads(2)
-    ck = torch.load(a.ckpt, map_location="cpu")
-    model = LightExNet(LightExNetConfig(**ck["config"]))
-    model.load_state_dict(ck["model"])
+    model, _, ck = load_checkpoint(a.ckpt)
     model = model.to(memory_format=torch.channels_last)
     size = ck.get("size", 64)
     xp, yp = load_fer_split(a.data, "publictest")
