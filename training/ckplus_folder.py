@@ -1,8 +1,9 @@
 """Writes CK+ (contempt left out: FER2013 has no such class) as a folder of PNGs by FER2013 label, outside the
 repository, for the Node side's cross-dataset test: `npx lightexnet eval --folder DIR`. The images stay the
 dataset's 48x48 crops; the product classifies them as whole-image face crops. With --level ROLLS_DIR
-(blazeface_rolls.js's angles) each crop is first turned so its eye line is level, as the product turns a
-detected face with --level-beyond 0: the figure for a model trained with train.py --level.
+(blazeface_rolls.js's angles) each crop is first turned so its eye line is level: a diagnostic only, since the
+turn adds a resampling the product does not do (it costs c3s 2.5 points); ckplus_levelled_eval.js scores levelled
+CK+ as the product would.
 
     /usr/bin/python3 training/ckplus_folder.py /tmp/ckplus-fer [DATA] [--level training/results/rolls]
     npx lightexnet eval --folder /tmp/ckplus-fer

@@ -204,7 +204,7 @@ def noise_generator(device: str, seed: int) -> torch.Generator | None:
 def to_input(x_u8: np.ndarray, size: int, channels: int, device: str,
              level: np.ndarray | None = None) -> torch.Tensor:
     """Evaluation preprocessing: the exported ONNX graph does the same resize inside itself. level: degrees to
-    turn each image by (its eye line's; the product turns the crop before the graph sees it)."""
+    turn each image by (its eye line's; the product's graph turns it in this same one resampling)."""
     x = torch.from_numpy(x_u8).to(device).float().div_(255).unsqueeze(1)
     if level is not None:
         # With angle 0 this samples where the bilinear resize below samples (align_corners=False, edges held).
@@ -326,8 +326,9 @@ def main(argv=None):
     ck_train, ck_test, ck_scope = ckplus_split(a.ckplus, xck, yck, fck)
     # Eye-line angles (--level) follow the images: CK+'s split the same way, RAF-DB's aligned faces left as they are.
     ltr = load_level_angles(a.level, "train", a.data) if a.level else None
-    lck_train, lck_test = (ckplus_split(a.ckplus, load_level_angles(a.level, "ckplus", a.data), yck, fck)[i][0]
-                           for i in (0, 1)) if a.level else (None, None)
+    lck_train = lck_test = None
+    if a.level:
+        (lck_train, _), (lck_test, _), _ = ckplus_split(a.ckplus, load_level_angles(a.level, "ckplus", a.data), yck, fck)
     if len(ck_train[0]):
         xtr, ytr, ttr = add_labelled(xtr, ytr, ttr if soft else None, *ck_train, a.ckplus_repeat)
         if a.level:
