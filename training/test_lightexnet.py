@@ -148,6 +148,17 @@ class WeightAveraging(unittest.TestCase):
         self.assertFalse(torch.allclose(bn.running_var, torch.ones_like(bn.running_var)))
 
 
+    def test_adabn_probe_re_estimates_on_a_copy_from_the_given_images(self):
+        from adabn_probe import restat
+        net = torch.nn.Sequential(torch.nn.BatchNorm2d(1)).eval()
+        x = np.full((40, 48, 48), 200, dtype=np.uint8)
+        m = restat(net, x, 64, 1, batch=16)
+        expected = to_input(x[:1], 64, 1, "cpu").mean().item()
+        self.assertAlmostEqual(m[0].running_mean.item(), expected, places=5)
+        self.assertEqual(net[0].running_mean.item(), 0.0)
+        self.assertFalse(m.training)
+
+
 class Loss(unittest.TestCase):
     def test_center_update_touches_only_classes_in_the_batch(self):
         c = ImprovedCenterLoss(7, 16)
