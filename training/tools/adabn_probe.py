@@ -21,9 +21,11 @@ import torch
 from torch.optim.swa_utils import update_bn
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+sys.path.insert(0, os.path.dirname(__file__))
 from export_onnx import load_checkpoint  # noqa: E402
-from fer_data import DEFAULT_DATA, FER_LABELS, load_ckplus_as_fer, load_fer_split, load_fer_training  # noqa: E402
-from train import predict, to_input  # noqa: E402
+from fer_data import DEFAULT_DATA, load_ckplus_as_fer, load_fer_split, load_fer_training  # noqa: E402
+from probe_scores import scores, write_rows  # noqa: E402
+from train import to_input  # noqa: E402
 
 
 def restat(model: torch.nn.Module, x_u8: np.ndarray, size: int, channels: int, batch: int = 256) -> torch.nn.Module:
@@ -55,16 +57,9 @@ def main():
     rows = []
     for name, xs in sources.items():
         m = model if xs is None else restat(model, xs, size, channels)
-        pp = predict(m, xp, size, channels, "cpu").argmax(1)
-        pc = predict(m, xc, size, channels, "cpu").argmax(1)
-        recall = {FER_LABELS[c]: round(float((pc[yc == c] == c).mean()), 4) for c in np.unique(yc)}
-        rows.append({"statistics_from": name, "publictest": round(float((pp == yp).mean()), 4),
-                     "ckplus": round(float((pc == yc).mean()), 4), "ckplus_recall": recall,
-                     "ckplus_called_neutral": int((pc == FER_LABELS.index("neutral")).sum())})
+        rows.append({"statistics_from": name, **scores(m, (xp, yp), (xc, yc), size, channels)})
         print(json.dumps(rows[-1]), flush=True)
-    if a.out:
-        with open(a.out, "w") as f:
-            json.dump({"ckpt": a.ckpt, "command": " ".join(sys.argv), "rows": rows}, f, indent=1)
+    write_rows(a.out, a.ckpt, rows)
 
 
 if __name__ == "__main__":

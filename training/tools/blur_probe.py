@@ -16,9 +16,10 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+sys.path.insert(0, os.path.dirname(__file__))
 from export_onnx import load_checkpoint  # noqa: E402
-from fer_data import DEFAULT_DATA, FER_LABELS, load_ckplus_as_fer, load_fer_split  # noqa: E402
-from train import predict  # noqa: E402
+from fer_data import DEFAULT_DATA, load_ckplus_as_fer, load_fer_split  # noqa: E402
+from probe_scores import scores, write_rows  # noqa: E402
 
 
 def filtered(x: np.ndarray, sigma: float) -> np.ndarray:
@@ -49,15 +50,9 @@ def main():
     xc, yc, _ = load_ckplus_as_fer(a.data)
     rows = []
     for s in (float(v) for v in a.sigmas.split(",")):
-        pp = predict(model, filtered(xp, s), size, 1, "cpu").argmax(1)
-        pc = predict(model, filtered(xc, s), size, 1, "cpu").argmax(1)
-        recall = {FER_LABELS[c]: round(float((pc[yc == c] == c).mean()), 4) for c in np.unique(yc)}
-        rows.append({"sigma": s, "publictest": round(float((pp == yp).mean()), 4),
-                     "ckplus": round(float((pc == yc).mean()), 4), "ckplus_recall": recall})
+        rows.append({"sigma": s, **scores(model, (filtered(xp, s), yp), (filtered(xc, s), yc), size, 1)})
         print(json.dumps(rows[-1]), flush=True)
-    if a.out:
-        with open(a.out, "w") as f:
-            json.dump({"ckpt": a.ckpt, "command": " ".join(sys.argv), "rows": rows}, f, indent=1)
+    write_rows(a.out, a.ckpt, rows)
 
 
 if __name__ == "__main__":
