@@ -12,6 +12,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "tools"))
 from lightexnet import ImprovedCenterLoss, LightExNet, LightExNetConfig, count_macs, count_params  # noqa: E402
 from ckplus_cv import ckplus_head  # noqa: E402
+from class_balance import balanced_indices, sample_weights, sampled_prior  # noqa: E402
 from ckplus_select import select  # noqa: E402
 from fer_data import CKPLUS_LABELS  # noqa: E402
 from pack_data import decode_images, encode_images  # noqa: E402
@@ -656,3 +657,19 @@ class SharpnessAware(unittest.TestCase):
         self.assertTrue(center.training and bn.momentum == 0.1)
         net(x)  # and outside the block they learn again
         self.assertFalse(torch.equal(bn.running_mean, stats[0]))
+
+
+class ClassBalance(unittest.TestCase):
+    def test_square_root_sampling_draws_classes_in_proportion_to_the_root_of_their_counts(self):
+        y = np.array([0] * 900 + [1] * 100 + [2] * 0 + [3] * 400, dtype=np.int64)
+        idx = balanced_indices(sample_weights(y, 0.5, 4), 200_000, torch.Generator().manual_seed(0))
+        shares = np.bincount(y[idx.numpy()], minlength=4) / 200_000
+        expected = np.array([30, 10, 0, 20]) / 60
+        np.testing.assert_allclose(shares, expected, atol=0.005)
+
+    def test_sampled_prior_is_the_prior_at_q_0_and_uniform_at_q_1(self):
+        prior = torch.tensor([0.6, 0.1, 0.3])
+        self.assertTrue(torch.allclose(sampled_prior(prior, 0), prior))
+        self.assertTrue(torch.allclose(sampled_prior(prior, 1), torch.full((3,), 1 / 3)))
+        half = sampled_prior(prior, 0.5)
+        self.assertTrue(torch.allclose(half, prior.sqrt() / prior.sqrt().sum()))

@@ -19,6 +19,7 @@ import torch
 import torch.nn.functional as F
 
 import camera_aug
+from class_balance import balanced_indices, sample_weights, sampled_prior
 from detector_framing import DetectorFraming
 from domain_aug import MixStyle, random_convolution
 from fer_data import (DEFAULT_DATA, FER_LABELS, fer_training_keep, load_ckplus_as_fer, load_fer_split, load_fer_training,
@@ -84,6 +85,8 @@ def parse_args(argv=None):
     p.add_argument("--teacher-weight", type=float, default=0)
     p.add_argument("--logit-adjust", type=float, default=0, help="tau: train on logits + tau*log(class prior) "
                    "(Menon et al. 2021), so the network's own logits are not biased to FER2013's frequent classes")
+    p.add_argument("--balance", type=float, default=0, help="q: draw each epoch's images with weight n_c^-q "
+                   "(class_balance.py; 0.5 = square-root sampling); logit adjustment then uses the sampled prior")
     p.add_argument("--ckplus", default="none", help="also train on CK+ (contempt left out, FER2013 labels): "
                    "'all', or 'except:K' to leave fold K's subjects out; 'none'")
     p.add_argument("--ckplus-repeat", type=int, default=4, help="copies of each CK+ image per epoch")
@@ -394,6 +397,9 @@ def main(argv=None):
     # On a GPU the whole training set lives there (66 MB), so a step copies no images.
     ytr_t = torch.from_numpy(ytr).to(a.device)
     ttr_t = torch.from_numpy(ttr).to(a.device) if soft else None
+    if a.balance:
+        prior = sampled_prior(prior, a.balance)
+        weights = sample_weights(ytr, a.balance)
     log_prior = a.logit_adjust * prior.log()
     xtr_t = torch.from_numpy(xtr).to(a.device)
     ltr_t = torch.from_numpy(ltr).to(a.device) if a.level else None
@@ -402,7 +408,8 @@ def main(argv=None):
         model.train()
         center.train()
         t0 = time.time()
-        perm = torch.randperm(len(xtr), generator=gen).to(a.device)
+        perm = (balanced_indices(weights, len(xtr), gen) if a.balance
+                else torch.randperm(len(xtr), generator=gen)).to(a.device)
         # Running sums stay on the device: a .item() per step would make a GPU wait for the CPU.
         zero = torch.zeros((), device=a.device, dtype=torch.float64)
         sums = {"loss": zero.clone(), "center": zero.clone(), "correct": zero.clone(), "n": 0}
