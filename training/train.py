@@ -399,7 +399,7 @@ def main(argv=None):
     ttr_t = torch.from_numpy(ttr).to(a.device) if soft else None
     if a.balance:
         prior = sampled_prior(prior, a.balance)
-        weights = sample_weights(ytr, a.balance)
+        draw_weights = sample_weights(ytr, a.balance)
     log_prior = a.logit_adjust * prior.log()
     xtr_t = torch.from_numpy(xtr).to(a.device)
     ltr_t = torch.from_numpy(ltr).to(a.device) if a.level else None
@@ -408,7 +408,7 @@ def main(argv=None):
         model.train()
         center.train()
         t0 = time.time()
-        perm = (balanced_indices(weights, len(xtr), gen) if a.balance
+        perm = (balanced_indices(draw_weights, len(xtr), gen) if a.balance
                 else torch.randperm(len(xtr), generator=gen)).to(a.device)
         # Running sums stay on the device: a .item() per step would make a GPU wait for the CPU.
         zero = torch.zeros((), device=a.device, dtype=torch.float64)
